@@ -1,0 +1,1 @@
+export { lintImport, workspaceRoot, type LintFinding } from './lint-import.ts';
