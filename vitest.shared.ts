@@ -17,20 +17,24 @@ export interface ProjectTestOptions {
  * through the `@matrix-reset/source` export condition, tests sit beside the code (`*.test.ts`).
  */
 export function projectTestConfig(options: ProjectTestOptions): UserConfig {
+  const name = options.root.split('/').slice(-1)[0] ?? 'tests';
   return {
     root: options.root,
     cacheDir: fileURLToPath(new URL('./node_modules/.vite', import.meta.url)),
     resolve: { conditions: ['@matrix-reset/source', ...defaultServerConditions] },
     ssr: { resolve: { conditions: ['@matrix-reset/source', ...defaultServerConditions] } },
     test: {
-      name: options.root.split('/').slice(-1)[0],
+      name,
       include: ['src/**/*.test.ts'],
       environment: 'node',
       pool: 'forks',
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: 120_000,
       globalSetup: options.services ? [sandboxGlobalSetup] : [],
-      reporters: ['default'],
+      // The test command collects one JSON report per project to print a single closing count.
+      reporters: process.env.MATRIX_RESET_TEST_RESULTS
+        ? ['default', ['json', { outputFile: `${process.env.MATRIX_RESET_TEST_RESULTS}/${name}.json` }]]
+        : ['default'],
     },
   } as UserConfig;
 }
