@@ -1,1 +1,1 @@
-export { lintImport, workspaceRoot, type LintFinding } from './lint-import.ts';
+export { lintImports, workspaceRoot, type ImportProbe, type LintFinding } from './lint-import.ts';

@@ -11,35 +11,48 @@ export interface LintFinding {
   message: string;
 }
 
-interface EslintJsonResult {
-  messages: Array<{ ruleId: string | null; message: string }>;
+/** An import to try: a module inside `projectDir` importing `specifier`. */
+export interface ImportProbe {
+  projectDir: string;
+  specifier: string;
 }
 
+// Runs in a child Node process with the workspace's real ESLint and flat config (Vitest's module runner is not
+// the place to load ESLint's CommonJS plugins). Reads the probes as JSON on stdin, prints findings per probe.
+const runner = `
+import { ESLint } from 'eslint';
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const eslint = new ESLint({ cwd: process.cwd() });
+const out = [];
+for (const { filePath, code } of JSON.parse(input)) {
+  const [result] = await eslint.lintText(code, { filePath });
+  out.push(result.messages.map((m) => ({ ruleId: m.ruleId, message: m.message })));
+}
+process.stdout.write(JSON.stringify(out));
+`;
+
 /**
- * Lints a small module that imports `specifier`, as if it were a file inside `projectDir`, by running the
- * workspace's real ESLint (its flat config, including `@nx/enforce-module-boundaries`) in a child process.
+ * Lints, for each probe, a small module that imports `specifier` as if it were a file inside `projectDir`,
+ * with the workspace's real ESLint configuration (including `@nx/enforce-module-boundaries`).
  *
  * @example
- * const findings = await lintImport('packages/synapse-admin', '@matrix-reset/k8s-ops');
+ * const [findings] = await lintImports([{ projectDir: 'packages/synapse-admin', specifier: '@matrix-reset/k8s-ops' }]);
  * // findings[0].ruleId === '@nx/enforce-module-boundaries'
  */
-export async function lintImport(projectDir: string, specifier: string): Promise<LintFinding[]> {
-  const filePath = path.join(workspaceRoot, projectDir, 'src', '__layering-probe__.ts');
-  const code = `import * as probe from '${specifier}';\n\nexport const used = probe;\n`;
-  const eslintBin = path.join(workspaceRoot, 'node_modules', 'eslint', 'bin', 'eslint.js');
+export async function lintImports(probes: readonly ImportProbe[]): Promise<LintFinding[][]> {
+  const files = probes.map((p) => ({
+    filePath: path.join(workspaceRoot, p.projectDir, 'src', '__layering-probe__.ts'),
+    code: `import * as probe from '${p.specifier}';\n\nexport const used = probe;\n`,
+  }));
   const stdout = await new Promise<string>((resolve, reject) => {
     const child = execFile(
       process.execPath,
-      [eslintBin, '--format', 'json', '--stdin', '--stdin-filename', filePath],
+      ['--input-type=module', '-e', runner],
       { cwd: workspaceRoot, maxBuffer: 16 * 1024 * 1024 },
-      (error, out, err) => {
-        // ESLint exits 1 when it found problems: that is an answer, not a failure.
-        if (error && error.code !== 1) reject(new Error(`eslint failed (exit ${String(error.code)}): ${err}`));
-        else resolve(out);
-      },
+      (error, out, err) => (error ? reject(new Error(`eslint failed: ${err}`)) : resolve(out)),
     );
-    child.stdin?.end(code);
+    child.stdin?.end(JSON.stringify(files));
   });
-  const results = JSON.parse(stdout) as EslintJsonResult[];
-  return (results[0]?.messages ?? []).map((m) => ({ ruleId: m.ruleId, message: m.message }));
+  return JSON.parse(stdout) as LintFinding[][];
 }
