@@ -1,1 +1,28 @@
-export {};
+/**
+ * @matrix-reset/sandbox: real Synapse (plain and delegated-auth), Postgres and SSM (moto) on free loopback ports,
+ * for tests and demos.
+ *
+ * @example
+ * import { startSandbox } from '@matrix-reset/sandbox';
+ * const sandbox = await startSandbox({ services: ['synapse', 'postgres', 'ssm'] });
+ * process.env = { ...process.env, ...sandbox.env };
+ * await sandbox.stop();
+ */
+export { startSandbox } from './sandbox.ts';
+export type {
+  Sandbox,
+  SandboxEndpoints,
+  SandboxProvider,
+  SandboxService,
+  StartSandboxOptions,
+  SynapseEndpoint,
+} from './sandbox-types.ts';
+export { DEFAULT_SERVICES, SANDBOX_SERVICES } from './sandbox-types.ts';
+export { SANDBOX_ENV_NAMES, formatEnvFile, parseEnvFile, type SandboxEnvName } from './sandbox-env.ts';
+export { SandboxError, isSandboxError, type SandboxErrorCode } from './sandbox-error.ts';
+export { readSecretFile } from './secret-file.ts';
+export { selectProvider, containerRuntimeReachable } from './provider-selection.ts';
+export { readSandboxRecord, type SandboxRecord } from './sandbox-record.ts';
+export { sandboxStatus, stopSandboxIn, type SandboxStatus } from './sandbox-control.ts';
+export { DEFAULT_SERVER_NAME } from './process-provider.ts';
+export { TEST_ONLY_SYNAPSE_SETTINGS, mergeConfig } from './synapse-config.ts';

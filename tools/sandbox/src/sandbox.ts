@@ -1,0 +1,59 @@
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startContainerSandbox } from './container-provider.ts';
+import { startProcessSandbox } from './process-provider.ts';
+import { selectProvider } from './provider-selection.ts';
+import { SandboxError } from './sandbox-error.ts';
+import { writeSandboxRecord } from './sandbox-record.ts';
+import { DEFAULT_SERVICES, SANDBOX_SERVICES, type Sandbox, type SandboxService, type StartSandboxOptions } from './sandbox-types.ts';
+
+function checkServices(services: readonly SandboxService[]): void {
+  const unknown = services.filter((service) => !SANDBOX_SERVICES.includes(service));
+  if (unknown.length > 0 || services.length === 0) {
+    throw new SandboxError({
+      code: 'BAD_INPUT',
+      message: unknown.length > 0 ? `unknown service(s): ${unknown.join(', ')}` : 'no service requested',
+      nextSteps: [`Choose from: ${SANDBOX_SERVICES.join(', ')}`],
+    });
+  }
+}
+
+/**
+ * Starts real test services (Synapse, a delegated-auth Synapse, Postgres, SSM via moto) on free loopback ports,
+ * writes `<stateDir>/sandbox.env` and `<stateDir>/sandbox.json`, and returns their endpoints and the
+ * environment to export. Children die with this process; call `stop()` to end them and drop the databases.
+ *
+ * @example
+ * const sandbox = await startSandbox({ services: ['synapse', 'postgres'] });
+ * const health = await fetch(`${sandbox.env.SYNAPSE_URL}/health`);
+ * await sandbox.stop();
+ *
+ * @example
+ * // Synapse on Postgres, with a looser login rate limit than Synapse's default:
+ * await startSandbox({ synapse: { database: 'postgres', extraConfig: { rc_login: { address: { per_second: 10, burst_count: 50 } } } } });
+ */
+export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
+  const requested = [...(options.services ?? DEFAULT_SERVICES)];
+  checkServices(requested);
+  if (options.synapse?.database === 'postgres' && !requested.includes('postgres')) requested.push('postgres');
+  const services = SANDBOX_SERVICES.filter((service) => requested.includes(service));
+
+  const stateDir =
+    options.stateDir === undefined ? await mkdtemp(join(tmpdir(), 'mr-sandbox-')) : resolve(options.stateDir);
+  await mkdir(stateDir, { recursive: true });
+  const provider = await selectProvider(options.provider ?? 'auto', {
+    timeoutMs: options.containerRuntimeTimeoutMs ?? 3_000,
+  });
+  const sandbox =
+    provider === 'process'
+      ? await startProcessSandbox(stateDir, services, options)
+      : await startContainerSandbox(stateDir, services, options);
+  try {
+    await writeSandboxRecord(sandbox, { supervisor: false });
+  } catch (error) {
+    await sandbox.stop();
+    throw error;
+  }
+  return sandbox;
+}
