@@ -1,1 +1,33 @@
-export {};
+export { createSynapseClient, SynapseAdminApi, SynapseClient, SynapseRoomsApi, type SynapseClientOptions } from './synapse-client.ts';
+export { SynapseClientError, isSynapseClientError, type SynapseErrorCode } from './synapse-client-error.ts';
+export { SynapseApiError, parseRetryAfterHeader } from './synapse-api-error.ts';
+export { SynapseNetworkError } from './synapse-network-error.ts';
+export {
+  AuthModeUnsupportedError,
+  detectAuthMode,
+  type AuthMode,
+  type AuthModeEvidence,
+  type AuthModeReport,
+  type NativeCapability,
+} from './auth-mode.ts';
+export { computeRegistrationMac, type RegistrationMacInput, type RegisterWithSharedSecretOptions, type RegisterWithSharedSecretResult } from './shared-secret-registration.ts';
+export { mapConcurrent, type MapConcurrentResult } from './map-concurrent.ts';
+export { redactSecrets, sanitizeCause, REDACTED } from './redact-secrets.ts';
+export { resolveRetryPolicy, retryDelayMs, type Idempotency, type RetryOptions, type RetryPolicy } from './retry-policy.ts';
+export { SynapseTransport, type HttpMethod, type SynapseCall, type SynapseTransportOptions } from './synapse-transport.ts';
+export type { SynapseLogger, SynapseRequestEvent } from './request-log-event.ts';
+export type { PasswordLoginOptions, Session } from './password-login.ts';
+export type { Whoami } from './whoami.ts';
+export type {
+  AdminUser,
+  ListedUser,
+  ListUsersOptions,
+  LoginAsOptions,
+  RateLimitOverride,
+  ResetPasswordOptions,
+  UserFields,
+  UsernameAvailability,
+} from './admin-users.ts';
+export type { Device } from './admin-devices.ts';
+export type { DeleteRoomOptions, ListedRoom, ListRoomsOptions, RoomDeleteStatus, WaitForRoomDeletionOptions } from './admin-rooms.ts';
+export type { CreateRoomOptions, RoomEvent, SendTextOptions } from './client-rooms.ts';

@@ -1,0 +1,212 @@
+import { z } from 'zod';
+
+// Runtime shapes of the Synapse answers this package reads. Unknown fields are tolerated (zod strips them); a
+// missing or mistyped field the caller relies on is an `invalid_response` error rather than a silent `undefined`.
+
+/** Synapse used 0/1 integers for some flags in older versions. */
+const flag = z.union([z.boolean(), z.number()]).transform((value) => value === true || value === 1);
+const nullableString = z.string().nullish().transform((value) => value ?? undefined);
+
+export const emptySchema = z.unknown().transform(() => undefined);
+
+export const whoamiSchema = z
+  .object({ user_id: z.string(), device_id: z.string().optional(), is_guest: z.boolean().optional() })
+  .transform((body) => ({ userId: body.user_id, deviceId: body.device_id, isGuest: body.is_guest === true }));
+
+export const nonceSchema = z.object({ nonce: z.string().min(1) });
+
+export const sessionSchema = z
+  .object({
+    user_id: z.string(),
+    access_token: z.string().min(1),
+    device_id: z.string().optional(),
+    home_server: z.string().optional(),
+    expires_in_ms: z.number().optional(),
+    refresh_token: z.string().optional(),
+  })
+  .transform((body) => ({
+    userId: body.user_id,
+    accessToken: body.access_token,
+    deviceId: body.device_id,
+    expiresInMs: body.expires_in_ms,
+    refreshToken: body.refresh_token,
+  }));
+
+export const serverVersionSchema = z
+  .object({ server_version: z.string() })
+  .transform((body) => ({ serverVersion: body.server_version }));
+
+const userFields = {
+  name: z.string(),
+  admin: flag.optional(),
+  deactivated: flag.optional(),
+  is_guest: flag.optional(),
+  locked: flag.optional(),
+  shadow_banned: flag.optional(),
+  erased: flag.optional(),
+  displayname: nullableString,
+  avatar_url: nullableString,
+  user_type: nullableString,
+  creation_ts: z.number().nullish(),
+};
+
+/** `GET /_synapse/admin/v2/users/<id>`; `creation_ts` there is in seconds. */
+export const adminUserSchema = z
+  .object({
+    ...userFields,
+    external_ids: z.array(z.object({ auth_provider: z.string(), external_id: z.string() })).optional(),
+    threepids: z.array(z.object({ medium: z.string(), address: z.string() })).optional(),
+  })
+  .transform((user) => ({
+    userId: user.name,
+    admin: user.admin ?? false,
+    deactivated: user.deactivated ?? false,
+    guest: user.is_guest ?? false,
+    locked: user.locked ?? false,
+    shadowBanned: user.shadow_banned ?? false,
+    erased: user.erased ?? false,
+    displayName: user.displayname,
+    avatarUrl: user.avatar_url,
+    userType: user.user_type,
+    createdAtMs: user.creation_ts == null ? undefined : user.creation_ts * 1000,
+    externalIds: (user.external_ids ?? []).map((id) => ({ authProvider: id.auth_provider, externalId: id.external_id })),
+    threepids: user.threepids ?? [],
+  }));
+
+/** One entry of `GET /_synapse/admin/v3/users`; `creation_ts` there is in milliseconds. */
+const listedUserSchema = z.object(userFields).transform((user) => ({
+  userId: user.name,
+  admin: user.admin ?? false,
+  deactivated: user.deactivated ?? false,
+  guest: user.is_guest ?? false,
+  locked: user.locked ?? false,
+  shadowBanned: user.shadow_banned ?? false,
+  erased: user.erased ?? false,
+  displayName: user.displayname,
+  avatarUrl: user.avatar_url,
+  userType: user.user_type,
+  createdAtMs: user.creation_ts ?? undefined,
+}));
+
+export const userPageSchema = z.object({
+  users: z.array(listedUserSchema),
+  total: z.number(),
+  next_token: z.union([z.string(), z.number()]).optional(),
+});
+
+export const accessTokenSchema = z.object({ access_token: z.string().min(1) });
+
+export const devicesSchema = z
+  .object({
+    devices: z.array(
+      z.object({
+        device_id: z.string(),
+        display_name: nullableString,
+        last_seen_ts: z.number().nullish(),
+        last_seen_ip: nullableString,
+        last_seen_user_agent: nullableString,
+      }),
+    ),
+  })
+  .transform((body) =>
+    body.devices.map((device) => ({
+      deviceId: device.device_id,
+      displayName: device.display_name,
+      lastSeenMs: device.last_seen_ts ?? undefined,
+      lastSeenIp: device.last_seen_ip,
+      lastSeenUserAgent: device.last_seen_user_agent,
+    })),
+  );
+
+export const usernameAvailableSchema = z.object({ available: z.boolean() });
+
+export const rateLimitSchema = z
+  .object({ messages_per_second: z.number().optional(), burst_count: z.number().optional() })
+  .transform((body) => ({ messagesPerSecond: body.messages_per_second ?? 0, burstCount: body.burst_count ?? 0 }));
+
+const listedRoomSchema = z
+  .object({
+    room_id: z.string(),
+    name: nullableString,
+    canonical_alias: nullableString,
+    joined_members: z.number().optional(),
+    joined_local_members: z.number().optional(),
+    version: nullableString,
+    creator: nullableString,
+    encryption: nullableString,
+    federatable: z.boolean().optional(),
+    public: z.boolean().optional(),
+    join_rules: nullableString,
+    room_type: nullableString,
+    state_events: z.number().optional(),
+  })
+  .transform((room) => ({
+    roomId: room.room_id,
+    name: room.name,
+    canonicalAlias: room.canonical_alias,
+    joinedMembers: room.joined_members ?? 0,
+    joinedLocalMembers: room.joined_local_members ?? 0,
+    version: room.version,
+    creator: room.creator,
+    encryption: room.encryption,
+    federatable: room.federatable ?? false,
+    public: room.public ?? false,
+    joinRules: room.join_rules,
+    roomType: room.room_type,
+    stateEvents: room.state_events ?? 0,
+  }));
+
+export const roomPageSchema = z.object({
+  rooms: z.array(listedRoomSchema),
+  total_rooms: z.number().optional(),
+  next_batch: z.union([z.number(), z.string()]).nullish(),
+});
+
+export const deleteIdSchema = z.object({ delete_id: z.string().min(1) }).transform((body) => ({ deleteId: body.delete_id }));
+
+export const deleteStatusSchema = z
+  .object({
+    status: z.string(),
+    error: z.string().optional(),
+    delete_id: z.string().optional(),
+    shutdown_room: z
+      .object({
+        kicked_users: z.array(z.string()).optional(),
+        failed_to_kick_users: z.array(z.string()).optional(),
+        local_aliases: z.array(z.string()).optional(),
+        new_room_id: z.string().nullish(),
+      })
+      .nullish(),
+  })
+  .transform((body) => ({
+    status: body.status,
+    error: body.error,
+    kickedUsers: body.shutdown_room?.kicked_users ?? [],
+    failedToKickUsers: body.shutdown_room?.failed_to_kick_users ?? [],
+    newRoomId: body.shutdown_room?.new_room_id ?? undefined,
+  }));
+
+export const roomIdSchema = z.object({ room_id: z.string() }).transform((body) => ({ roomId: body.room_id }));
+
+export const eventIdSchema = z.object({ event_id: z.string() }).transform((body) => ({ eventId: body.event_id }));
+
+export const messagesSchema = z.object({
+  chunk: z.array(
+    z.object({
+      event_id: z.string(),
+      type: z.string(),
+      sender: z.string(),
+      origin_server_ts: z.number(),
+      content: z.record(z.string(), z.unknown()),
+      unsigned: z.object({ transaction_id: z.string().optional() }).optional(),
+    }),
+  ),
+  start: z.string().optional(),
+  end: z.string().optional(),
+});
+
+export const loginFlowsSchema = z.object({
+  flows: z.array(z.looseObject({ type: z.string(), oauth_aware_preferred: z.boolean().optional() })),
+});
+
+export const authMetadataSchema = z.looseObject({ issuer: z.string().min(1) });
