@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,21 @@ describe('startSandbox (process provider, Synapse on Postgres)', () => {
     expect(JSON.stringify(sandbox.env)).not.toContain(secret);
     expect(await readFile(join(sandbox.stateDir, 'sandbox.env'), 'utf8')).not.toContain(secret);
     expect(await readFile(join(sandbox.stateDir, 'sandbox.json'), 'utf8')).not.toContain(secret);
+  });
+
+  it("puts no secret in any process's arguments", async () => {
+    const secret = await readSecretFile(sandbox.env['SYNAPSE_SHARED_SECRET_FILE']!);
+    const commandLines: string[] = [];
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        commandLines.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    // Sanity: the sandbox's own children are among the command lines read.
+    expect(commandLines.some((line) => line.includes(sandbox.env['SYNAPSE_CONFIG_FILE']!))).toBe(true);
+    expect(commandLines.filter((line) => line.includes(secret))).toEqual([]);
   });
 
   it('stop() leaves no process, no database and no sandbox.env behind', async () => {
