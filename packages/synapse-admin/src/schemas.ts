@@ -50,14 +50,9 @@ const userFields = {
   creation_ts: z.number().nullish(),
 };
 
-/** `GET /_synapse/admin/v2/users/<id>`; `creation_ts` there is in seconds. */
-export const adminUserSchema = z
-  .object({
-    ...userFields,
-    external_ids: z.array(z.object({ auth_provider: z.string(), external_id: z.string() })).optional(),
-    threepids: z.array(z.object({ medium: z.string(), address: z.string() })).optional(),
-  })
-  .transform((user) => ({
+/** The fields both user shapes share, camel-cased; `creationTsToMs` converts the server's `creation_ts` unit. */
+function userSummary(user: z.infer<z.ZodObject<typeof userFields>>, creationTsToMs: number) {
+  return {
     userId: user.name,
     admin: user.admin ?? false,
     deactivated: user.deactivated ?? false,
@@ -68,25 +63,25 @@ export const adminUserSchema = z
     displayName: user.displayname,
     avatarUrl: user.avatar_url,
     userType: user.user_type,
-    createdAtMs: user.creation_ts == null ? undefined : user.creation_ts * 1000,
+    createdAtMs: user.creation_ts == null ? undefined : user.creation_ts * creationTsToMs,
+  };
+}
+
+/** `GET /_synapse/admin/v2/users/<id>`; `creation_ts` there is in seconds. */
+export const adminUserSchema = z
+  .object({
+    ...userFields,
+    external_ids: z.array(z.object({ auth_provider: z.string(), external_id: z.string() })).optional(),
+    threepids: z.array(z.object({ medium: z.string(), address: z.string() })).optional(),
+  })
+  .transform((user) => ({
+    ...userSummary(user, 1000),
     externalIds: (user.external_ids ?? []).map((id) => ({ authProvider: id.auth_provider, externalId: id.external_id })),
     threepids: user.threepids ?? [],
   }));
 
 /** One entry of `GET /_synapse/admin/v3/users`; `creation_ts` there is in milliseconds. */
-const listedUserSchema = z.object(userFields).transform((user) => ({
-  userId: user.name,
-  admin: user.admin ?? false,
-  deactivated: user.deactivated ?? false,
-  guest: user.is_guest ?? false,
-  locked: user.locked ?? false,
-  shadowBanned: user.shadow_banned ?? false,
-  erased: user.erased ?? false,
-  displayName: user.displayname,
-  avatarUrl: user.avatar_url,
-  userType: user.user_type,
-  createdAtMs: user.creation_ts ?? undefined,
-}));
+const listedUserSchema = z.object(userFields).transform((user) => userSummary(user, 1));
 
 export const userPageSchema = z.object({
   users: z.array(listedUserSchema),

@@ -1,17 +1,9 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { SynapseRequestEvent } from './request-log-event.ts';
 import { createSynapseClient } from './synapse-client.ts';
-import { nativeClient, registerUser, uniqueLocalpart, uniquePassword } from './test-support/fixtures.ts';
+import { closedPort, nativeClient, registerUser, uniqueLocalpart, uniquePassword } from './test-support/fixtures.ts';
 import { synapseTestEnv } from './test-support/synapse-env.ts';
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Everything a caller could print or serialise about an error, down the cause chain. */
 function renderings(error: unknown): string[] {

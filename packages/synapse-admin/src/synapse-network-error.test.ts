@@ -1,17 +1,9 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createSynapseClient } from './synapse-client.ts';
 import { SynapseNetworkError } from './synapse-network-error.ts';
-import { rejectionOf } from './test-support/fixtures.ts';
+import { closedPort, rejectionOf } from './test-support/fixtures.ts';
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('network failures', () => {
   it('a closed port is connection_refused, with the token nowhere in the error', async () => {
