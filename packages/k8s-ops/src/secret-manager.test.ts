@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { detectSecretManager } from './secret-manager.ts';
+
+describe('detectSecretManager', () => {
+  it('finds External Secrets by its ownerReference and names the ExternalSecret', () => {
+    const manager = detectSecretManager({
+      name: 'api-secrets',
+      labels: { 'reconcile.external-secrets.io/managed': 'true' },
+      ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'api-es', uid: 'u' }],
+    });
+    expect(manager).toMatchObject({ kind: 'external-secrets', owner: 'api-es' });
+    expect(manager?.nextSteps).toMatch(/force a sync of ExternalSecret\/api-es/);
+  });
+  it('finds Argo CD, Flux and Helm by their marks', () => {
+    expect(detectSecretManager({ annotations: { 'argocd.argoproj.io/tracking-id': 'app:/Secret:ns/x' } })?.kind).toBe('argocd');
+    expect(detectSecretManager({ labels: { 'kustomize.toolkit.fluxcd.io/name': 'apps' } })?.kind).toBe('flux');
+    expect(detectSecretManager({ labels: { 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { 'meta.helm.sh/release-name': 'api' } })).toMatchObject({
+      kind: 'helm',
+      owner: 'api',
+    });
+  });
+  it('says nobody manages a plain Secret', () => {
+    expect(detectSecretManager({ name: 'plain', labels: { app: 'api' } })).toBeUndefined();
+  });
+});
