@@ -26,3 +26,9 @@ export { readSandboxRecord, type SandboxRecord } from './sandbox-record.ts';
 export { sandboxStatus, stopSandboxIn, type SandboxStatus } from './sandbox-control.ts';
 export { DEFAULT_SERVER_NAME } from './process-provider.ts';
 export { TEST_ONLY_SYNAPSE_SETTINGS, mergeConfig } from './synapse-config.ts';
+// Building blocks reused by tools/kube-sim (which runs pods as supervised processes and renders Synapse configs).
+export { spawnSupervised, type SupervisedProcess, type SupervisedProcessOptions, type ProcessExit } from './child-process-supervisor.ts';
+export { freePort } from './free-port.ts';
+export { synapseVenv } from './synapse-process.ts';
+export { renderSynapseConfig, renderSynapseLogConfig, toYaml, type SynapseConfigOptions } from './synapse-config.ts';
+export { waitUntil, type WaitUntilOptions } from './wait-until.ts';
