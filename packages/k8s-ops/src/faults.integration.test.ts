@@ -1,0 +1,81 @@
+import type { V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { K8sOpsError } from './k8s-ops-error.ts';
+import type { Kube } from './kube-config.ts';
+import { scaleStatefulSet, waitForStatefulSetPodsGone, waitForStatefulSetReady } from './scale-workload.ts';
+import { readKey } from './secret-data.ts';
+import { readStatefulSetShape } from './statefulset-shape.ts';
+import { appStatefulSet, clearFaults, freshNamespace, injectFault, testKube } from './test-support/kube-env.ts';
+import { waitForObjects } from './wait-for-objects.ts';
+
+let kube: Kube;
+beforeAll(() => {
+  kube = testKube();
+});
+afterEach(async () => {
+  await clearFaults(kube);
+});
+
+async function readyStatefulSet(namespace: string, name: string): Promise<void> {
+  await kube.apps.createNamespacedStatefulSet({ namespace, body: appStatefulSet(name) as V1StatefulSet });
+  await waitForStatefulSetReady(kube, { namespace, name, timeoutMs: 60_000 });
+}
+
+describe('k8s-ops under injected faults', () => {
+  it('retries a 409 on scale from a fresh read', async () => {
+    const namespace = await freshNamespace(kube);
+    await readyStatefulSet(namespace, 'matrix');
+    await injectFault(kube, { failNext: { verb: 'update', resource: 'statefulsets/scale', namespace, times: 1, effect: { kind: 'status', code: 409 } } });
+    const result = await scaleStatefulSet(kube, { namespace, name: 'matrix', replicas: 0 });
+    expect(result).toMatchObject({ previousReplicas: 1, replicas: 0, changed: true });
+    expect((await kube.apps.readNamespacedStatefulSet({ namespace, name: 'matrix' })).spec?.replicas).toBe(0);
+  });
+
+  it('backs off a 429 as Retry-After asks and then succeeds', async () => {
+    const namespace = await freshNamespace(kube);
+    await readyStatefulSet(namespace, 'matrix');
+    await injectFault(kube, {
+      failNext: { verb: 'get', resource: 'statefulsets', namespace, times: 2, effect: { kind: 'status', code: 429, retryAfterSeconds: 1 } },
+    });
+    const started = Date.now();
+    const shape = await readStatefulSetShape(kube, { namespace, name: 'matrix' });
+    expect(shape.replicas).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('resumes a dropped watch and still sees the change it waits for', async () => {
+    const namespace = await freshNamespace(kube);
+    await readyStatefulSet(namespace, 'matrix');
+    await scaleStatefulSet(kube, { namespace, name: 'matrix', replicas: 0 });
+    const waiting = waitForStatefulSetPodsGone(kube, { namespace, name: 'matrix', timeoutMs: 60_000 });
+    await injectFault(kube, { dropWatches: true });
+    await waiting;
+    await expect(kube.core.readNamespacedPod({ namespace, name: 'matrix-0' })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('sees objects created while its watch was down', async () => {
+    const namespace = await freshNamespace(kube);
+    const seen = waitForObjects<V1Pod, string>(kube, {
+      request: { verb: 'watch', resource: 'configmaps', namespace },
+      list: () => kube.core.listNamespacedConfigMap({ namespace }),
+      watchPath: `/api/v1/namespaces/${namespace}/configmaps`,
+      check: (items) => (items.has('late') ? { done: true, value: 'late' } : { done: false, waitingFor: 'configmap late' }),
+      timeoutMs: 30_000,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await injectFault(kube, { dropWatches: true });
+    await kube.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'late' }, data: {} } });
+    expect(await seen).toBe('late');
+  });
+
+  it('turns a 403 into an error naming the verb, resource and namespace', async () => {
+    const namespace = await freshNamespace(kube);
+    await kube.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'api' }, stringData: { K: 'v' } } });
+    await injectFault(kube, { deny: { verb: 'get', resource: 'secrets', namespace } });
+    const error = (await readKey(kube, { namespace, name: 'api', key: 'K' }).catch((e: unknown) => e)) as K8sOpsError;
+    expect(error).toBeInstanceOf(K8sOpsError);
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toContain(`cannot get secrets/api in namespace ${namespace}`);
+    expect(error.nextSteps).toContain(`the verb "get" on "secrets" in namespace "${namespace}"`);
+  });
+});

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'undici';
+import { V1Namespace } from '@kubernetes/client-node';
+import { createKube, loadKubeConfig, type Kube } from '../kube-config.ts';
+
+/** The cluster the tests run against: kube-sim, named by KUBECONFIG (set by the sandbox or kube-sim's global setup). */
+export function testKube(): Kube {
+  const path = process.env['KUBECONFIG'];
+  if (!path) throw new Error('KUBECONFIG is not set: run the tests through scripts/test or `nx test` (the global setup starts kube-sim)');
+  return createKube(loadKubeConfig({ kubeconfigPath: path }));
+}
+
+/** A fresh namespace per test, so tests never share state. */
+export async function freshNamespace(kube: Kube, prefix = 'k8s-ops'): Promise<string> {
+  const name = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const body: V1Namespace = { metadata: { name } };
+  await kube.core.createNamespace({ body });
+  return name;
+}
+
+/** A fault for kube-sim's `/_kube-sim/faults` endpoint (see tools/kube-sim/README.md). */
+export type Fault = Record<string, unknown>;
+
+/** Asks kube-sim (KUBE_SIM_FAULTS_URL) to inject a fault, authorized with the kubeconfig's token. */
+export async function injectFault(kube: Kube, fault: Fault): Promise<void> {
+  const url = process.env['KUBE_SIM_FAULTS_URL'];
+  if (!url) throw new Error('KUBE_SIM_FAULTS_URL is not set: the tests need kube-sim\'s fault endpoint');
+  const user = kube.config.getCurrentUser();
+  const cluster = kube.config.getCurrentCluster();
+  const ca = cluster?.caData ? Buffer.from(cluster.caData, 'base64') : undefined;
+  const response = await request(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user?.token ?? ''}`, 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+    dispatcher: new Agent({ connect: ca ? { ca } : {} }),
+  });
+  const text = await response.body.text();
+  if (response.statusCode >= 300) throw new Error(`fault injection failed: HTTP ${response.statusCode} ${text}`);
+}
+
+/** A StatefulSet of kube-sim's small app image with one volume claim template, like Synapse's. */
+export function appStatefulSet(name: string, replicas = 1) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas,
+      serviceName: name,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'app',
+              image: 'kube-sim/app',
+              ports: [{ containerPort: 3000 }],
+              readinessProbe: { httpGet: { path: '/health', port: 3000 }, periodSeconds: 1 },
+              volumeMounts: [{ name: 'data', mountPath: '/data' }],
+            },
+          ],
+        },
+      },
+      volumeClaimTemplates: [
+        { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+      ],
+    },
+  };
+}
+
+/** A Deployment of kube-sim's app image reading one env variable from a Secret at start. */
+export function appDeployment(name: string, secretName: string) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'api',
+              image: 'openmeet/api',
+              ports: [{ containerPort: 3000 }],
+              env: [{ name: 'MATRIX_ADMIN_ACCESS_TOKEN', valueFrom: { secretKeyRef: { name: secretName, key: 'MATRIX_ADMIN_ACCESS_TOKEN' } } }],
+              readinessProbe: { httpGet: { path: '/health', port: 3000 }, periodSeconds: 1 },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Removes every fault kube-sim holds. */
+export async function clearFaults(kube: Kube): Promise<void> {
+  const url = process.env['KUBE_SIM_FAULTS_URL'];
+  if (!url) return;
+  const cluster = kube.config.getCurrentCluster();
+  const ca = cluster?.caData ? Buffer.from(cluster.caData, 'base64') : undefined;
+  const response = await request(url, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${kube.config.getCurrentUser()?.token ?? ''}` },
+    dispatcher: new Agent({ connect: ca ? { ca } : {} }),
+  });
+  await response.body.text();
+}
