@@ -1,11 +1,11 @@
-import type { V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { K8sOpsError } from './k8s-ops-error.ts';
 import type { Kube } from './kube-config.ts';
-import { scaleStatefulSet, waitForStatefulSetPodsGone, waitForStatefulSetReady } from './scale-workload.ts';
+import { scaleStatefulSet, waitForStatefulSetPodsGone } from './scale-workload.ts';
 import { readKey } from './secret-data.ts';
 import { readStatefulSetShape } from './statefulset-shape.ts';
-import { appStatefulSet, clearFaults, freshNamespace, injectFault, testKube } from './test-support/kube-env.ts';
+import { clearFaults, freshNamespace, injectFault, readyStatefulSet, testKube } from './test-support/kube-env.ts';
 import { waitForObjects } from './wait-for-objects.ts';
 
 let kube: Kube;
@@ -16,15 +16,11 @@ afterEach(async () => {
   await clearFaults(kube);
 });
 
-async function readyStatefulSet(namespace: string, name: string): Promise<void> {
-  await kube.apps.createNamespacedStatefulSet({ namespace, body: appStatefulSet(name) as V1StatefulSet });
-  await waitForStatefulSetReady(kube, { namespace, name, timeoutMs: 60_000 });
-}
 
 describe('k8s-ops under injected faults', () => {
   it('retries a 409 on scale from a fresh read', async () => {
     const namespace = await freshNamespace(kube);
-    await readyStatefulSet(namespace, 'matrix');
+    await readyStatefulSet(kube, namespace, 'matrix');
     await injectFault(kube, { failNext: { verb: 'update', resource: 'statefulsets/scale', namespace, times: 1, effect: { kind: 'status', code: 409 } } });
     const result = await scaleStatefulSet(kube, { namespace, name: 'matrix', replicas: 0 });
     expect(result).toMatchObject({ previousReplicas: 1, replicas: 0, changed: true });
@@ -33,7 +29,7 @@ describe('k8s-ops under injected faults', () => {
 
   it('backs off a 429 as Retry-After asks and then succeeds', async () => {
     const namespace = await freshNamespace(kube);
-    await readyStatefulSet(namespace, 'matrix');
+    await readyStatefulSet(kube, namespace, 'matrix');
     await injectFault(kube, {
       failNext: { verb: 'get', resource: 'statefulsets', namespace, times: 2, effect: { kind: 'status', code: 429, retryAfterSeconds: 1 } },
     });
@@ -45,7 +41,7 @@ describe('k8s-ops under injected faults', () => {
 
   it('resumes a dropped watch and still sees the change it waits for', async () => {
     const namespace = await freshNamespace(kube);
-    await readyStatefulSet(namespace, 'matrix');
+    await readyStatefulSet(kube, namespace, 'matrix');
     await scaleStatefulSet(kube, { namespace, name: 'matrix', replicas: 0 });
     const waiting = waitForStatefulSetPodsGone(kube, { namespace, name: 'matrix', timeoutMs: 60_000 });
     await injectFault(kube, { dropWatches: true });

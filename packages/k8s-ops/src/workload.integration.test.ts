@@ -1,4 +1,4 @@
-import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deletePersistentVolumeClaim } from './delete-pvc.ts';
 import { K8sOpsError } from './k8s-ops-error.ts';
@@ -6,22 +6,18 @@ import type { Kube } from './kube-config.ts';
 import { rolloutRestart, waitForRollout, RESTARTED_AT_ANNOTATION } from './rollout-restart.ts';
 import { scaleStatefulSet, waitForStatefulSetPodsGone, waitForStatefulSetReady } from './scale-workload.ts';
 import { readStatefulSetShape } from './statefulset-shape.ts';
-import { appDeployment, appStatefulSet, freshNamespace, testKube } from './test-support/kube-env.ts';
+import { appDeployment, freshNamespace, readyStatefulSet, testKube } from './test-support/kube-env.ts';
 
 let kube: Kube;
 beforeAll(() => {
   kube = testKube();
 });
 
-async function readyStatefulSet(namespace: string, name: string): Promise<void> {
-  await kube.apps.createNamespacedStatefulSet({ namespace, body: appStatefulSet(name) as V1StatefulSet });
-  await waitForStatefulSetReady(kube, { namespace, name, timeoutMs: 60_000 });
-}
 
 describe('the runbook reset of a StatefulSet volume', () => {
   it('scales to 0, waits for the pod, deletes the claim until gone, scales up with a new empty claim', async () => {
     const namespace = await freshNamespace(kube);
-    await readyStatefulSet(namespace, 'matrix');
+    await readyStatefulSet(kube, namespace, 'matrix');
 
     const shape = await readStatefulSetShape(kube, { namespace, name: 'matrix' });
     expect(shape.replicas).toBe(1);
@@ -53,7 +49,7 @@ describe('the runbook reset of a StatefulSet volume', () => {
 
   it('keeps a claim in use Terminating, naming the pod, until the pod is gone', async () => {
     const namespace = await freshNamespace(kube);
-    await readyStatefulSet(namespace, 'db');
+    await readyStatefulSet(kube, namespace, 'db');
     const error = await deletePersistentVolumeClaim(kube, { namespace, name: 'data-db-0', timeoutMs: 3_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(K8sOpsError);
     expect((error as K8sOpsError).code).toBe('timeout');
@@ -68,7 +64,7 @@ describe('the runbook reset of a StatefulSet volume', () => {
 
   it('refuses to scale when the Scale moved on from what a plan observed', async () => {
     const namespace = await freshNamespace(kube);
-    await readyStatefulSet(namespace, 'matrix');
+    await readyStatefulSet(kube, namespace, 'matrix');
     const observed = await readStatefulSetShape(kube, { namespace, name: 'matrix' });
     await kube.apps.patchNamespacedStatefulSet(
       { namespace, name: 'matrix', body: [{ op: 'add', path: '/metadata/labels/touched', value: 'yes' }] },

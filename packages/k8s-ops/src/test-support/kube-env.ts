@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { V1Namespace } from '@kubernetes/client-node';
+import type { V1Namespace, V1StatefulSet } from '@kubernetes/client-node';
 import { createKube, loadKubeConfig, type Kube } from '../kube-config.ts';
+import { waitForStatefulSetReady } from '../scale-workload.ts';
 
 /** The cluster the tests run against: kube-sim, named by KUBECONFIG (set by the sandbox or kube-sim's global setup). */
 export function testKube(): Kube {
@@ -23,19 +24,30 @@ export type Fault = Record<string, unknown>;
 
 /** Asks kube-sim (KUBE_SIM_FAULTS_URL) to inject a fault, authorized with the kubeconfig's token. */
 export async function injectFault(kube: Kube, fault: Fault): Promise<void> {
+  await faultsRequest(kube, 'POST', fault);
+}
+
+/** Removes every fault kube-sim holds. */
+export async function clearFaults(kube: Kube): Promise<void> {
+  await faultsRequest(kube, 'DELETE');
+}
+
+/** One call to kube-sim's fault endpoint, over TLS with the cluster's CA and the kubeconfig's token. */
+async function faultsRequest(kube: Kube, method: 'POST' | 'DELETE', body?: Fault): Promise<void> {
   const url = process.env['KUBE_SIM_FAULTS_URL'];
-  if (!url) throw new Error('KUBE_SIM_FAULTS_URL is not set: the tests need kube-sim\'s fault endpoint');
-  const user = kube.config.getCurrentUser();
-  const cluster = kube.config.getCurrentCluster();
-  const ca = cluster?.caData ? Buffer.from(cluster.caData, 'base64') : undefined;
+  if (!url) throw new Error("KUBE_SIM_FAULTS_URL is not set: the tests need kube-sim's fault endpoint");
+  const caData = kube.config.getCurrentCluster()?.caData;
   const response = await request(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${user?.token ?? ''}`, 'content-type': 'application/json' },
-    body: JSON.stringify(fault),
-    dispatcher: new Agent({ connect: ca ? { ca } : {} }),
+    method,
+    headers: {
+      authorization: `Bearer ${kube.config.getCurrentUser()?.token ?? ''}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    dispatcher: new Agent({ connect: caData ? { ca: Buffer.from(caData, 'base64') } : {} }),
   });
   const text = await response.body.text();
-  if (response.statusCode >= 300) throw new Error(`fault injection failed: HTTP ${response.statusCode} ${text}`);
+  if (response.statusCode >= 300) throw new Error(`fault endpoint answered HTTP ${response.statusCode}: ${text}`);
 }
 
 /** A StatefulSet of kube-sim's small app image with one volume claim template, like Synapse's. */
@@ -98,16 +110,9 @@ export function appDeployment(name: string, secretName: string) {
   };
 }
 
-/** Removes every fault kube-sim holds. */
-export async function clearFaults(kube: Kube): Promise<void> {
-  const url = process.env['KUBE_SIM_FAULTS_URL'];
-  if (!url) return;
-  const cluster = kube.config.getCurrentCluster();
-  const ca = cluster?.caData ? Buffer.from(cluster.caData, 'base64') : undefined;
-  const response = await request(url, {
-    method: 'DELETE',
-    headers: { authorization: `Bearer ${kube.config.getCurrentUser()?.token ?? ''}` },
-    dispatcher: new Agent({ connect: ca ? { ca } : {} }),
-  });
-  await response.body.text();
+
+/** Creates an app StatefulSet (see {@link appStatefulSet}) and waits until it is ready. */
+export async function readyStatefulSet(kube: Kube, namespace: string, name: string): Promise<void> {
+  await kube.apps.createNamespacedStatefulSet({ namespace, body: appStatefulSet(name) as V1StatefulSet });
+  await waitForStatefulSetReady(kube, { namespace, name, timeoutMs: 60_000 });
 }
