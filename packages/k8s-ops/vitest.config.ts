@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
 import { projectTestConfig } from '../../vitest.shared.ts';
 
-export default defineConfig(projectTestConfig({ root: import.meta.dirname, services: true, testTimeout: 120_000 }));
+// Integration tests run against kube-sim (KUBECONFIG, KUBE_SIM_FAULTS_URL); no other service is needed.
+export default defineConfig(projectTestConfig({ root: import.meta.dirname, kube: true, testTimeout: 120_000 }));

@@ -21,7 +21,7 @@ describe('k8s-ops under injected faults', () => {
   it('retries a 409 on scale from a fresh read', async () => {
     const namespace = await freshNamespace(kube);
     await readyStatefulSet(kube, namespace, 'matrix');
-    await injectFault(kube, { failNext: { verb: 'update', resource: 'statefulsets/scale', namespace, times: 1, effect: { kind: 'status', code: 409 } } });
+    await injectFault(kube, { verb: 'update', resource: 'statefulsets/scale', namespace, times: 1, effect: { kind: 'status', code: 409 } });
     const result = await scaleStatefulSet(kube, { namespace, name: 'matrix', replicas: 0 });
     expect(result).toMatchObject({ previousReplicas: 1, replicas: 0, changed: true });
     expect((await kube.apps.readNamespacedStatefulSet({ namespace, name: 'matrix' })).spec?.replicas).toBe(0);
@@ -30,9 +30,7 @@ describe('k8s-ops under injected faults', () => {
   it('backs off a 429 as Retry-After asks and then succeeds', async () => {
     const namespace = await freshNamespace(kube);
     await readyStatefulSet(kube, namespace, 'matrix');
-    await injectFault(kube, {
-      failNext: { verb: 'get', resource: 'statefulsets', namespace, times: 2, effect: { kind: 'status', code: 429, retryAfterSeconds: 1 } },
-    });
+    await injectFault(kube, { verb: 'get', resource: 'statefulsets', namespace, times: 2, effect: { kind: 'status', code: 429, retryAfterSeconds: 1 } });
     const started = Date.now();
     const shape = await readStatefulSetShape(kube, { namespace, name: 'matrix' });
     expect(shape.replicas).toBe(1);

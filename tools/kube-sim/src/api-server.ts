@@ -32,7 +32,7 @@ export interface ApiServerOptions {
   key: string;
   /** Pod logs (`kubectl logs`). */
   readLogs?: (namespace: string, pod: string, container: string | undefined) => Promise<string>;
-  /** Extra routes under `/kube-sim/` (fault injection over HTTP); return false to fall through to 404. */
+  /** Extra routes under `/_kube-sim/` (fault injection over HTTP); return false to fall through to 404. */
   adminRoute?: (request: IncomingMessage, response: ServerResponse, body: string) => Promise<boolean>;
 }
 
@@ -517,7 +517,7 @@ export function createApiServer(options: ApiServerOptions): Server {
       return;
     }
     const body = await readBody(request);
-    if (url.pathname.startsWith('/kube-sim/') && options.adminRoute !== undefined && (await options.adminRoute(request, response, body))) return;
+    if (url.pathname.startsWith('/_kube-sim/') && options.adminRoute !== undefined && (await options.adminRoute(request, response, body))) return;
     if (discovery(url, response)) return;
     const parsed = parseResourcePath(registry, url);
     if (parsed === undefined) {

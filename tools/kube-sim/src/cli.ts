@@ -1,23 +1,28 @@
 import { parseArgs } from 'node:util';
 import { isKubeSimError } from './kube-sim-error.ts';
+import { CUSTOM_RESOURCE_SETS, type CustomResourceSet } from './custom-resources.ts';
 import { startKubeSim } from './kube-sim.ts';
 
 const HELP = `kube-sim: a Kubernetes API simulator with real pods, for kubectl and client-node tests
 
 Usage:
-  kube-sim start [--state-dir DIR] [--scenario NAME] [--port N] [--namespace NS]
+  kube-sim start [--state-dir DIR] [--scenario NAME] [--crds LIST] [--port N] [--namespace NS]
 
 Options:
   --state-dir DIR   kubeconfig, certificates, volumes and logs (KUBE_SIM_STATE_DIR; default a new tmp dir)
   --scenario NAME   objects to create at start, e.g. openmeet-dev (KUBE_SIM_SCENARIO)
+  --crds LIST       CRD sets to serve besides the scenario's: external-secrets, volume-snapshots, or all
+                    (KUBE_SIM_CRDS; default none)
   --port N          API port on 127.0.0.1 (KUBE_SIM_PORT; default a free port)
   --namespace NS    the kubeconfig's default namespace (KUBE_SIM_NAMESPACE; default: the scenario's, else default)
 
 Examples:
   kube-sim start --state-dir /tmp/sim --scenario openmeet-dev
+  kube-sim start --state-dir /tmp/empty --crds all
   KUBECONFIG=/tmp/sim/kubeconfig kubectl get pods -n openmeet-dev
 
-Runs in the foreground until SIGINT/SIGTERM; prints the kubeconfig path on stdout when ready.
+Runs in the foreground until SIGINT/SIGTERM or until its parent process exits; prints the kubeconfig path on
+stdout and writes <state-dir>/kube-sim.json ({url, kubeconfigPath, faultsUrl, pid}) when ready.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       scenario: { type: 'string' },
       port: { type: 'string' },
       namespace: { type: 'string' },
+      crds: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,19 +52,32 @@ async function main(argv: string[]): Promise<number> {
   const stateDir = values['state-dir'] ?? env['KUBE_SIM_STATE_DIR'];
   const scenario = values.scenario ?? env['KUBE_SIM_SCENARIO'];
   const namespace = values.namespace ?? env['KUBE_SIM_NAMESPACE'];
+  const crdsText = values.crds ?? env['KUBE_SIM_CRDS'] ?? '';
+  const crds = crdsText === 'all' ? [...CUSTOM_RESOURCE_SETS] : crdsText.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const unknown = crds.filter((set) => !CUSTOM_RESOURCE_SETS.includes(set as CustomResourceSet));
+  if (unknown.length > 0) {
+    process.stderr.write(`kube-sim: --crds: unknown set(s) ${unknown.join(', ')}; use ${CUSTOM_RESOURCE_SETS.join(', ')} or all\n`);
+    return 2;
+  }
   const sim = await startKubeSim({
     ...(stateDir === undefined ? {} : { stateDir }),
     ...(port === undefined ? {} : { port }),
     ...(scenario === undefined ? {} : { scenario }),
     ...(namespace === undefined ? {} : { namespace }),
+    customResources: crds as CustomResourceSet[],
   });
   process.stderr.write(`kube-sim: API at ${sim.url}; export KUBECONFIG=${sim.kubeconfigPath}\n`);
   process.stdout.write(`${sim.kubeconfigPath}\n`);
-  await new Promise<void>((resolveSignal) => {
-    process.once('SIGINT', () => resolveSignal());
-    process.once('SIGTERM', () => resolveSignal());
+  // A second signal (a process-group SIGTERM plus the bin wrapper forwarding it) must not cut the stop short,
+  // and a parent that dies (even by SIGKILL) must not leave the pods running.
+  const parent = process.ppid;
+  const why = await new Promise<string>((resolveStop) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => resolveStop(signal));
+    setInterval(() => {
+      if (process.ppid !== parent) resolveStop(`parent process ${parent} exited`);
+    }, 500).unref();
   });
-  process.stderr.write('kube-sim: stopping\n');
+  process.stderr.write(`kube-sim: stopping (${why})\n`);
   await sim.stop();
   return 0;
 }

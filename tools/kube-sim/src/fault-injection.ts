@@ -38,7 +38,7 @@ function matches(rule: RequestMatch, request: RequestFacts): boolean {
 
 /**
  * Faults to inject into the simulated cluster: failing requests, RBAC denials, slow pod termination, dropped
- * watches. Tests get it from `startKubeSim()`; the CLI exposes it on `POST /kube-sim/faults`.
+ * watches. Tests get it from `startKubeSim()`; the API server also serves it on `POST /_kube-sim/faults` (see `fault-routes.ts`).
  *
  * @example
  * sim.faults.failNext({ verb: 'patch', resource: 'statefulsets/scale', times: 2,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,8 +16,13 @@ import { Kubelet } from './kubelet.ts';
 import { PodNetwork } from './pod-network.ts';
 import { StatefulSetController } from './statefulset-controller.ts';
 import { VolumeController } from './volume-controller.ts';
+import { CUSTOM_RESOURCE_SETS, enableCustomResources, type CustomResourceSet } from './custom-resources.ts';
+import { ExternalSecretController, ssmClientFromEnv } from './external-secret-controller.ts';
+import { FAULTS_PATH, faultsRoute } from './fault-routes.ts';
+import { VolumeSnapshotController } from './volume-snapshot-controller.ts';
 import { generateServingCertificates } from './certificates.ts';
 import { FaultInjector } from './fault-injection.ts';
+import { appendFileSync } from 'node:fs';
 import type { KubeObject } from './kube-object.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { KubeSimError } from './kube-sim-error.ts';
@@ -34,7 +39,25 @@ export interface StartKubeSimOptions {
   namespace?: string;
   /** Objects to create at start: a built-in scenario name (`openmeet-dev`) or a YAML file. */
   scenario?: string;
+  /**
+   * CRD sets to serve (with their controllers) even when the scenario does not use them: `external-secrets`
+   * (ExternalSecret, SecretStore, ClusterSecretStore; syncs from SSM at `AWS_ENDPOINT_URL_SSM`) and
+   * `volume-snapshots` (VolumeSnapshot, VolumeSnapshotContent, VolumeSnapshotClass). Default: none.
+   */
+  customResources?: readonly CustomResourceSet[];
 }
+
+/** What `<stateDir>/kube-sim.json` holds once the API answers (no token: that is in the kubeconfig). */
+export interface KubeSimReadyFile {
+  url: string;
+  kubeconfigPath: string;
+  /** `POST`/`DELETE` here with the kubeconfig's bearer token (see the README for the bodies). */
+  faultsUrl: string;
+  pid: number;
+}
+
+/** The file {@link startKubeSim} writes into the state directory when it is ready. */
+export const READY_FILE = 'kube-sim.json';
 
 /** A running simulator. */
 export interface KubeSim {
@@ -44,6 +67,8 @@ export interface KubeSim {
   readonly url: string;
   /** The bearer token (also in the kubeconfig); do not log it. */
   readonly token: string;
+  /** `${url}/_kube-sim/faults`: fault injection over HTTP, same bearer token. */
+  readonly faultsUrl: string;
   /** The CA that signed the server certificate (PEM). */
   readonly caCert: string;
   readonly faults: FaultInjector;
@@ -91,16 +116,32 @@ export async function startKubeSim(options: StartKubeSimOptions = {}): Promise<K
   const store = new ObjectStore(registry);
   const faults = new FaultInjector();
   faults.onDropWatches(() => store.compact());
+  await rm(join(stateDir, READY_FILE), { force: true });
   seed(store, registry);
-  const scenarioNamespace = options.scenario === undefined ? undefined : await applyScenario(store, options.scenario);
+  const unknownSets = (options.customResources ?? []).filter((set) => !CUSTOM_RESOURCE_SETS.includes(set));
+  if (unknownSets.length > 0) {
+    throw new KubeSimError({ code: 'BAD_INPUT', message: `unknown CRD set(s): ${unknownSets.join(', ')}`, nextSteps: [`Use: ${CUSTOM_RESOURCE_SETS.join(', ')}`] });
+  }
+  enableCustomResources(store, options.customResources ?? []);
+  const logFile = join(stateDir, 'controllers.log');
+  const log = (line: string): void => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+  const scenarioNamespace = options.scenario === undefined ? undefined : await applyScenario(store, options.scenario, log);
 
   await PodNetwork.check();
   const kinds = builtinKinds(registry);
   const kubelet = new Kubelet({ store, kinds, network: new PodNetwork(), faults, podsDir: join(stateDir, 'pods') });
   const loop = new ControllerLoop(
     store,
-    [new GarbageCollector(store, kinds), new StatefulSetController(store, kinds), new DeploymentController(store, kinds), new VolumeController(store, kinds, join(stateDir, 'volumes')), kubelet],
-    join(stateDir, 'controllers.log'),
+    [
+      new GarbageCollector(store, kinds),
+      new StatefulSetController(store, kinds),
+      new DeploymentController(store, kinds),
+      new VolumeController(store, kinds, join(stateDir, 'volumes')),
+      new VolumeSnapshotController(store, kinds, join(stateDir, 'snapshots')),
+      new ExternalSecretController(store, kinds, ssmClientFromEnv, (error) => log(`external-secret-controller: ${(error as Error).stack ?? String(error)}`)),
+      kubelet,
+    ],
+    logFile,
   );
   const server = createApiServer({
     store,
@@ -111,6 +152,7 @@ export async function startKubeSim(options: StartKubeSimOptions = {}): Promise<K
     cert: certs.serverCert,
     key: certs.serverKey,
     readLogs: (namespace, pod, container) => kubelet.readLogs(namespace, pod, container),
+    adminRoute: faultsRoute(faults),
   });
   const exec = createExecHandler();
   const portForward = createPortForwardHandler();
@@ -157,10 +199,14 @@ export async function startKubeSim(options: StartKubeSimOptions = {}): Promise<K
   const url = `https://127.0.0.1:${port}`;
   const kubeconfigPath = join(stateDir, 'kubeconfig');
   await writeKubeconfig(kubeconfigPath, { server: url, caCert: certs.caCert, token, namespace: options.namespace ?? scenarioNamespace ?? 'default' });
+  const faultsUrl = `${url}${FAULTS_PATH}`;
+  const ready: KubeSimReadyFile = { url, kubeconfigPath, faultsUrl, pid: process.pid };
+  await writeFile(join(stateDir, READY_FILE), `${JSON.stringify(ready, null, 2)}\n`);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      await rm(join(stateDir, READY_FILE), { force: true });
       loop.stop();
       await kubelet.stopAll();
       faults.dropWatches();
@@ -169,5 +215,5 @@ export async function startKubeSim(options: StartKubeSimOptions = {}): Promise<K
     })();
     return stopping;
   };
-  return { stateDir, kubeconfigPath, url, token, caCert: certs.caCert, faults, store, registry, stop };
+  return { stateDir, kubeconfigPath, url, faultsUrl, token, caCert: certs.caCert, faults, store, registry, stop };
 }

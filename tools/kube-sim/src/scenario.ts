@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parseAllDocuments } from 'yaml';
+import { customResourceSetOf, enableCustomResources, type CustomResourceSet } from './custom-resources.ts';
+import { ssmClientFromEnv } from './external-secret-controller.ts';
 import { KubeSimError } from './kube-sim-error.ts';
 import type { KubeObject } from './kube-object.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -20,18 +23,62 @@ export function scenarioFile(nameOrPath: string): string {
   });
 }
 
+/** A scenario document that is not a Kubernetes object: SSM parameters to create in the sandbox's moto when missing. */
+const SSM_SEED_KIND = 'SsmParameterSeed';
+
+interface SsmSeed {
+  name: string;
+  value: string;
+  type?: 'String' | 'SecureString';
+}
+
 /**
- * Creates every object of a scenario (multi-document YAML), namespaces first. Returns the first namespace it
- * declares (the natural kubeconfig default).
+ * Creates the seed parameters that do not exist yet, in the SSM at `AWS_ENDPOINT_URL_SSM` (never real AWS: without
+ * that variable nothing is written and the ExternalSecrets stay not Ready).
+ */
+async function seedSsm(seeds: readonly SsmSeed[], log: (line: string) => void): Promise<void> {
+  if (seeds.length === 0) return;
+  if ((process.env['AWS_ENDPOINT_URL_SSM'] ?? '') === '') {
+    log(`kube-sim: AWS_ENDPOINT_URL_SSM is not set; not seeding ${seeds.map((s) => s.name).join(', ')}`);
+    return;
+  }
+  const client = ssmClientFromEnv(process.env['AWS_REGION'] || 'us-east-1');
+  try {
+    for (const seed of seeds) {
+      try {
+        await client.send(new PutParameterCommand({ Name: seed.name, Value: seed.value, Type: seed.type ?? 'SecureString', Overwrite: false }));
+      } catch (error) {
+        if ((error as Error).name !== 'ParameterAlreadyExists') throw error;
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Creates every object of a scenario (multi-document YAML), namespaces first, switching on the CRD sets its
+ * objects use (an ExternalSecret switches on `external-secrets`), and seeds the SSM parameters of its
+ * `kind: SsmParameterSeed` documents (`parameters: [{name, value, type?}]`) when they are missing. Returns the
+ * first namespace it declares (the natural kubeconfig default).
  *
  * @example
  * await applyScenario(store, 'openmeet-dev'); // "openmeet-dev"
  */
-export async function applyScenario(store: ObjectStore, nameOrPath: string): Promise<string | undefined> {
+export async function applyScenario(store: ObjectStore, nameOrPath: string, log: (line: string) => void = () => undefined): Promise<string | undefined> {
   const file = scenarioFile(nameOrPath);
-  const objects = parseAllDocuments(await readFile(file, 'utf8'))
+  const documents = parseAllDocuments(await readFile(file, 'utf8'))
     .map((document) => document.toJS() as KubeObject | null)
     .filter((object): object is KubeObject => object !== null && typeof object === 'object');
+  const seeds = documents.filter((d) => d.kind === SSM_SEED_KIND).flatMap((d) => (Array.isArray(d['parameters']) ? (d['parameters'] as SsmSeed[]) : []));
+  const objects = documents.filter((d) => d.kind !== SSM_SEED_KIND);
+  const sets = new Set<CustomResourceSet>();
+  for (const object of objects) {
+    const set = customResourceSetOf(object.apiVersion, object.kind);
+    if (set !== undefined) sets.add(set);
+  }
+  enableCustomResources(store, [...sets]);
+  await seedSsm(seeds, log);
   objects.sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
   for (const object of objects) {
     const resource = store.registry.byKind(object.apiVersion, object.kind);

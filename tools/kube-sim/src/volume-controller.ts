@@ -4,6 +4,7 @@ import type { Reconciler } from './controller-loop.ts';
 import type { Kinds } from './kinds.ts';
 import { record, records, type KubeObject } from './kube-object.ts';
 import type { ObjectStore } from './object-store.ts';
+import { copyDirectory, readySnapshotDirectory } from './volume-snapshot-controller.ts';
 
 const PVC_PROTECTION = 'kubernetes.io/pvc-protection';
 const PV_PROTECTION = 'kubernetes.io/pv-protection';
@@ -15,7 +16,7 @@ export function volumeDirectory(volumesDir: string, pvName: string): string {
 
 /**
  * Storage: a dynamic provisioner (one PersistentVolume and one real directory per PVC, reclaim policy from the
- * StorageClass, default `Delete`), binding, PVC protection (a claim a live pod uses stays Terminating until the
+ * StorageClass, default `Delete`; a claim whose `spec.dataSource` is a ready VolumeSnapshot starts with its data), binding, PVC protection (a claim a live pod uses stays Terminating until the
  * pod is gone), PV protection, and reclaim (`Delete` removes the PV and its directory, `Retain` leaves it Released).
  *
  * @example
@@ -65,12 +66,20 @@ export class VolumeController implements Reconciler {
     const className = spec['storageClassName'] === undefined ? defaultClass?.metadata.name : String(spec['storageClassName']);
     const storageClass = classes.find((c) => c.metadata.name === className);
     if (storageClass === undefined) return;
+    const dataSource = record(spec['dataSource']);
+    let restoreFrom: string | undefined;
+    if (dataSource['kind'] === 'VolumeSnapshot') {
+      // Restore: provisioned only once the snapshot is ready, with its data.
+      restoreFrom = readySnapshotDirectory(this.#store, claim.metadata.namespace, String(dataSource['name'] ?? ''));
+      if (restoreFrom === undefined) return;
+    }
     const pvName = `pvc-${claim.metadata.uid ?? ''}`;
     const directory = volumeDirectory(this.#volumesDir, pvName);
     await mkdir(directory, { recursive: true });
     const storage = String(record(record(spec['resources'])['requests'])['storage'] ?? '1Gi');
     const accessModes = (spec['accessModes'] as string[] | undefined) ?? ['ReadWriteOnce'];
     if (this.#store.tryGet(this.#kinds.pv, undefined, pvName) === undefined) {
+      if (restoreFrom !== undefined) await copyDirectory(restoreFrom, directory);
       this.#store.create(this.#kinds.pv, undefined, {
         apiVersion: 'v1',
         kind: 'PersistentVolume',

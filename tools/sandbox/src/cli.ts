@@ -22,6 +22,9 @@ Flags (each also read from an environment variable):
   --state-dir DIR        state directory (MATRIX_RESET_SANDBOX_STATE; default ${DEFAULT_STATE_DIR})
   --with SERVICE         up: also start SERVICE; repeatable or comma-separated (MATRIX_RESET_SANDBOX_WITH)
                          services: ${SANDBOX_SERVICES.join(', ')}; default: ${DEFAULT_SERVICES.join(', ')}
+                         kube = kube-sim (needs root): exports KUBECONFIG and KUBE_SIM_FAULTS_URL, adds ssm
+  --kube-scenario NAME   up, with kube: kube-sim's scenario, or none for an empty cluster
+                         (MATRIX_RESET_SANDBOX_KUBE_SCENARIO; default openmeet-dev)
   --synapse-db KIND      up: sqlite | postgres (MATRIX_RESET_SANDBOX_SYNAPSE_DB; default sqlite)
   --attach-to PID        up: stop everything when process PID exits (MATRIX_RESET_SANDBOX_ATTACH_TO)
   --json                 up/status: print JSON on stdout (MATRIX_RESET_SANDBOX_JSON=1)
@@ -30,6 +33,8 @@ Flags (each also read from an environment variable):
 Examples:
   sandbox up --with synapse-delegated && . .sandbox/default/sandbox.env
   sandbox up --json --state-dir /tmp/sb --synapse-db postgres --attach-to $$
+  sandbox up --with synapse-delegated --with kube && kubectl --kubeconfig .sandbox/default/kube/kubeconfig get pods -A
+  sandbox up --with kube --kube-scenario none
   sandbox status --json
   sandbox down
 `;
@@ -51,6 +56,7 @@ type ParsedArgs =
       stateDir: string;
       services: SandboxService[];
       synapseDb: 'sqlite' | 'postgres';
+      kubeScenario: string;
       attachTo: number | undefined;
       json: boolean;
     };
@@ -66,6 +72,7 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
         'state-dir': { type: 'string' },
         with: { type: 'string', multiple: true },
         'synapse-db': { type: 'string' },
+        'kube-scenario': { type: 'string' },
         'attach-to': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -97,6 +104,8 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
     throw badInput(`--synapse-db ${synapseDbRaw}: not a Synapse database kind`, 'Use --synapse-db sqlite or --synapse-db postgres');
   }
   const synapseDb: 'sqlite' | 'postgres' = synapseDbRaw;
+  const kubeScenario = values['kube-scenario'] ?? env['MATRIX_RESET_SANDBOX_KUBE_SCENARIO'] ?? 'openmeet-dev';
+  if (kubeScenario.trim() === '') throw badInput('--kube-scenario: empty', 'Pass a kube-sim scenario name (openmeet-dev), a YAML path, or none');
   const attachRaw = values['attach-to'] ?? env['MATRIX_RESET_SANDBOX_ATTACH_TO'];
   let attachTo: number | undefined;
   if (attachRaw !== undefined && attachRaw !== '') {
@@ -106,7 +115,7 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
   }
   const services = SANDBOX_SERVICES.filter((service) => DEFAULT_SERVICES.includes(service) || withList.includes(service));
   const json = values.json ?? env['MATRIX_RESET_SANDBOX_JSON'] === '1';
-  return { command, stateDir, services, synapseDb, attachTo, json };
+  return { command, stateDir, services, synapseDb, kubeScenario, attachTo, json };
 }
 
 function endpointRows(record: SandboxRecord): [string, string][] {
@@ -116,6 +125,7 @@ function endpointRows(record: SandboxRecord): [string, string][] {
   if (endpoints.synapseDelegated) rows.push(['synapse-delegated', `${endpoints.synapseDelegated.url}  (${endpoints.synapseDelegated.serverName})`]);
   if (endpoints.postgres) rows.push(['postgres', endpoints.postgres.url]);
   if (endpoints.ssm) rows.push(['ssm', `${endpoints.ssm.url}  (${endpoints.ssm.region})`]);
+  if (endpoints.kube) rows.push(['kube', `${endpoints.kube.url}  (KUBECONFIG=${endpoints.kube.kubeconfig}, scenario ${endpoints.kube.scenario})`]);
   return rows;
 }
 
@@ -155,6 +165,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           stateDir: args.stateDir,
           services: args.services,
           synapse: { database: args.synapseDb },
+          kube: { scenario: args.kubeScenario },
           provider: 'auto',
         },
         ...(args.attachTo === undefined ? {} : { attachTo: args.attachTo }),

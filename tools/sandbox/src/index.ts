@@ -32,3 +32,5 @@ export { freePort } from './free-port.ts';
 export { synapseVenv } from './synapse-process.ts';
 export { renderSynapseConfig, renderSynapseLogConfig, toYaml, type SynapseConfigOptions } from './synapse-config.ts';
 export { waitUntil, type WaitUntilOptions } from './wait-until.ts';
+// kube-sim as a child process (its own Vitest global setup uses it; no import of kube-sim, so no cycle).
+export { startKubeSimProcess, kubeApiAnswers, NO_KUBE_SCENARIO, type KubeSimProcessOptions, type KubeSimService } from './kube-sim-process.ts';

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { kubeApiAnswers } from './kube-sim-process.ts';
 import { dropDatabase, postgresAnswers } from './postgres-provider.ts';
 import { SandboxError } from './sandbox-error.ts';
 import { processAlive, readSandboxRecord, removeSandboxRecord, type SandboxRecord } from './sandbox-record.ts';
@@ -58,6 +59,10 @@ export async function sandboxStatus(stateDir: string): Promise<SandboxStatus> {
   if (endpoints.ssm) {
     const url = endpoints.ssm.url;
     checks.push(answers(`${url}/moto-api/data.json`).then((healthy) => ({ service: 'ssm', url, healthy })));
+  }
+  if (endpoints.kube) {
+    const kube = endpoints.kube;
+    checks.push(kubeApiAnswers(kube).then((healthy) => ({ service: 'kube', url: kube.url, healthy })));
   }
   return { stateDir, running: processAlive(record.ownerPid), ownerPid: record.ownerPid, services: await Promise.all(checks) };
 }

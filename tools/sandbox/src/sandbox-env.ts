@@ -15,6 +15,8 @@ export const SANDBOX_ENV_NAMES = Object.freeze([
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
+  'KUBECONFIG',
+  'KUBE_SIM_FAULTS_URL',
   'MATRIX_RESET_SANDBOX_STATE',
 ] as const);
 
@@ -47,6 +49,10 @@ export function sandboxEnv(endpoints: SandboxEndpoints, stateDir: string): Parti
     env.AWS_REGION = endpoints.ssm.region;
     env.AWS_ACCESS_KEY_ID = endpoints.ssm.accessKeyId;
     env.AWS_SECRET_ACCESS_KEY = endpoints.ssm.secretAccessKey;
+  }
+  if (endpoints.kube) {
+    env.KUBECONFIG = endpoints.kube.kubeconfig;
+    env.KUBE_SIM_FAULTS_URL = endpoints.kube.faultsUrl;
   }
   env.MATRIX_RESET_SANDBOX_STATE = stateDir;
   return env;

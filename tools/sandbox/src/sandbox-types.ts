@@ -1,9 +1,10 @@
 import type { PostgresMode } from './postgres-provider.ts';
 
 /** A service the sandbox can start. */
-export type SandboxService = 'synapse' | 'synapse-delegated' | 'postgres' | 'ssm';
+export type SandboxService = 'synapse' | 'synapse-delegated' | 'postgres' | 'ssm' | 'kube';
 
-export const SANDBOX_SERVICES: readonly SandboxService[] = Object.freeze(['synapse', 'synapse-delegated', 'postgres', 'ssm']);
+/** Every service; `kube` (kube-sim, needs root) also starts `ssm`, which its ExternalSecrets read. */
+export const SANDBOX_SERVICES: readonly SandboxService[] = Object.freeze(['synapse', 'synapse-delegated', 'postgres', 'ssm', 'kube']);
 
 /** Started when `services` is not given (the CLI adds `synapse-delegated` with `--with`). */
 export const DEFAULT_SERVICES: readonly SandboxService[] = Object.freeze(['synapse', 'postgres', 'ssm']);
@@ -28,6 +29,10 @@ export interface StartSandboxOptions {
   postgres?: {
     /** `auto`: the server on 127.0.0.1:5432 when it answers, else a private initdb cluster. Default `auto`. */
     mode?: PostgresMode;
+  };
+  kube?: {
+    /** A kube-sim scenario, or `none` for an empty cluster (CRDs still served). Default `openmeet-dev`. */
+    scenario?: string;
   };
   /** How long to wait for a runtime (Docker) to answer when `provider` is `auto`. Default 3 s. */
   containerRuntimeTimeoutMs?: number;
@@ -56,6 +61,8 @@ export interface SandboxEndpoints {
     databases: string[];
   };
   ssm?: { url: string; region: string; accessKeyId: string; secretAccessKey: string };
+  /** kube-sim: an HTTPS Kubernetes API with real pods (`KUBECONFIG`), fault injection at `faultsUrl`. */
+  kube?: { url: string; kubeconfig: string; faultsUrl: string; caFile: string; scenario: string };
 }
 
 /** A running sandbox. */

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { psql } from '../postgres-provider.ts';
 import { processAlive } from '../sandbox-record.ts';
 
@@ -14,4 +15,32 @@ export function alivePids(pids: readonly number[]): number[] {
 /** Unique, lower-case test names, so tests never share users. */
 export function uniqueName(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Every live descendant of `root` (by /proc parent links), e.g. kube-sim's pod processes. */
+export function descendantPids(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(name), ppid);
+    } catch {
+      // gone while we looked
+    }
+  }
+  const found: number[] = [];
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const next = [...parentOf].filter(([, ppid]) => frontier.includes(ppid)).map(([pid]) => pid);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
+}
+
+/** Host-side network interfaces (kube-sim's pod veths are `ks<hex>`). */
+export function hostInterfaces(): string[] {
+  return readdirSync('/sys/class/net');
 }
