@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { ApiStatusError, badRequest, forbidden, notFound } from './api-status.ts';
+import { ApiStatusError, badRequest, expired, forbidden, notFound } from './api-status.ts';
 import type { FaultInjector, RequestFacts } from './fault-injection.ts';
 import { record, type KubeObject } from './kube-object.ts';
 import { ObjectStore, type StoreEvent } from './object-store.ts';
@@ -143,8 +143,10 @@ function listKind(resource: ResourceType): string {
   return `${resource.kind}List`;
 }
 
+/** Where the next page starts (after this namespace/name) and the resourceVersion of the first page. */
 interface ContinueToken {
   after: string;
+  resourceVersion: number;
 }
 
 function encodeContinue(token: ContinueToken): string {
@@ -154,7 +156,7 @@ function encodeContinue(token: ContinueToken): string {
 function decodeContinue(text: string): ContinueToken {
   try {
     const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as ContinueToken;
-    if (typeof parsed.after !== 'string') throw new Error('bad token');
+    if (typeof parsed.after !== 'string' || typeof parsed.resourceVersion !== 'number') throw new Error('bad token');
     return parsed;
   } catch {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
@@ -312,15 +314,22 @@ export function createApiServer(options: ApiServerOptions): Server {
     const continueText = query.get('continue');
     const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     let items = all;
+    let listVersion = store.resourceVersion;
     if (continueText) {
       const token = decodeContinue(continueText);
+      if (store.isCompacted(token.resourceVersion)) {
+        throw expired(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        );
+      }
+      listVersion = token.resourceVersion;
       items = items.filter((o) => keyOf(o) > token.after);
     }
-    const metadata: Record<string, unknown> = { resourceVersion: String(store.resourceVersion) };
+    const metadata: Record<string, unknown> = { resourceVersion: String(listVersion) };
     if (limit > 0 && items.length > limit) {
       const page = items.slice(0, limit);
       const last = page[page.length - 1];
-      metadata['continue'] = last === undefined ? undefined : encodeContinue({ after: keyOf(last) });
+      metadata['continue'] = last === undefined ? undefined : encodeContinue({ after: keyOf(last), resourceVersion: listVersion });
       metadata['remainingItemCount'] = items.length - limit;
       items = page;
     }
@@ -503,8 +512,12 @@ export function createApiServer(options: ApiServerOptions): Server {
       return sendJson(response, 201, created);
     }
     if (method === 'DELETE') {
+      const dryRun = query.getAll('dryRun').includes('All');
+      const deleteOptions = record(parseBody(body, request.headers['content-type']));
+      const policy = query.get('propagationPolicy') ?? deleteOptions['propagationPolicy'];
+      const propagationPolicy = typeof policy === 'string' ? (policy as 'Foreground' | 'Background' | 'Orphan') : 'Background';
       const victims = store.list(req.resource, req.namespace, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') });
-      const deleted = victims.map((victim) => store.delete(req.resource, victim.metadata.namespace, victim.metadata.name, { propagationPolicy: 'Background' }).object);
+      const deleted = victims.map((victim) => store.delete(req.resource, victim.metadata.namespace, victim.metadata.name, { dryRun, propagationPolicy }).object);
       return sendJson(response, 200, { kind: listKind(req.resource), apiVersion: groupVersion(req.resource), metadata: { resourceVersion: String(store.resourceVersion) }, items: deleted });
     }
     throw new ApiStatusError({ code: 405, reason: 'MethodNotAllowed', message: 'the server does not allow this method on the requested resource' });

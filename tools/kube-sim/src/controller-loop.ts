@@ -1,10 +1,35 @@
 import { appendFileSync } from 'node:fs';
+import type { Kinds } from './kinds.ts';
 import type { ObjectStore } from './object-store.ts';
 
 /** One reconciler: reads the store, writes what should change; must be idempotent. */
 export interface Reconciler {
   readonly name: string;
   reconcile(): void | Promise<void>;
+}
+
+/**
+ * The shape every built-in controller shares: a name, the store it reconciles and the kinds it looks up.
+ *
+ * @example
+ * class PodCounter extends KindsReconciler {
+ *   readonly name = 'pod-counter';
+ *   reconcile(): void {
+ *     console.log(this.store.list(this.kinds.pod, undefined).length);
+ *   }
+ * }
+ */
+export abstract class KindsReconciler implements Reconciler {
+  abstract readonly name: string;
+  protected readonly store: ObjectStore;
+  protected readonly kinds: Kinds;
+
+  constructor(store: ObjectStore, kinds: Kinds) {
+    this.store = store;
+    this.kinds = kinds;
+  }
+
+  abstract reconcile(): void | Promise<void>;
 }
 
 /**

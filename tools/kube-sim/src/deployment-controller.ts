@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Reconciler } from './controller-loop.ts';
-import type { Kinds } from './kinds.ts';
-import { controllerRef, isOwnedBy, record, type KubeObject } from './kube-object.ts';
-import type { ObjectStore } from './object-store.ts';
+import { KindsReconciler } from './controller-loop.ts';
+import { controllerRef, isOwnedBy, record, records, timestamp, type KubeObject } from './kube-object.ts';
 import { isPodInactive, isPodReady, templateHash, withCondition } from './pod-state.ts';
 
 const REVISION = 'deployment.kubernetes.io/revision';
@@ -16,21 +14,14 @@ const REVISION = 'deployment.kubernetes.io/revision';
  * @example
  * new ControllerLoop(store, [new DeploymentController(store, kinds)], log).start();
  */
-export class DeploymentController implements Reconciler {
+export class DeploymentController extends KindsReconciler {
   readonly name = 'deployment-controller';
-  readonly #store: ObjectStore;
-  readonly #kinds: Kinds;
-
-  constructor(store: ObjectStore, kinds: Kinds) {
-    this.#store = store;
-    this.#kinds = kinds;
-  }
 
   reconcile(): void {
-    for (const deployment of this.#store.list(this.#kinds.deployment, undefined)) {
+    for (const deployment of this.store.list(this.kinds.deployment, undefined)) {
       if (deployment.metadata.deletionTimestamp === undefined) this.#syncDeployment(deployment);
     }
-    for (const replicaSet of this.#store.list(this.#kinds.replicaSet, undefined)) {
+    for (const replicaSet of this.store.list(this.kinds.replicaSet, undefined)) {
       if (replicaSet.metadata.deletionTimestamp === undefined) this.#syncReplicaSet(replicaSet);
     }
   }
@@ -41,13 +32,13 @@ export class DeploymentController implements Reconciler {
     const replicas = Number(spec['replicas'] ?? 1);
     const template = record(spec['template']);
     const hash = templateHash(template);
-    const owned = this.#store.list(this.#kinds.replicaSet, namespace).filter((rs) => isOwnedBy(rs, deployment));
+    const owned = this.store.list(this.kinds.replicaSet, namespace).filter((rs) => isOwnedBy(rs, deployment));
     const maxRevision = Math.max(0, ...owned.map((rs) => Number(rs.metadata.annotations?.[REVISION] ?? 0)));
     let newRs = owned.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
     if (spec['paused'] !== true) {
       if (newRs === undefined) {
         const templateMeta = record(template['metadata']);
-        newRs = this.#store.create(this.#kinds.replicaSet, namespace, {
+        newRs = this.store.create(this.kinds.replicaSet, namespace, {
           apiVersion: 'apps/v1',
           kind: 'ReplicaSet',
           metadata: {
@@ -64,7 +55,7 @@ export class DeploymentController implements Reconciler {
           },
         });
       } else if (Number(newRs.metadata.annotations?.[REVISION] ?? 0) < maxRevision) {
-        newRs = this.#store.mutate(this.#kinds.replicaSet, namespace, newRs.metadata.name, (rs) => {
+        newRs = this.store.mutate(this.kinds.replicaSet, namespace, newRs.metadata.name, (rs) => {
           rs.metadata.annotations = { ...rs.metadata.annotations, [REVISION]: String(maxRevision + 1) };
         }) ?? newRs;
       }
@@ -74,7 +65,7 @@ export class DeploymentController implements Reconciler {
       const newAvailable = Number(record(newRs['status'])['availableReplicas'] ?? 0);
       const scale = (rs: KubeObject, to: number): void => {
         if (Number(record(rs['spec'])['replicas'] ?? 0) === to) return;
-        this.#store.mutate(this.#kinds.replicaSet, namespace, rs.metadata.name, (object) => {
+        this.store.mutate(this.kinds.replicaSet, namespace, rs.metadata.name, (object) => {
           object['spec'] = { ...record(object['spec']), replicas: to };
           object.metadata.annotations = { ...object.metadata.annotations, 'deployment.kubernetes.io/desired-replicas': String(replicas) };
         });
@@ -87,7 +78,7 @@ export class DeploymentController implements Reconciler {
       }
     }
 
-    const fresh = this.#store.list(this.#kinds.replicaSet, namespace).filter((rs) => isOwnedBy(rs, deployment));
+    const fresh = this.store.list(this.kinds.replicaSet, namespace).filter((rs) => isOwnedBy(rs, deployment));
     const sum = (field: string, list: KubeObject[]): number => list.reduce((total, rs) => total + Number(record(rs['status'])[field] ?? 0), 0);
     const newest = fresh.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
     const updated = newest === undefined ? 0 : Number(record(newest['status'])['replicas'] ?? 0);
@@ -95,26 +86,35 @@ export class DeploymentController implements Reconciler {
     const available = sum('availableReplicas', fresh);
     const ready = sum('readyReplicas', fresh);
     const complete = newest !== undefined && updated === replicas && total === replicas && available >= replicas;
-    this.#store.mutate(
-      this.#kinds.deployment,
+    const previous = record(deployment['status']);
+    // Progress, as the real controller counts it: a new spec, more updated/ready/available pods, fewer old ones.
+    const progressed =
+      Number(previous['observedGeneration'] ?? 0) < Number(deployment.metadata.generation ?? 0) ||
+      updated > Number(previous['updatedReplicas'] ?? 0) ||
+      ready > Number(previous['readyReplicas'] ?? 0) ||
+      available > Number(previous['availableReplicas'] ?? 0) ||
+      total - updated < Number(previous['replicas'] ?? 0) - Number(previous['updatedReplicas'] ?? 0);
+    const progressing = progressingCondition({
+      previous: records(previous['conditions']).find((c) => c['type'] === 'Progressing'),
+      replicaSet: newest?.metadata.name ?? '',
+      complete,
+      progressed,
+      paused: spec['paused'] === true,
+      deadlineSeconds: Number(spec['progressDeadlineSeconds'] ?? 600),
+    });
+    this.store.mutate(
+      this.kinds.deployment,
       namespace,
       deployment.metadata.name,
       (object) => {
         const status = record(object['status']);
-        let conditions = withCondition(
+        const conditions = withCondition(
           status['conditions'],
           available >= replicas
             ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
             : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' },
           'update',
-        );
-        conditions = withCondition(
-          conditions,
-          complete
-            ? { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newest?.metadata.name ?? ''}" has successfully progressed.` }
-            : { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${newest?.metadata.name ?? ''}" is progressing.` },
-          'update',
-        );
+        ).filter((c) => c['type'] !== 'Progressing');
         object['status'] = {
           observedGeneration: object.metadata.generation,
           replicas: total,
@@ -122,7 +122,7 @@ export class DeploymentController implements Reconciler {
           readyReplicas: ready,
           availableReplicas: available,
           ...(total - available > 0 ? { unavailableReplicas: total - available } : {}),
-          conditions,
+          conditions: [...conditions, progressing],
         };
       },
       { subresource: 'status' },
@@ -133,18 +133,18 @@ export class DeploymentController implements Reconciler {
     const namespace = replicaSet.metadata.namespace;
     const spec = record(replicaSet['spec']);
     const desired = Number(spec['replicas'] ?? 1);
-    const pods = this.#store.list(this.#kinds.pod, namespace).filter((pod) => isOwnedBy(pod, replicaSet));
+    const pods = this.store.list(this.kinds.pod, namespace).filter((pod) => isOwnedBy(pod, replicaSet));
     const active = pods.filter((pod) => !isPodInactive(pod));
     for (const pod of pods) {
       const phase = record(pod['status'])['phase'];
       if (pod.metadata.deletionTimestamp === undefined && (phase === 'Failed' || phase === 'Succeeded')) {
-        this.#store.delete(this.#kinds.pod, namespace, pod.metadata.name, { gracePeriodSeconds: 0 });
+        this.store.delete(this.kinds.pod, namespace, pod.metadata.name, { gracePeriodSeconds: 0 });
       }
     }
     const template = record(spec['template']);
     const templateMeta = record(template['metadata']);
     for (let i = active.length; i < desired; i += 1) {
-      this.#store.create(this.#kinds.pod, namespace, {
+      this.store.create(this.kinds.pod, namespace, {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: {
@@ -159,12 +159,12 @@ export class DeploymentController implements Reconciler {
     }
     if (active.length > desired) {
       const victims = [...active].sort((a, b) => Number(isPodReady(a)) - Number(isPodReady(b))).slice(0, active.length - desired);
-      for (const pod of victims) this.#store.delete(this.#kinds.pod, namespace, pod.metadata.name, {});
+      for (const pod of victims) this.store.delete(this.kinds.pod, namespace, pod.metadata.name, {});
     }
-    const current = this.#store.list(this.#kinds.pod, namespace).filter((pod) => isOwnedBy(pod, replicaSet) && !isPodInactive(pod));
+    const current = this.store.list(this.kinds.pod, namespace).filter((pod) => isOwnedBy(pod, replicaSet) && !isPodInactive(pod));
     const ready = current.filter(isPodReady).length;
-    this.#store.mutate(
-      this.#kinds.replicaSet,
+    this.store.mutate(
+      this.kinds.replicaSet,
       namespace,
       replicaSet.metadata.name,
       (object) => {
@@ -179,4 +179,47 @@ export class DeploymentController implements Reconciler {
       { subresource: 'status' },
     );
   }
+}
+
+/**
+ * The Progressing condition as the real controller keeps it: `NewReplicaSetAvailable` once the rollout is
+ * complete; `ReplicaSetUpdated` with a fresh `lastUpdateTime` whenever the rollout progressed; and, when it has not
+ * progressed for `progressDeadlineSeconds` (never while paused), `False` / `ProgressDeadlineExceeded`, which makes
+ * `kubectl rollout status` fail with "exceeded its progress deadline".
+ *
+ * @example
+ * progressingCondition({ previous: undefined, replicaSet: 'web-abc', complete: false, progressed: true, paused: false, deadlineSeconds: 600 });
+ */
+export function progressingCondition(options: {
+  previous: Record<string, unknown> | undefined;
+  replicaSet: string;
+  complete: boolean;
+  progressed: boolean;
+  paused: boolean;
+  deadlineSeconds: number;
+  now?: Date;
+}): Record<string, unknown> {
+  const { previous, replicaSet, complete, progressed, paused, deadlineSeconds } = options;
+  const now = options.now ?? new Date();
+  const set = (status: string, reason: string, message: string, touch: boolean): Record<string, unknown> => {
+    const same = previous !== undefined && previous['status'] === status && previous['reason'] === reason && previous['message'] === message;
+    if (same && !touch) return previous;
+    return {
+      type: 'Progressing',
+      status,
+      lastUpdateTime: timestamp(now),
+      lastTransitionTime: previous !== undefined && previous['status'] === status ? previous['lastTransitionTime'] : timestamp(now),
+      reason,
+      message,
+    };
+  };
+  if (complete) return set('True', 'NewReplicaSetAvailable', `ReplicaSet "${replicaSet}" has successfully progressed.`, false);
+  const reason = previous?.['reason'];
+  if (progressed || previous === undefined || (reason === 'NewReplicaSetAvailable' && previous['message'] !== `ReplicaSet "${replicaSet}" has successfully progressed.`)) {
+    return set('True', 'ReplicaSetUpdated', `ReplicaSet "${replicaSet}" is progressing.`, true);
+  }
+  const lastUpdate = Date.parse(String(previous['lastUpdateTime'] ?? ''));
+  const timedOut = !paused && reason !== 'NewReplicaSetAvailable' && Number.isFinite(lastUpdate) && lastUpdate + deadlineSeconds * 1000 < now.getTime();
+  if (timedOut) return set('False', 'ProgressDeadlineExceeded', `ReplicaSet "${replicaSet}" has timed out progressing.`, false);
+  return previous;
 }

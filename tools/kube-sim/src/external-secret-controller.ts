@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { Reconciler } from './controller-loop.ts';
+import { KindsReconciler } from './controller-loop.ts';
 import { parseGoDuration } from './go-duration.ts';
 import type { Kinds } from './kinds.ts';
 import { controllerRef, record, records, timestamp, type KubeObject } from './kube-object.ts';
@@ -83,10 +83,8 @@ function propertyOf(value: string, property: string, key: string): string {
  * @example
  * new ControllerLoop(store, [new ExternalSecretController(store, kinds, ssmClientFromEnv)], log).start();
  */
-export class ExternalSecretController implements Reconciler {
+export class ExternalSecretController extends KindsReconciler {
   readonly name = 'external-secret-controller';
-  readonly #store: ObjectStore;
-  readonly #kinds: Kinds;
   readonly #ssm: SsmClientFactory;
   readonly #clients = new Map<string, SSMClient>();
   readonly #inFlight = new Set<string>();
@@ -95,17 +93,16 @@ export class ExternalSecretController implements Reconciler {
   readonly #onError: (error: unknown) => void;
 
   constructor(store: ObjectStore, kinds: Kinds, ssm: SsmClientFactory, onError: (error: unknown) => void = () => undefined) {
-    this.#store = store;
-    this.#kinds = kinds;
+    super(store, kinds);
     this.#ssm = ssm;
     this.#onError = onError;
   }
 
   reconcile(): void {
-    const externalSecrets = this.#store.registry.find('external-secrets.io', 'v1', 'externalsecrets');
+    const externalSecrets = this.store.registry.find('external-secrets.io', 'v1', 'externalsecrets');
     if (externalSecrets === undefined) return;
     const now = Date.now();
-    for (const es of this.#store.list(externalSecrets, undefined)) {
+    for (const es of this.store.list(externalSecrets, undefined)) {
       const uid = es.metadata.uid ?? '';
       if (es.metadata.deletionTimestamp !== undefined || this.#inFlight.has(uid) || !this.#due(es, now)) continue;
       this.#inFlight.add(uid);
@@ -133,9 +130,9 @@ export class ExternalSecretController implements Reconciler {
     const kind = String(ref['kind'] ?? 'SecretStore');
     const name = String(ref['name'] ?? '');
     const type = kind === 'ClusterSecretStore'
-      ? this.#store.registry.find('external-secrets.io', 'v1', 'clustersecretstores')
-      : this.#store.registry.find('external-secrets.io', 'v1', 'secretstores');
-    const found = type === undefined ? undefined : this.#store.tryGet(type, kind === 'ClusterSecretStore' ? undefined : es.metadata.namespace, name);
+      ? this.store.registry.find('external-secrets.io', 'v1', 'clustersecretstores')
+      : this.store.registry.find('external-secrets.io', 'v1', 'secretstores');
+    const found = type === undefined ? undefined : this.store.tryGet(type, kind === 'ClusterSecretStore' ? undefined : es.metadata.namespace, name);
     if (found === undefined) throw new SyncError('SecretSyncedError', `could not get store: ${kind} "${name}" not found`);
     return found;
   }
@@ -181,17 +178,17 @@ export class ExternalSecretController implements Reconciler {
     } catch (error) {
       if (!(error instanceof SyncError)) throw error;
       this.#failed.set(es.metadata.uid ?? '', { version, retryAt: Date.now() + RETRY_AFTER_ERROR_MS });
-      this.#store.mutate(type, namespace, es.metadata.name, (object) => {
+      this.store.mutate(type, namespace, es.metadata.name, (object) => {
         const status = record(object['status']);
         object['status'] = { ...status, conditions: withReady(status['conditions'], false, error.reason, error.message) };
       }, { subresource: 'status' });
       return;
     }
-    const current = this.#store.tryGet(type, namespace, es.metadata.name);
+    const current = this.store.tryGet(type, namespace, es.metadata.name);
     if (current === undefined || current.metadata.uid !== es.metadata.uid) return;
     this.#writeSecret(current, target, data);
     this.#failed.delete(es.metadata.uid ?? '');
-    this.#store.mutate(type, namespace, es.metadata.name, (object) => {
+    this.store.mutate(type, namespace, es.metadata.name, (object) => {
       const status = record(object['status']);
       object['status'] = {
         ...status,
@@ -206,9 +203,9 @@ export class ExternalSecretController implements Reconciler {
   #writeSecret(es: KubeObject, target: string, data: Record<string, string>): void {
     const namespace = es.metadata.namespace;
     const owner = controllerRef(es);
-    const existing = this.#store.tryGet(this.#kinds.secret, namespace, target);
+    const existing = this.store.tryGet(this.kinds.secret, namespace, target);
     if (existing === undefined) {
-      this.#store.create(this.#kinds.secret, namespace, {
+      this.store.create(this.kinds.secret, namespace, {
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: { name: target, namespace, labels: { [MANAGED_LABEL]: 'true' }, ownerReferences: [owner] },
@@ -217,7 +214,7 @@ export class ExternalSecretController implements Reconciler {
       });
       return;
     }
-    this.#store.mutate(this.#kinds.secret, namespace, target, (secret) => {
+    this.store.mutate(this.kinds.secret, namespace, target, (secret) => {
       secret['data'] = data;
       secret.metadata.labels = { ...secret.metadata.labels, [MANAGED_LABEL]: 'true' };
       const others = (secret.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== owner.uid && ref.controller !== true);

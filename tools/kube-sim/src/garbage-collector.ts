@@ -1,7 +1,5 @@
-import type { Reconciler } from './controller-loop.ts';
-import type { Kinds } from './kinds.ts';
+import { KindsReconciler } from './controller-loop.ts';
 import type { KubeObject } from './kube-object.ts';
-import type { ObjectStore } from './object-store.ts';
 import type { ResourceType } from './resource-types.ts';
 
 /**
@@ -11,24 +9,17 @@ import type { ResourceType } from './resource-types.ts';
  * @example
  * new ControllerLoop(store, [new GarbageCollector(store, kinds)], log).start();
  */
-export class GarbageCollector implements Reconciler {
+export class GarbageCollector extends KindsReconciler {
   readonly name = 'garbage-collector';
-  readonly #store: ObjectStore;
-  readonly #kinds: Kinds;
-
-  constructor(store: ObjectStore, kinds: Kinds) {
-    this.#store = store;
-    this.#kinds = kinds;
-  }
 
   reconcile(): void {
-    const everything = this.#store.all();
+    const everything = this.store.all();
     const uids = new Set(everything.map((entry) => entry.object.metadata.uid));
     const dependentsOf = (owner: KubeObject): { resource: ResourceType; object: KubeObject }[] =>
       everything.filter((entry) => (entry.object.metadata.ownerReferences ?? []).some((ref) => ref.uid === owner.metadata.uid));
     const del = (resource: ResourceType, object: KubeObject): void => {
       if (object.metadata.deletionTimestamp === undefined) {
-        this.#store.delete(resource, object.metadata.namespace, object.metadata.name, { propagationPolicy: 'Background' });
+        this.store.delete(resource, object.metadata.namespace, object.metadata.name, { propagationPolicy: 'Background' });
       }
     };
     for (const { resource, object } of everything) {
@@ -43,7 +34,7 @@ export class GarbageCollector implements Reconciler {
       }
       if (finalizers.includes('orphan')) {
         for (const dependent of dependentsOf(object)) {
-          this.#store.mutate(dependent.resource, dependent.object.metadata.namespace, dependent.object.metadata.name, (d) => {
+          this.store.mutate(dependent.resource, dependent.object.metadata.namespace, dependent.object.metadata.name, (d) => {
             const kept = (d.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== object.metadata.uid);
             if (kept.length > 0) d.metadata.ownerReferences = kept;
             else delete d.metadata.ownerReferences;
@@ -51,16 +42,16 @@ export class GarbageCollector implements Reconciler {
         }
         this.#dropFinalizer(resource, object, 'orphan');
       }
-      if (resource === this.#kinds.namespace) {
+      if (resource === this.kinds.namespace) {
         const contents = everything.filter((entry) => entry.resource.namespaced && entry.object.metadata.namespace === object.metadata.name);
         for (const entry of contents) del(entry.resource, entry.object);
-        if (contents.length === 0 && finalizers.length === 0) this.#store.remove(resource, undefined, object.metadata.name);
+        if (contents.length === 0 && finalizers.length === 0) this.store.remove(resource, undefined, object.metadata.name);
       }
     }
   }
 
   #dropFinalizer(resource: ResourceType, object: KubeObject, finalizer: string): void {
-    this.#store.mutate(resource, object.metadata.namespace, object.metadata.name, (o) => {
+    this.store.mutate(resource, object.metadata.namespace, object.metadata.name, (o) => {
       o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     });
   }

@@ -81,8 +81,13 @@ export class ObjectStore {
 
   /** Changes after `resourceVersion` for `resource`, or `undefined` when that version is too old. */
   eventsSince(resource: ResourceType, resourceVersion: number): StoreEvent[] | undefined {
-    if (resourceVersion < this.#compactedThrough) return undefined;
+    if (this.isCompacted(resourceVersion)) return undefined;
     return this.#history.filter((event) => event.resource === resource && event.resourceVersion > resourceVersion);
+  }
+
+  /** True when changes after `resourceVersion` are no longer all in the history (a watch or continue from it gets 410). */
+  isCompacted(resourceVersion: number): boolean {
+    return resourceVersion < this.#compactedThrough;
   }
 
   /** The 410 a watch from `resourceVersion` answers once it is compacted. */

@@ -1,8 +1,6 @@
-import type { Kinds } from './kinds.ts';
 import { controllerRef, isOwnedBy, record, records, type KubeObject, type OwnerReference } from './kube-object.ts';
-import type { ObjectStore } from './object-store.ts';
 import { isPodInactive, isPodReady, templateHash } from './pod-state.ts';
-import type { Reconciler } from './controller-loop.ts';
+import { KindsReconciler } from './controller-loop.ts';
 
 function ordinalOf(set: KubeObject, pod: KubeObject): number {
   const suffix = pod.metadata.name.slice(set.metadata.name.length + 1);
@@ -22,18 +20,11 @@ function claimName(template: Record<string, unknown>, set: KubeObject, ordinal: 
  * @example
  * new ControllerLoop(store, [new StatefulSetController(store, kinds)], log).start();
  */
-export class StatefulSetController implements Reconciler {
+export class StatefulSetController extends KindsReconciler {
   readonly name = 'statefulset-controller';
-  readonly #store: ObjectStore;
-  readonly #kinds: Kinds;
-
-  constructor(store: ObjectStore, kinds: Kinds) {
-    this.#store = store;
-    this.#kinds = kinds;
-  }
 
   reconcile(): void {
-    for (const set of this.#store.list(this.#kinds.statefulSet, undefined)) {
+    for (const set of this.store.list(this.kinds.statefulSet, undefined)) {
       if (set.metadata.deletionTimestamp !== undefined) continue;
       this.#sync(set);
     }
@@ -44,10 +35,10 @@ export class StatefulSetController implements Reconciler {
     const hash = templateHash(spec['template']);
     const name = `${set.metadata.name}-${hash}`;
     const namespace = set.metadata.namespace;
-    if (this.#store.tryGet(this.#kinds.controllerRevision, namespace, name) === undefined) {
-      const revisions = this.#store.list(this.#kinds.controllerRevision, namespace).filter((r) => isOwnedBy(r, set));
+    if (this.store.tryGet(this.kinds.controllerRevision, namespace, name) === undefined) {
+      const revisions = this.store.list(this.kinds.controllerRevision, namespace).filter((r) => isOwnedBy(r, set));
       const next = Math.max(0, ...revisions.map((r) => Number(r['revision'] ?? 0))) + 1;
-      this.#store.create(this.#kinds.controllerRevision, namespace, {
+      this.store.create(this.kinds.controllerRevision, namespace, {
         apiVersion: 'apps/v1',
         kind: 'ControllerRevision',
         metadata: { name, namespace, labels: { ...record(record(spec['selector'])['matchLabels']) as Record<string, string>, 'controller.kubernetes.io/hash': hash }, ownerReferences: [controllerRef(set)] },
@@ -64,7 +55,7 @@ export class StatefulSetController implements Reconciler {
     const selectorLabels = record(record(spec['selector'])['matchLabels']) as Record<string, string>;
     for (const template of records(spec['volumeClaimTemplates'])) {
       const name = claimName(template, set, ordinal);
-      const existing = this.#store.tryGet(this.#kinds.pvc, set.metadata.namespace, name);
+      const existing = this.store.tryGet(this.kinds.pvc, set.metadata.namespace, name);
       const ownerRefs: OwnerReference[] = policy['whenDeleted'] === 'Delete' ? [{ ...controllerRef(set), controller: true }] : [];
       if (existing !== undefined) {
         if (existing.metadata.deletionTimestamp === undefined) this.#syncClaimOwner(existing, set, policy['whenDeleted'] === 'Delete');
@@ -72,7 +63,7 @@ export class StatefulSetController implements Reconciler {
       }
       void recreateOnly;
       const metadata = record(template['metadata']);
-      this.#store.create(this.#kinds.pvc, set.metadata.namespace, {
+      this.store.create(this.kinds.pvc, set.metadata.namespace, {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         metadata: {
@@ -90,7 +81,7 @@ export class StatefulSetController implements Reconciler {
   #syncClaimOwner(claim: KubeObject, set: KubeObject, owned: boolean): void {
     const has = isOwnedBy(claim, set);
     if (has === owned) return;
-    this.#store.mutate(this.#kinds.pvc, claim.metadata.namespace, claim.metadata.name, (object) => {
+    this.store.mutate(this.kinds.pvc, claim.metadata.namespace, claim.metadata.name, (object) => {
       const refs = (object.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== set.metadata.uid);
       if (owned) refs.push(controllerRef(set));
       if (refs.length > 0) object.metadata.ownerReferences = refs;
@@ -137,14 +128,14 @@ export class StatefulSetController implements Reconciler {
     const replicas = Number(spec['replicas'] ?? 1);
     const ordered = spec['podManagementPolicy'] !== 'Parallel';
     const revision = this.#revision(set);
-    const pods = this.#store.list(this.#kinds.pod, namespace).filter((pod) => isOwnedBy(pod, set));
+    const pods = this.store.list(this.kinds.pod, namespace).filter((pod) => isOwnedBy(pod, set));
     const byOrdinal = new Map(pods.map((pod) => [ordinalOf(set, pod), pod]));
 
     // Failed or finished pods are replaced.
     for (const pod of pods) {
       const phase = record(pod['status'])['phase'];
       if (pod.metadata.deletionTimestamp === undefined && (phase === 'Failed' || phase === 'Succeeded')) {
-        this.#store.delete(this.#kinds.pod, namespace, pod.metadata.name, { gracePeriodSeconds: 0 });
+        this.store.delete(this.kinds.pod, namespace, pod.metadata.name, { gracePeriodSeconds: 0 });
       }
     }
 
@@ -153,7 +144,7 @@ export class StatefulSetController implements Reconciler {
       const pod = byOrdinal.get(ordinal);
       if (pod === undefined) {
         this.#ensureClaims(set, ordinal, false);
-        this.#store.create(this.#kinds.pod, namespace, this.#newPod(set, ordinal, revision));
+        this.store.create(this.kinds.pod, namespace, this.#newPod(set, ordinal, revision));
         if (ordered) break;
         continue;
       }
@@ -166,7 +157,7 @@ export class StatefulSetController implements Reconciler {
     const terminating = pods.some((pod) => pod.metadata.deletionTimestamp !== undefined);
     const first = condemned[0];
     if (first !== undefined && (!ordered || !terminating) && first.metadata.deletionTimestamp === undefined) {
-      this.#store.delete(this.#kinds.pod, namespace, first.metadata.name, {});
+      this.store.delete(this.kinds.pod, namespace, first.metadata.name, {});
     }
 
     // whenScaled: Delete removes the claims of ordinals that no longer exist.
@@ -174,12 +165,12 @@ export class StatefulSetController implements Reconciler {
     if (policy['whenScaled'] === 'Delete') {
       for (const template of records(spec['volumeClaimTemplates'])) {
         const prefix = `${String(record(template['metadata'])['name'])}-${set.metadata.name}-`;
-        for (const claim of this.#store.list(this.#kinds.pvc, namespace)) {
+        for (const claim of this.store.list(this.kinds.pvc, namespace)) {
           const suffix = claim.metadata.name.slice(prefix.length);
           if (!claim.metadata.name.startsWith(prefix) || !/^\d+$/.test(suffix)) continue;
           const ordinal = Number(suffix);
           if (ordinal >= replicas && !byOrdinal.has(ordinal) && claim.metadata.deletionTimestamp === undefined) {
-            this.#store.delete(this.#kinds.pvc, namespace, claim.metadata.name, { propagationPolicy: 'Background' });
+            this.store.delete(this.kinds.pvc, namespace, claim.metadata.name, { propagationPolicy: 'Background' });
           }
         }
       }
@@ -188,12 +179,12 @@ export class StatefulSetController implements Reconciler {
     // Rolling update: replace the highest-ordinal outdated pod once everything else is ready.
     const strategy = record(spec['updateStrategy']);
     const partition = Number(record(strategy['rollingUpdate'])['partition'] ?? 0);
-    const current = this.#store.list(this.#kinds.pod, namespace).filter((pod) => isOwnedBy(pod, set));
+    const current = this.store.list(this.kinds.pod, namespace).filter((pod) => isOwnedBy(pod, set));
     if (strategy['type'] !== 'OnDelete' && current.length === replicas && current.every((pod) => isPodReady(pod) && pod.metadata.deletionTimestamp === undefined)) {
       const outdated = current
         .filter((pod) => pod.metadata.labels?.['controller-revision-hash'] !== revision.name && ordinalOf(set, pod) >= partition)
         .sort((a, b) => ordinalOf(set, b) - ordinalOf(set, a))[0];
-      if (outdated !== undefined) this.#store.delete(this.#kinds.pod, namespace, outdated.metadata.name, {});
+      if (outdated !== undefined) this.store.delete(this.kinds.pod, namespace, outdated.metadata.name, {});
     }
 
     const live = current.filter((pod) => !isPodInactive(pod) || pod.metadata.deletionTimestamp !== undefined);
@@ -202,8 +193,8 @@ export class StatefulSetController implements Reconciler {
     const previousStatus = record(set['status']);
     const allUpdated = updated.length === replicas && live.length === replicas;
     const currentRevision = allUpdated || previousStatus['currentRevision'] === undefined ? revision.name : String(previousStatus['currentRevision']);
-    this.#store.mutate(
-      this.#kinds.statefulSet,
+    this.store.mutate(
+      this.kinds.statefulSet,
       namespace,
       set.metadata.name,
       (object) => {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Reconciler } from './controller-loop.ts';
+import { KindsReconciler } from './controller-loop.ts';
 import type { Kinds } from './kinds.ts';
 import { record, timestamp, type KubeObject } from './kube-object.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -61,42 +61,39 @@ export function readySnapshotDirectory(store: ObjectStore, namespace: string | u
  * @example
  * new ControllerLoop(store, [new VolumeSnapshotController(store, kinds, '/tmp/sim/snapshots')], log).start();
  */
-export class VolumeSnapshotController implements Reconciler {
+export class VolumeSnapshotController extends KindsReconciler {
   readonly name = 'volume-snapshot-controller';
-  readonly #store: ObjectStore;
-  readonly #kinds: Kinds;
   readonly #snapshotsDir: string;
 
   constructor(store: ObjectStore, kinds: Kinds, snapshotsDir: string) {
-    this.#store = store;
-    this.#kinds = kinds;
+    super(store, kinds);
     this.#snapshotsDir = snapshotsDir;
   }
 
   async reconcile(): Promise<void> {
-    const kinds = snapshotKinds(this.#store);
+    const kinds = snapshotKinds(this.store);
     if (kinds === undefined) return;
-    const snapshots = this.#store.list(kinds.snapshot, undefined);
+    const snapshots = this.store.list(kinds.snapshot, undefined);
     for (const snapshot of snapshots) {
       const status = record(snapshot['status']);
       if (snapshot.metadata.deletionTimestamp !== undefined || status['readyToUse'] === true) continue;
       await this.#take(kinds, snapshot);
     }
-    const live = new Set(this.#store.list(kinds.snapshot, undefined).map((s) => s.metadata.uid));
-    for (const content of this.#store.list(kinds.content, undefined)) {
+    const live = new Set(this.store.list(kinds.snapshot, undefined).map((s) => s.metadata.uid));
+    for (const content of this.store.list(kinds.content, undefined)) {
       const spec = record(content['spec']);
       const ref = record(spec['volumeSnapshotRef']);
       if (live.has(String(ref['uid'])) || record(spec['source'])['volumeHandle'] === undefined) continue;
       const handle = String(record(content['status'])['snapshotHandle'] ?? '');
       if (spec['deletionPolicy'] !== 'Retain') {
         if (handle.startsWith(this.#snapshotsDir)) await rm(handle, { recursive: true, force: true });
-        this.#store.remove(kinds.content, undefined, content.metadata.name);
+        this.store.remove(kinds.content, undefined, content.metadata.name);
       }
     }
   }
 
   #fail(kinds: SnapshotKinds, snapshot: KubeObject, message: string): void {
-    this.#store.mutate(kinds.snapshot, snapshot.metadata.namespace, snapshot.metadata.name, (object) => {
+    this.store.mutate(kinds.snapshot, snapshot.metadata.namespace, snapshot.metadata.name, (object) => {
       const previous = record(record(object['status'])['error']);
       object['status'] = { readyToUse: false, error: { message, time: previous['message'] === message ? previous['time'] : timestamp() } };
     }, { subresource: 'status' });
@@ -110,17 +107,17 @@ export class VolumeSnapshotController implements Reconciler {
       this.#fail(kinds, snapshot, 'spec.source.persistentVolumeClaimName is required (pre-provisioned snapshots are not simulated)');
       return;
     }
-    const claim = this.#store.tryGet(this.#kinds.pvc, namespace, claimName);
+    const claim = this.store.tryGet(this.kinds.pvc, namespace, claimName);
     if (claim === undefined || claim.metadata.deletionTimestamp !== undefined) {
       this.#fail(kinds, snapshot, `failed to take snapshot: PersistentVolumeClaim "${claimName}" ${claim === undefined ? 'not found' : 'is being deleted'} in namespace "${namespace ?? ''}"`);
       return;
     }
     const volumeName = record(claim['spec'])['volumeName'];
-    const volume = typeof volumeName === 'string' ? this.#store.tryGet(this.#kinds.pv, undefined, volumeName) : undefined;
+    const volume = typeof volumeName === 'string' ? this.store.tryGet(this.kinds.pv, undefined, volumeName) : undefined;
     const source = record(record(volume?.['spec'])['hostPath'])['path'];
     if (volume === undefined || typeof source !== 'string') return; // not bound yet
     const className = typeof spec['volumeSnapshotClassName'] === 'string' ? spec['volumeSnapshotClassName'] : DEFAULT_SNAPSHOT_CLASS;
-    const snapshotClass = this.#store.tryGet(kinds.snapshotClass, undefined, className);
+    const snapshotClass = this.store.tryGet(kinds.snapshotClass, undefined, className);
     if (snapshotClass === undefined) {
       this.#fail(kinds, snapshot, `failed to get input parameters to create snapshot ${snapshot.metadata.name}: volumesnapshotclass.snapshot.storage.k8s.io "${className}" not found`);
       return;
@@ -129,10 +126,10 @@ export class VolumeSnapshotController implements Reconciler {
     const directory = join(this.#snapshotsDir, contentName);
     const restoreSize = String(record(record(claim['status'])['capacity'])['storage'] ?? record(record(record(claim['spec'])['resources'])['requests'])['storage'] ?? '1Gi');
     const created = new Date();
-    if (this.#store.tryGet(kinds.content, undefined, contentName) === undefined) {
+    if (this.store.tryGet(kinds.content, undefined, contentName) === undefined) {
       await rm(directory, { recursive: true, force: true });
       await copyDirectory(source, directory);
-      this.#store.create(kinds.content, undefined, {
+      this.store.create(kinds.content, undefined, {
         apiVersion: 'snapshot.storage.k8s.io/v1',
         kind: 'VolumeSnapshotContent',
         metadata: { name: contentName },
@@ -144,11 +141,11 @@ export class VolumeSnapshotController implements Reconciler {
           volumeSnapshotRef: { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', name: snapshot.metadata.name, namespace, uid: snapshot.metadata.uid },
         },
       });
-      this.#store.mutate(kinds.content, undefined, contentName, (content) => {
+      this.store.mutate(kinds.content, undefined, contentName, (content) => {
         content['status'] = { creationTime: created.getTime() * 1_000_000, readyToUse: true, restoreSize: quantityBytes(restoreSize), snapshotHandle: directory };
       }, { subresource: 'status' });
     }
-    this.#store.mutate(kinds.snapshot, namespace, snapshot.metadata.name, (object) => {
+    this.store.mutate(kinds.snapshot, namespace, snapshot.metadata.name, (object) => {
       object['status'] = { boundVolumeSnapshotContentName: contentName, creationTime: timestamp(created), readyToUse: true, restoreSize };
     }, { subresource: 'status' });
   }
