@@ -19,6 +19,16 @@ describe('detectSecretManager', () => {
       owner: 'api',
     });
   });
+  it('finds Sealed Secrets by its ownerReference, and External Secrets by its annotations alone', () => {
+    expect(
+      detectSecretManager({ ownerReferences: [{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', name: 'sealed', uid: 'u' }] }),
+    ).toMatchObject({ kind: 'sealed-secrets', owner: 'sealed' });
+    expect(detectSecretManager({ name: 's', annotations: { 'reconcile.external-secrets.io/data-hash': 'abc' } })).toMatchObject({
+      kind: 'external-secrets',
+      evidence: 'annotation reconcile.external-secrets.io/data-hash',
+    });
+  });
+
   it('says nobody manages a plain Secret', () => {
     expect(detectSecretManager({ name: 'plain', labels: { app: 'api' } })).toBeUndefined();
   });

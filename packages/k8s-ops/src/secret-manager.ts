@@ -1,6 +1,6 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
-export type SecretManagerKind = 'external-secrets' | 'argocd' | 'flux' | 'helm';
+export type SecretManagerKind = 'external-secrets' | 'sealed-secrets' | 'argocd' | 'flux' | 'helm';
 
 /** Who, besides us, owns an object: writing it directly would fight them. */
 export interface SecretManager {
@@ -14,9 +14,9 @@ export interface SecretManager {
 }
 
 /**
- * Tells who manages a Secret or ConfigMap from its metadata: External Secrets (label
- * `reconcile.external-secrets.io/managed` or an ExternalSecret ownerReference), Argo CD, Flux or Helm. Returns
- * `undefined` for an object nobody else manages.
+ * Tells who manages a Secret or ConfigMap from its metadata: External Secrets (label or annotation
+ * `reconcile.external-secrets.io/*`, or an ExternalSecret ownerReference), Sealed Secrets (a SealedSecret
+ * ownerReference), Argo CD, Flux or Helm, in that order. Returns `undefined` for an object nobody else manages.
  *
  * @example
  * const manager = detectSecretManager(secret.metadata);
@@ -25,14 +25,29 @@ export interface SecretManager {
 export function detectSecretManager(metadata: V1ObjectMeta | undefined): SecretManager | undefined {
   const labels = metadata?.labels ?? {};
   const annotations = metadata?.annotations ?? {};
-  const esOwner = (metadata?.ownerReferences ?? []).find((o) => o.kind === 'ExternalSecret' && o.apiVersion.startsWith('external-secrets.io/'));
-  if (esOwner || labels['reconcile.external-secrets.io/managed'] === 'true') {
+  const owners = metadata?.ownerReferences ?? [];
+  const esOwner = owners.find((o) => o.kind === 'ExternalSecret' && o.apiVersion.startsWith('external-secrets.io/'));
+  const esAnnotation = Object.keys(annotations).find((k) => k.startsWith('reconcile.external-secrets.io/'));
+  if (esOwner || labels['reconcile.external-secrets.io/managed'] === 'true' || esAnnotation) {
     const owner = esOwner?.name ?? metadata?.name ?? '';
     return {
       kind: 'external-secrets',
       owner,
-      evidence: esOwner ? `ownerReference ExternalSecret/${owner}` : 'label reconcile.external-secrets.io/managed=true',
+      evidence: esOwner
+        ? `ownerReference ExternalSecret/${owner}`
+        : labels['reconcile.external-secrets.io/managed'] === 'true'
+          ? 'label reconcile.external-secrets.io/managed=true'
+          : `annotation ${esAnnotation}`,
       nextSteps: `Write the value to the ExternalSecret's source (e.g. the SSM parameter), then force a sync of ExternalSecret/${owner} (annotation force-sync) and wait for the Secret to change.`,
+    };
+  }
+  const sealed = owners.find((o) => o.kind === 'SealedSecret' && o.apiVersion.startsWith('bitnami.com/'));
+  if (sealed) {
+    return {
+      kind: 'sealed-secrets',
+      owner: sealed.name,
+      evidence: `ownerReference SealedSecret/${sealed.name}`,
+      nextSteps: `Seal the new value with kubeseal and update SealedSecret/${sealed.name} where it is kept (usually git); its controller rewrites this Secret.`,
     };
   }
   const argo = annotations['argocd.argoproj.io/tracking-id'] ?? labels['argocd.argoproj.io/instance'];
@@ -53,7 +68,7 @@ export function detectSecretManager(metadata: V1ObjectMeta | undefined): SecretM
       nextSteps: 'Flux would revert a direct write: change the value in the Git repository (or its SOPS/secret source) and reconcile.',
     };
   }
-  if (labels['app.kubernetes.io/managed-by'] === 'Helm' || annotations['meta.helm.sh/release-name']) {
+  if (labels['app.kubernetes.io/managed-by']?.toLowerCase() === 'helm' || annotations['meta.helm.sh/release-name']) {
     const release = annotations['meta.helm.sh/release-name'] ?? labels['app.kubernetes.io/instance'] ?? '';
     return {
       kind: 'helm',

@@ -1,16 +1,22 @@
 import { parseArgs } from 'node:util';
 import { runWhoamiBench } from './synapse-whoami-bench.ts';
+import { runUserCredsBench } from './user-creds-bench.ts';
 
 const usage = `usage: bench <name> [options]
 
 benchmarks:
   synapse-whoami   validate real tokens with the synapse-admin client vs autocannon on whoami, one run
                    --tokens N (10000)  --concurrency N (32)  --rounds N (3)  --json
+  user-creds       batched clear vs the runbook's UPDATE, snapshot vs CREATE TABLE AS, stream memory, on an
+                   openmeet layout in a database of its own, one run
+                   --tenants N (10)  --rows N per tenant (100000)  --batch-size N (10000)  --rounds N (3)  --json
 
-Uses the Synapse in SYNAPSE_URL / SYNAPSE_SHARED_SECRET_FILE (a running sandbox) or starts one.`;
+synapse-whoami uses the Synapse in SYNAPSE_URL / SYNAPSE_SHARED_SECRET_FILE (a running sandbox) or starts one;
+user-creds uses the Postgres in DATABASE_URL or starts a sandbox Postgres.`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'user-creds') return userCreds(rest);
   if (name !== 'synapse-whoami') {
     process.stderr.write(`${name ? `unknown benchmark '${name}'\n` : ''}${usage}\n`);
     return 2;
@@ -46,6 +52,61 @@ async function main(argv: string[]): Promise<number> {
       ].join('\n'),
     );
   }
+  return 0;
+}
+
+function positive(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} takes a positive whole number, not '${value}'`);
+  return n;
+}
+
+async function userCreds(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      tenants: { type: 'string', default: '10' },
+      rows: { type: 'string', default: '100000' },
+      'batch-size': { type: 'string', default: '10000' },
+      rounds: { type: 'string', default: '3' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const r = await runUserCredsBench({
+    tenants: positive('tenants', values.tenants),
+    rowsPerTenant: positive('rows', values.rows),
+    batchSize: positive('batch-size', values['batch-size']),
+    rounds: positive('rounds', values.rounds),
+    log: (line) => process.stderr.write(`bench: ${line}\n`),
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return 0;
+  }
+  const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const s = (xs: number[]) => xs.map((x) => `${x.toFixed(2)} s`).join(', ');
+  process.stdout.write(
+    [
+      `user-creds: ${r.rows} rows (${r.tenants} tenants), batch size ${r.batchSize}, loaded in ${r.loadSeconds.toFixed(1)} s`,
+      `  runbook UPDATE: ${s(r.clear.runbookSeconds)}; longest transaction ${r.clear.runbookLongestTransactionMs.toFixed(0)} ms`,
+      `  batched clear:  ${s(r.clear.batchedSeconds)}; ${r.clear.batches} batches, longest transaction ${r.clear.batchedLongestTransactionMs.toFixed(0)} ms (goal <= 250: ${mark(r.goals.longestTransaction)})`,
+      `  clear ratio batched/runbook: ${r.clear.ratio.toFixed(3)} (goal <= 1.5: ${mark(r.goals.clearRatio)})`,
+      `  CREATE TABLE AS: ${s(r.snapshot.ctasSeconds)}; snapshot: ${s(r.snapshot.snapshotSeconds)}; ratio ${r.snapshot.ratio.toFixed(3)} (goal <= 1.3: ${mark(r.goals.snapshotRatio)})`,
+      `  stream (pages of ${r.stream.pageSize}), each in a fresh process; RSS growth, and after each tenth of the rows:`,
+      ...(
+        [
+          ['library, default heap', r.stream.library],
+          ['bare Kysely loop, default heap', r.stream.bare],
+          ['library, heap capped (--max-semi-space-size=8 --max-old-space-size=48)', r.stream.capped],
+        ] as const
+      ).map(
+        ([label, run]) =>
+          `    ${label}: ${run.rows} in ${run.seconds.toFixed(2)} s, ${run.rssGrowthMb.toFixed(1)} MB [${run.rssGrowthByTenthMb.map((x) => x.toFixed(0)).join(' ')}]`,
+      ),
+      `    goal < 50 MB for the library with the default heap: ${mark(r.goals.streamMemory)}`,
+      '',
+    ].join('\n'),
+  );
   return 0;
 }
 

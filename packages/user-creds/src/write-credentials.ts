@@ -1,0 +1,96 @@
+import { sql } from 'kysely';
+import type { UserCredsContext } from './affected-columns.ts';
+import { discoverLayout, type DiscoveredSchema } from './discover-layout.ts';
+import type { StoredCredential } from './stream-credentials.ts';
+import { UserCredsError } from './user-creds-error.ts';
+
+export interface WriteCredentialsOptions {
+  schema: string;
+  /** The row's key column value. */
+  key: string | number;
+  /** The token the caller read before minting a new one (`null` when there was none): the compare of compare-and-set. */
+  expectedAccessToken: string | null;
+  userId: string | null;
+  accessToken: string | null;
+  deviceId: string | null;
+}
+
+/** `written`: the row now holds the new values; `conflict`: another writer changed the token first; `not_found`: no such key. */
+export type WriteCredentialsResult = { readonly status: 'written' } | { readonly status: 'conflict' } | { readonly status: 'not_found' };
+
+async function schemaFor(ctx: UserCredsContext, schemaName: string): Promise<DiscoveredSchema> {
+  const discovery = await discoverLayout(ctx.db, ctx.layout, { rowCounts: 'estimate' });
+  const schema = discovery.schemas.find((s) => s.schema === schemaName);
+  if (schema === undefined || !schema.usable) {
+    throw new UserCredsError({
+      code: 'no_usable_schema',
+      schema: schemaName,
+      message: `Schema ${schemaName} is not covered by layout ${ctx.layout.name}${schema ? `: ${schema.problems.join('; ')}` : ''}`,
+      nextSteps: ['Run discover() to see which schemas the layout covers.'],
+    });
+  }
+  return schema;
+}
+
+/**
+ * Writes one user's new credentials with compare-and-set on the old token
+ * (`UPDATE ... WHERE key = $1 AND token IS NOT DISTINCT FROM $old`): of two concurrent writers that read the same
+ * token, exactly one wins and the other gets `conflict`, re-reads and decides again. Columns the schema lacks are
+ * skipped; the token column is required.
+ *
+ * @example
+ * ```ts
+ * const current = await readCredentials(ctx, { schema: 'tenant_acme', key: 42 });
+ * const result = await writeCredentials(ctx, {
+ *   schema: 'tenant_acme', key: 42, expectedAccessToken: current?.accessToken ?? null,
+ *   userId: '@alice_acme:example.org', accessToken: fresh.accessToken, deviceId: fresh.deviceId,
+ * });
+ * if (result.status === 'conflict') { // someone else refreshed it: re-read
+ * }
+ * ```
+ */
+export async function writeCredentials(ctx: UserCredsContext, options: WriteCredentialsOptions): Promise<WriteCredentialsResult> {
+  const schema = await schemaFor(ctx, options.schema);
+  if (!schema.accessToken.present) {
+    throw new UserCredsError({
+      code: 'column_missing',
+      schema: schema.schema,
+      message: `Table ${schema.schema}.${schema.table} has no column ${schema.accessToken.name}: compare-and-set needs the token column`,
+      nextSteps: ['Check the layout, or write this schema with the app itself.'],
+    });
+  }
+  const sets = [sql`${sql.id(schema.accessToken.name)} = ${options.accessToken}`];
+  if (schema.userId.present) sets.push(sql`${sql.id(schema.userId.name)} = ${options.userId}`);
+  if (schema.deviceId.present) sets.push(sql`${sql.id(schema.deviceId.name)} = ${options.deviceId}`);
+  const table = sql.id(schema.schema, schema.table);
+  const key = sql.id(ctx.layout.keyColumn);
+  const updated = await sql`
+    UPDATE ${table} SET ${sql.join(sets, sql`, `)}
+    WHERE ${key} = ${options.key} AND ${sql.id(schema.accessToken.name)} IS NOT DISTINCT FROM ${options.expectedAccessToken}::text
+    RETURNING 1`.execute(ctx.db);
+  if (updated.rows.length === 1) return { status: 'written' };
+  const exists = await sql`SELECT 1 FROM ${table} WHERE ${key} = ${options.key}`.execute(ctx.db);
+  return exists.rows.length === 0 ? { status: 'not_found' } : { status: 'conflict' };
+}
+
+/**
+ * Reads one row's credentials (undefined when the key does not exist).
+ *
+ * @example
+ * ```ts
+ * const current = await readCredentials(ctx, { schema: 'public', key: 7 });
+ * ```
+ */
+export async function readCredentials(ctx: UserCredsContext, options: { schema: string; key: string | number }): Promise<StoredCredential | undefined> {
+  const schema = await schemaFor(ctx, options.schema);
+  const pick = (present: boolean, name: string) => (present ? sql`${sql.id(name)}::text` : sql`NULL::text`);
+  const result = await sql<{ key_text: string; user_id: string | null; access_token: string | null; device_id: string | null }>`
+    SELECT ${sql.id(ctx.layout.keyColumn)}::text AS key_text,
+           ${pick(schema.userId.present, schema.userId.name)} AS user_id,
+           ${pick(schema.accessToken.present, schema.accessToken.name)} AS access_token,
+           ${pick(schema.deviceId.present, schema.deviceId.name)} AS device_id
+    FROM ${sql.id(schema.schema, schema.table)} WHERE ${sql.id(ctx.layout.keyColumn)} = ${options.key}`.execute(ctx.db);
+  const row = result.rows[0];
+  if (row === undefined) return undefined;
+  return Object.freeze({ schema: schema.schema, key: row.key_text, userId: row.user_id, accessToken: row.access_token, deviceId: row.device_id, localpart: undefined });
+}
