@@ -1,3 +1,7 @@
-// Not built yet: see the issue that owns @matrix-reset/reset-core. The package exists so that the workspace's layering
-// (tags and module-boundary rules) is in force from the start.
-export {};
+export { ResetError, isResetError, type ResetErrorCode } from './reset-error.ts';
+export * from './reset-config.ts';
+export * from './observe.ts';
+export * from './doctor.ts';
+export * from './ensure-credentials.ts';
+export * from './local-bootstrap.ts';
+export * from './rbac.ts';
