@@ -6,7 +6,7 @@ const boundary = '@nx/enforce-module-boundaries';
 const forbidden: Array<[string, string]> = [
   ['packages/synapse-admin', '@matrix-reset/k8s-ops'],
   ['packages/synapse-admin', '@matrix-reset/user-creds'],
-  ['packages/k8s-ops', '@matrix-reset/secrets'],
+  ['packages/k8s-ops', '@matrix-reset/user-creds'],
   ['packages/user-creds', '@matrix-reset/synapse-admin'],
   ['packages/secrets', '@matrix-reset/user-creds'],
   ['packages/synapse-admin', '@matrix-reset/reset-core'],
@@ -40,6 +40,13 @@ describe('module boundaries', () => {
     const found = findings.get(key(from, specifier));
     expect(found).toHaveLength(1);
     expect(found?.[0]?.message).toMatch(/can only depend on libs tagged with/);
+  });
+
+  it('refuses the import back from k8s-ops to secrets, which would close a cycle', async () => {
+    const [found] = await lintImports([{ projectDir: 'packages/k8s-ops', specifier: '@matrix-reset/secrets' }]);
+    const boundaryErrors = (found ?? []).filter((f) => f.ruleId === boundary);
+    expect(boundaryErrors).toHaveLength(1);
+    expect(boundaryErrors[0]?.message).toMatch(/can only depend on libs tagged with|Circular dependency/);
   });
 
   it.each(allowed)('%s may import %s', (from, specifier) => {
