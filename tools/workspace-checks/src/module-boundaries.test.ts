@@ -3,17 +3,22 @@ import { lintImports, type LintFinding } from './lint-import.ts';
 
 const boundary = '@nx/enforce-module-boundaries';
 
-const forbidden: Array<[string, string]> = [
-  ['packages/synapse-admin', '@matrix-reset/k8s-ops'],
-  ['packages/synapse-admin', '@matrix-reset/user-creds'],
-  ['packages/k8s-ops', '@matrix-reset/user-creds'],
-  ['packages/user-creds', '@matrix-reset/synapse-admin'],
-  ['packages/secrets', '@matrix-reset/user-creds'],
-  ['packages/synapse-admin', '@matrix-reset/reset-core'],
-  ['packages/reset-core', '@matrix-reset/cli'],
-  ['apps/http', '@matrix-reset/cli'],
-  ['apps/cli', '@matrix-reset/synapse-admin'],
-  ['tools/bench', '@matrix-reset/http'],
+// Each forbidden import is refused by the tag rules; where the reverse dependency already exists, Nx reports the
+// import as the cycle it would close (checked before the tags), which refuses it just the same.
+const TAG_RULE = /can only depend on libs tagged with/;
+const CYCLE = /Circular dependency between/;
+const forbidden: Array<[string, string, RegExp]> = [
+  ['packages/synapse-admin', '@matrix-reset/k8s-ops', TAG_RULE],
+  ['packages/synapse-admin', '@matrix-reset/user-creds', TAG_RULE],
+  ['packages/k8s-ops', '@matrix-reset/user-creds', TAG_RULE],
+  ['packages/user-creds', '@matrix-reset/synapse-admin', TAG_RULE],
+  ['packages/secrets', '@matrix-reset/user-creds', TAG_RULE],
+  ['apps/cli', '@matrix-reset/synapse-admin', TAG_RULE],
+  ['apps/http', '@matrix-reset/cli', TAG_RULE],
+  ['tools/bench', '@matrix-reset/http', TAG_RULE],
+  ['packages/k8s-ops', '@matrix-reset/secrets', CYCLE],
+  ['packages/synapse-admin', '@matrix-reset/reset-core', CYCLE],
+  ['packages/reset-core', '@matrix-reset/cli', CYCLE],
 ];
 const allowed: Array<[string, string]> = [
   ['packages/secrets', '@matrix-reset/k8s-ops'],
@@ -29,24 +34,17 @@ describe('module boundaries', () => {
   const key = (from: string, specifier: string) => `${from} -> ${specifier}`;
 
   beforeAll(async () => {
-    const all = [...forbidden, ...allowed];
+    const all: Array<[string, string]> = [...forbidden.map(([from, specifier]): [string, string] => [from, specifier]), ...allowed];
     const results = await lintImports(all.map(([projectDir, specifier]) => ({ projectDir, specifier })));
     all.forEach(([from, specifier], i) => {
       findings.set(key(from, specifier), (results[i] ?? []).filter((f) => f.ruleId === boundary));
     });
   });
 
-  it.each(forbidden)('%s may not import %s', (from, specifier) => {
+  it.each(forbidden)('%s may not import %s', (from, specifier, reason) => {
     const found = findings.get(key(from, specifier));
     expect(found).toHaveLength(1);
-    expect(found?.[0]?.message).toMatch(/can only depend on libs tagged with/);
-  });
-
-  it('refuses the import back from k8s-ops to secrets, which would close a cycle', async () => {
-    const [found] = await lintImports([{ projectDir: 'packages/k8s-ops', specifier: '@matrix-reset/secrets' }]);
-    const boundaryErrors = (found ?? []).filter((f) => f.ruleId === boundary);
-    expect(boundaryErrors).toHaveLength(1);
-    expect(boundaryErrors[0]?.message).toMatch(/can only depend on libs tagged with|Circular dependency/);
+    expect(found?.[0]?.message).toMatch(reason);
   });
 
   it.each(allowed)('%s may import %s', (from, specifier) => {
