@@ -5,3 +5,4 @@ export * from './doctor.ts';
 export * from './ensure-credentials.ts';
 export * from './local-bootstrap.ts';
 export * from './rbac.ts';
+export * from './creds-operations.ts';

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { defineLayout, isUserCredsError, openmeetLayout, runbookLayout, type CredentialLayout } from '@matrix-reset/user-creds';
+import { checkConfigReference } from './config-secret-reference.ts';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const LOCALPART = /^[a-z0-9._=/+-]+$/;
+
+const dnsLabel = (what: string) => z.string().regex(DNS_LABEL, `${what} must be a DNS label (a-z, 0-9 and -, at most 63 characters)`);
+const dnsName = (what: string) => z.string().regex(DNS_SUBDOMAIN, `${what} must be a DNS name (a-z, 0-9, - and ., at most 253 characters)`);
+const port = z.number().int().min(1).max(65_535);
+
+/** A secret reference field, normalized against the config's directory; a pasted value is refused. */
+function secretReference(baseDir: string, what: string, writable = false) {
+  return z.string().transform((text, ctx) => {
+    const check = checkConfigReference(text, { baseDir, what, writable });
+    if (check.ok) return check.reference;
+    ctx.addIssue({ code: 'custom', message: check.problem });
+    return z.NEVER;
+  });
+}
+
+const schemaSelector = z.strictObject({
+  like: z.array(z.string().min(1)).optional(),
+  names: z.array(z.string().min(1)).optional(),
+});
+
+const presetName = z.enum(['runbook', 'openmeet']);
+
+const customLayout = z.strictObject({
+  name: z.string().min(1).optional(),
+  schemas: schemaSelector.optional(),
+  table: z.string().min(1),
+  keyColumn: z.string().min(1),
+  columns: z.strictObject({ userId: z.string().min(1), accessToken: z.string().min(1), deviceId: z.string().min(1) }),
+  extraClearColumns: z.array(z.string().min(1)).optional(),
+  jsonbKeys: z.array(z.strictObject({ column: z.string().min(1), key: z.string().min(1) })).optional(),
+  relatedRoomColumns: z.array(z.strictObject({ table: z.string().min(1), column: z.string().min(1) })).optional(),
+  localpartTemplate: z.string().min(1).optional(),
+});
+
+/**
+ * `layout:` is a preset name (`runbook`, `openmeet`), a preset with other schemas (`{ preset: openmeet, schemas:
+ * { like: [...] } }`), or a custom mapping as user-creds' `defineLayout` takes it. Resolved to a checked layout here,
+ * so a bad mapping is a config error with its YAML path.
+ */
+const layout = z
+  .union([presetName, z.strictObject({ preset: presetName, schemas: schemaSelector.optional() }), customLayout], {
+    error: 'expected runbook, openmeet, { preset, schemas } or a custom mapping { table, keyColumn, columns: { userId, accessToken, deviceId } }',
+  })
+  .transform((value, ctx): CredentialLayout => {
+    try {
+      if (typeof value === 'string') return value === 'openmeet' ? openmeetLayout() : runbookLayout();
+      if ('preset' in value) {
+        const schemas = value.schemas;
+        return value.preset === 'openmeet' ? openmeetLayout(schemas ? { schemas } : {}) : runbookLayout(schemas ? { schemas } : {});
+      }
+      return defineLayout({ ...value, name: value.name ?? 'custom' });
+    } catch (error) {
+      if (!isUserCredsError(error)) throw error;
+      ctx.addIssue({ code: 'custom', message: `${error.message}. ${error.nextSteps.join(' ')}` });
+      return z.NEVER;
+    }
+  });
+
+const homeserverConfig = z.union(
+  [
+    z.strictObject({ pod: z.string().startsWith('/', 'pod: an absolute path inside the Synapse pod, e.g. /data/homeserver.yaml') }),
+    z.strictObject({ configMap: dnsName('configMap'), key: z.string().min(1).default('homeserver.yaml') }),
+    z.strictObject({ file: z.string().min(1) }),
+  ],
+  { error: 'expected { pod: /data/homeserver.yaml }, { configMap: name, key: homeserver.yaml } or { file: path }' },
+);
+
+function environmentSchema(baseDir: string) {
+  return z
+    .strictObject({
+      protected: z.boolean().default(false),
+      kubernetes: z
+        .strictObject({
+          context: z.string().min(1),
+          kubeconfig: z.string().min(1).optional(),
+          namespace: dnsLabel('namespace'),
+          statefulSet: dnsName('statefulSet'),
+          pvc: dnsName('pvc').optional(),
+          restart: z.array(z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet']), name: dnsName('name') })).default([]),
+        })
+        .optional(),
+      synapse: z.strictObject({
+        url: z.url({ protocol: /^https?$/, error: 'url must be an http(s) URL, e.g. http://127.0.0.1:8008' }).optional(),
+        portForward: z.strictObject({ pod: dnsName('pod'), port: port.default(8008) }).optional(),
+        serverName: z.string().min(1),
+        sharedSecret: secretReference(baseDir, 'the registration shared secret').optional(),
+        adminUser: z.string().min(1).default('admin'),
+        homeserverConfig: homeserverConfig.optional(),
+      }),
+      adminToken: z
+        .array(
+          z.strictObject({
+            token: secretReference(baseDir, 'the admin access token', true),
+            user: secretReference(baseDir, 'the admin user id', true).optional(),
+          }),
+        )
+        .min(1, 'name at least one place the admin token is kept, e.g. - { token: ssm:/openmeet/dev/matrix-admin-access-token }'),
+      appDatabase: z.strictObject({
+        url: secretReference(baseDir, 'the database URL (it may hold a password)'),
+        layout,
+      }),
+    })
+    .superRefine((env, ctx) => {
+      const { synapse, kubernetes } = env;
+      if ((synapse.url === undefined) === (synapse.portForward === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['synapse'], message: 'give exactly one of url or portForward' });
+      }
+      if (synapse.portForward !== undefined && kubernetes === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['synapse', 'portForward'], message: 'portForward needs a kubernetes: section' });
+      }
+      if (synapse.homeserverConfig !== undefined && !('file' in synapse.homeserverConfig) && kubernetes === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['synapse', 'homeserverConfig'], message: 'pod and configMap need a kubernetes: section; use { file: path } for a local Synapse' });
+      }
+      const admin = synapse.adminUser;
+      const localpart = admin.startsWith('@') ? admin.slice(1, admin.indexOf(':') < 0 ? undefined : admin.indexOf(':')) : admin;
+      if (!LOCALPART.test(localpart) || (admin.startsWith('@') && admin.slice(admin.indexOf(':') + 1) !== synapse.serverName)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['synapse', 'adminUser'],
+          message: `expected a localpart (admin) or a user id on ${synapse.serverName} (@admin:${synapse.serverName})`,
+        });
+      }
+    });
+}
+
+/** The zod schema of `matrix-reset.yaml`; secret references and paths are resolved against `baseDir`. */
+export function resetConfigSchema(baseDir: string) {
+  return z.strictObject({
+    version: z.literal(1, 'version must be 1 (the only format this matrix-reset reads)'),
+    environments: z
+      .record(z.string().regex(ENVIRONMENT_NAME, 'environment names are a-z, 0-9, - and _ (at most 63)'), environmentSchema(baseDir))
+      .refine((environments) => Object.keys(environments).length > 0, 'define at least one environment'),
+  });
+}
+
+/** What the schema produces for one environment (before it is frozen into an `EnvironmentConfig`). */
+export type ParsedEnvironment = z.output<ReturnType<typeof environmentSchema>>;

@@ -1,0 +1,70 @@
+export interface ConfigTemplateOptions {
+  /** The first environment's name (default `dev`). */
+  environment?: string;
+  /** Its Kubernetes namespace (default `openmeet-<environment>`). */
+  namespace?: string;
+}
+
+/** A developer machine's environment: Synapse from docker compose, tokens in .env. */
+const LOCAL_ENVIRONMENT = `  # A developer machine: Synapse from docker compose, tokens in .env, no Kubernetes.
+  local:
+    protected: false
+    synapse:
+      url: http://127.0.0.1:8008
+      serverName: matrix-local.openmeet.test
+      sharedSecret: env:MATRIX_REGISTRATION_SHARED_SECRET
+      adminUser: admin
+    # Where the admin token (and the admin user id) are written; any number of targets.
+    adminToken:
+      - { token: dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN, user: dotenv:.env#MATRIX_ADMIN_USER }
+    appDatabase:
+      url: env:DATABASE_URL        # a reference: the URL may hold a password
+      layout: openmeet             # runbook | openmeet | { preset: openmeet, schemas: { like: [tenant_%] } } | a custom mapping
+
+`;
+
+/**
+ * A commented starting `matrix-reset.yaml` (what `matrix-reset init` writes): a local environment (docker compose,
+ * `.env`) and a Kubernetes one (SSM, a StatefulSet on a PVC). `loadResetConfig` accepts it as it is.
+ *
+ * @example
+ * ```ts
+ * await writeFile('matrix-reset.yaml', configTemplate({ environment: 'dev' }), { flag: 'wx' });
+ * ```
+ */
+export function configTemplate(options: ConfigTemplateOptions = {}): string {
+  const name = options.environment ?? 'dev';
+  const namespace = options.namespace ?? `openmeet-${name}`;
+  const local = name === 'local' ? '' : LOCAL_ENVIRONMENT;
+  return `# matrix-reset configuration.
+# Secret values never go in this file: wherever one is needed, write a reference to where it lives:
+#   env:VARIABLE            an environment variable (read-only)
+#   file:/path/to/file      a whole file (read-only)
+#   ssm:/parameter/name     an AWS SSM parameter (SecureString)
+#   dotenv:.env#KEY         one key of a .env file (relative paths are relative to this file)
+#   k8s-secret:ns/name#key  one key of a Kubernetes Secret
+version: 1
+
+environments:
+${local}  ${name}:
+    protected: false               # true: the operator must type "${name}" before anything is applied
+    kubernetes:
+      context: ${name}             # the kubeconfig context; every other context is refused
+      namespace: ${namespace}
+      statefulSet: matrix
+      # pvc: data-matrix-0         # default: derived from the StatefulSet's volumeClaimTemplates
+      restart:                     # restarted after the admin token changes
+        - { kind: Deployment, name: openmeet-api }
+    synapse:
+      portForward: { pod: matrix-0, port: 8008 }   # or url: https://matrix.example.org
+      serverName: matrix-${name}.openmeet.test
+      sharedSecret: ssm:/openmeet/${name}/matrix-registration-shared-secret
+      adminUser: admin
+      # homeserverConfig: { pod: /data/homeserver.yaml }   # or { configMap: synapse-config, key: homeserver.yaml }
+    adminToken:
+      - { token: ssm:/openmeet/${name}/matrix-admin-access-token, user: ssm:/openmeet/${name}/matrix-admin-user }
+    appDatabase:
+      url: ssm:/openmeet/${name}/database-url
+      layout: openmeet
+`;
+}

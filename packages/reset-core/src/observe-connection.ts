@@ -1,0 +1,117 @@
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { createKube, loadKubeConfig, portForwardToPod, type Kube, type PortForwardHandle } from '@matrix-reset/k8s-ops';
+import { kubernetesSecretStores, openSecretStore, type SecretStore } from '@matrix-reset/secrets';
+import { createSynapseClient, type SynapseClient, type SynapseClientOptions } from '@matrix-reset/synapse-admin';
+import { postgresKysely, type AnyKysely } from '@matrix-reset/user-creds';
+import type { EnvironmentConfig } from './reset-config.ts';
+import { ResetError } from './reset-error.ts';
+
+export interface ConnectEnvironmentOptions {
+  /** For `ssm:` references (default: a client from the AWS environment, created only when needed). */
+  ssm?: SSMClient;
+  /** For `env:` references (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Extra Synapse client settings (dispatcher, retry, logger). */
+  synapse?: Omit<SynapseClientOptions, 'baseUrl' | 'serverName' | 'accessToken'>;
+}
+
+/**
+ * The live clients of one environment, built from its config. Satisfies both `ObserveDependencies` and
+ * `DoctorDependencies`. `close()` ends the port-forward and the database pool.
+ */
+export interface EnvironmentConnection {
+  readonly environment: EnvironmentConfig;
+  readonly kube: Kube | undefined;
+  /** Carries the admin token found in the first `adminToken` target that holds one; none when no target does. */
+  readonly synapse: SynapseClient;
+  /** The reference the admin token was read from, or undefined. */
+  readonly adminTokenSource: string | undefined;
+  readonly db: AnyKysely;
+  readonly openSecretStore: (reference: string) => SecretStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the clients an environment's config describes: a Kubernetes client restricted to its context, a Synapse
+ * client (directly, or through a port-forward to the pod) carrying the stored admin token, the app database (its URL
+ * read from its secret reference) and a secret-store opener. Reads, never writes.
+ *
+ * @example
+ * ```ts
+ * const connection = await connectEnvironment(resolveEnvironment(await loadResetConfig(), 'dev'));
+ * try { console.log((await observe(connection.environment, connection)).storage.engine); } finally { await connection.close(); }
+ * ```
+ */
+export async function connectEnvironment(environment: EnvironmentConfig, options: ConnectEnvironmentOptions = {}): Promise<EnvironmentConnection> {
+  const target = environment.kubernetes;
+  const kube =
+    target === undefined
+      ? undefined
+      : createKube(loadKubeConfig({ context: target.context, allowedContexts: [target.context], ...(target.kubeconfig ? { kubeconfigPath: target.kubeconfig } : {}) }));
+  let ssm = options.ssm;
+  const open = (reference: string): SecretStore =>
+    openSecretStore(reference, {
+      ...(reference.startsWith('ssm:') ? { ssm: (ssm ??= new SSMClient({})) } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(kube ? { kubernetes: kubernetesSecretStores(kube) } : {}),
+    });
+
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+  };
+  try {
+    const db = await openAppDatabase(environment, open);
+    closers.push(() => db.destroy());
+
+    let baseUrl = environment.synapse.url;
+    if (baseUrl === undefined) {
+      const forward = environment.synapse.portForward;
+      if (forward === undefined || kube === undefined || target === undefined) throw new Error('config invariant: portForward needs kubernetes');
+      const handle: PortForwardHandle = await portForwardToPod(kube, { namespace: target.namespace, pod: forward.pod, port: forward.port });
+      closers.push(() => handle.close());
+      baseUrl = handle.url;
+    }
+
+    let adminToken: string | undefined;
+    let adminTokenSource: string | undefined;
+    for (const candidate of environment.adminToken) {
+      const reading = await open(candidate.token).read();
+      if (reading.exists && reading.value !== undefined && reading.value.length > 0) {
+        adminToken = reading.value.reveal();
+        adminTokenSource = candidate.token;
+        break;
+      }
+    }
+    const synapse = createSynapseClient({
+      ...options.synapse,
+      baseUrl,
+      serverName: environment.synapse.serverName,
+      ...(adminToken === undefined ? {} : { accessToken: adminToken }),
+    });
+    return Object.freeze({ environment, kube, synapse, adminTokenSource, db, openSecretStore: open, close });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * Opens the app database an environment names: reads the connection string from its secret reference (an empty
+ * value counts as missing) and returns a Kysely pool. The caller destroys it.
+ *
+ * @example
+ * ```ts
+ * const db = await openAppDatabase(environment, (ref) => openSecretStore(ref));
+ * try { ... } finally { await db.destroy(); }
+ * ```
+ */
+export async function openAppDatabase(environment: EnvironmentConfig, open: (reference: string) => SecretStore): Promise<AnyKysely> {
+  const urlReading = await open(environment.appDatabase.url).read();
+  if (!urlReading.exists || urlReading.value === undefined || urlReading.value.length === 0) {
+    throw new ResetError('config_invalid', `${environment.appDatabase.url} (appDatabase.url of ${environment.name}) holds no value`, {
+      nextSteps: [`Set it, e.g. export DATABASE_URL=postgres://... for env:DATABASE_URL, or point appDatabase.url elsewhere.`],
+    });
+  }
+  return postgresKysely({ connectionString: urlReading.value.reveal() });
+}

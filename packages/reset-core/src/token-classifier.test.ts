@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { SynapseClientError } from '@matrix-reset/synapse-admin';
+import { classifyDeadToken, classifyWhoami } from './token-classifier.ts';
+
+const error = (code: 'unknown_token' | 'token_soft_logout' | 'user_deactivated' | 'rate_limited') =>
+  ({ status: 'rejected', reason: new SynapseClientError({ code, message: code }) }) as const;
+
+describe('classifyWhoami', () => {
+  it('is valid when the token belongs to the row user', () => {
+    expect(classifyWhoami('@a:x', { status: 'fulfilled', value: { userId: '@a:x', deviceId: undefined, isGuest: false } })).toMatchObject({ class: 'valid' });
+  });
+
+  it('is wrong_owner when the token belongs to someone else, naming them', () => {
+    expect(classifyWhoami('@a:x', { status: 'fulfilled', value: { userId: '@b:x', deviceId: 'D', isGuest: false } })).toEqual({
+      kind: 'final',
+      class: 'wrong_owner',
+      actualUserId: '@b:x',
+    });
+  });
+
+  it('asks for a user lookup on an unknown token, says expired on soft logout, deactivated on 403', () => {
+    expect(classifyWhoami('@a:x', error('unknown_token'))).toEqual({ kind: 'dead' });
+    expect(classifyWhoami('@a:x', error('token_soft_logout'))).toMatchObject({ class: 'expired' });
+    expect(classifyWhoami('@a:x', error('user_deactivated'))).toMatchObject({ class: 'deactivated' });
+  });
+
+  it('leaves other failures unchecked with the reason', () => {
+    expect(classifyWhoami('@a:x', error('rate_limited'))).toMatchObject({ class: 'unchecked', reason: 'whoami failed: rate_limited' });
+  });
+
+  it('rethrows what is not a Synapse client error (a bug)', () => {
+    expect(() => classifyWhoami('@a:x', { status: 'rejected', reason: new TypeError('bug') })).toThrow(TypeError);
+  });
+});
+
+describe('classifyDeadToken', () => {
+  it('tells missing, deactivated and existing users apart', () => {
+    expect(classifyDeadToken({ status: 'fulfilled', value: undefined })).toEqual({ class: 'missing_user' });
+    expect(classifyDeadToken({ status: 'fulfilled', value: { deactivated: true } })).toEqual({ class: 'deactivated' });
+    expect(classifyDeadToken({ status: 'fulfilled', value: { deactivated: false } })).toEqual({ class: 'unknown_token' });
+  });
+
+  it('is unchecked when the lookup fails', () => {
+    expect(classifyDeadToken(error('rate_limited'))).toMatchObject({ class: 'unchecked' });
+  });
+});

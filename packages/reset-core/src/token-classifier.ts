@@ -1,0 +1,92 @@
+import { isSynapseClientError, type AdminUser, type Whoami } from '@matrix-reset/synapse-admin';
+
+/**
+ * What doctor found for one stored credential:
+ * - `valid`: whoami answers with the user the row names;
+ * - `unknown_token`: the server does not know the token, but the user exists (a repair mints a new token);
+ * - `expired`: 401 with `soft_logout` (the token expired);
+ * - `missing_user`: the token is dead and the server has no such user (the server was wiped);
+ * - `deactivated`: the user exists but is deactivated;
+ * - `wrong_owner`: the token works, but for another Matrix user than the row says;
+ * - `partial`: some of the user id / token / device id columns are empty (the app re-provisions these itself);
+ * - `unchecked`: no verdict, with the reason (Synapse unreachable, rate limited after retries, ...).
+ */
+export type CredentialClass = 'valid' | 'unknown_token' | 'expired' | 'missing_user' | 'deactivated' | 'wrong_owner' | 'partial' | 'unchecked';
+
+/** Every class, in report order. */
+export const CREDENTIAL_CLASSES: readonly CredentialClass[] = Object.freeze([
+  'valid',
+  'unknown_token',
+  'expired',
+  'missing_user',
+  'deactivated',
+  'wrong_owner',
+  'partial',
+  'unchecked',
+]);
+
+/**
+ * The verdict of whoami alone. `dead` means "the token is unknown: ask the admin API about the user" (one lookup per
+ * user id, then {@link classifyDeadToken}).
+ */
+export type WhoamiVerdict =
+  | { readonly kind: 'final'; readonly class: CredentialClass; readonly reason?: string; readonly actualUserId?: string }
+  | { readonly kind: 'dead' };
+
+/**
+ * Classifies the outcome of one whoami for a row naming `expectedUserId`. Errors that are not Synapse client errors
+ * are bugs and are rethrown.
+ *
+ * @example
+ * ```ts
+ * classifyWhoami('@a:x', { status: 'fulfilled', value: { userId: '@b:x', deviceId: undefined, isGuest: false } });
+ * // { kind: 'final', class: 'wrong_owner', actualUserId: '@b:x' }
+ * ```
+ */
+export function classifyWhoami(
+  expectedUserId: string,
+  outcome: { readonly status: 'fulfilled'; readonly value: Whoami } | { readonly status: 'rejected'; readonly reason: unknown },
+): WhoamiVerdict {
+  if (outcome.status === 'fulfilled') {
+    return outcome.value.userId === expectedUserId
+      ? VALID
+      : { kind: 'final', class: 'wrong_owner', actualUserId: outcome.value.userId };
+  }
+  const error = outcome.reason;
+  if (!isSynapseClientError(error)) throw error;
+  switch (error.code) {
+    case 'unknown_token':
+      return DEAD;
+    case 'token_soft_logout':
+      return EXPIRED;
+    case 'user_deactivated':
+      return DEACTIVATED;
+    default:
+      return { kind: 'final', class: 'unchecked', reason: `whoami failed: ${error.code}` };
+  }
+}
+
+const VALID: WhoamiVerdict = Object.freeze({ kind: 'final', class: 'valid' });
+const DEAD: WhoamiVerdict = Object.freeze({ kind: 'dead' });
+const EXPIRED: WhoamiVerdict = Object.freeze({ kind: 'final', class: 'expired' });
+const DEACTIVATED: WhoamiVerdict = Object.freeze({ kind: 'final', class: 'deactivated' });
+
+/**
+ * Classifies a dead token from the admin API's answer about its user: `undefined` (404) -> `missing_user`,
+ * deactivated -> `deactivated`, else `unknown_token`; a failed lookup -> `unchecked` with the reason.
+ *
+ * @example
+ * ```ts
+ * classifyDeadToken({ status: 'fulfilled', value: undefined }); // { class: 'missing_user' }
+ * ```
+ */
+export function classifyDeadToken(
+  lookup: { readonly status: 'fulfilled'; readonly value: Pick<AdminUser, 'deactivated'> | undefined } | { readonly status: 'rejected'; readonly reason: unknown },
+): { readonly class: CredentialClass; readonly reason?: string } {
+  if (lookup.status === 'fulfilled') {
+    if (lookup.value === undefined) return { class: 'missing_user' };
+    return { class: lookup.value.deactivated ? 'deactivated' : 'unknown_token' };
+  }
+  if (!isSynapseClientError(lookup.reason)) throw lookup.reason;
+  return { class: 'unchecked', reason: `token unknown; the admin user lookup failed: ${lookup.reason.code}` };
+}
