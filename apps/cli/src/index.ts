@@ -1,3 +1,1 @@
-// Not built yet: see the issue that owns @matrix-reset/cli. The package exists so that the workspace's layering
-// (tags and module-boundary rules) is in force from the start.
-export {};
+export { COMMANDS } from './commands.ts';

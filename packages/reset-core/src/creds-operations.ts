@@ -59,7 +59,7 @@ export async function credsSnapshot(
 }
 
 export interface CredsClearOptions extends CredsTarget {
-  /** The snapshot to clear against; a new snapshot is taken first when omitted (never a clear without a backup). */
+  /** The run: its snapshot is taken first when it has none (a new run id when omitted); reuse it to resume. */
   runId?: string;
   batchSize?: number;
   dryRun?: boolean;
@@ -94,9 +94,10 @@ export async function credsClear(options: CredsClearOptions): Promise<ClearResul
       environment: options.environment.name,
       summary: `clear the Matrix credentials of ${wouldClear} rows in ${inventory.length} schemas (a snapshot is kept)`,
     });
-    let runId = options.runId;
-    if (runId === undefined) {
-      runId = newRunId();
+    // Never a clear without a backup: a run id with no snapshot yet (or none given) gets its snapshot first; an
+    // existing one is reused, which is how an interrupted clear resumes.
+    const runId = options.runId ?? newRunId();
+    if ((await creds.listSnapshots(runId)).length === 0) {
       options.onProgress?.(`snapshot ${runId} first, so the clear can be restored`);
       await creds.snapshot({ runId });
     }

@@ -55,6 +55,12 @@ export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = Object.freeze([
   type('apps', 'v1', 'ReplicaSet', 'replicasets', { shortNames: ['rs'], subresources: ['status', 'scale'], categories: ['all'] }),
   type('apps', 'v1', 'ControllerRevision', 'controllerrevisions'),
   type('coordination.k8s.io', 'v1', 'Lease', 'leases'),
+  // Stored and served so RBAC manifests can be applied and read back; the simulator does not enforce them (its
+  // fault injection's `deny` stands in for a missing permission).
+  type('rbac.authorization.k8s.io', 'v1', 'Role', 'roles'),
+  type('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings'),
+  type('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', { namespaced: false }),
+  type('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', { namespaced: false }),
   type('autoscaling', 'v1', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', { shortNames: ['hpa'], subresources: ['status'], categories: ['all'] }),
   type('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', { namespaced: false, shortNames: ['sc'] }),
   type('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', {

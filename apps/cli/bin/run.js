@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// The `matrix-reset` entry point. In a workspace checkout (src/ next to bin/) it runs the TypeScript source with
+// Node's type stripping and resolves workspace packages to their source (the `@matrix-reset/source` condition);
+// installed from a tarball (no src/) it runs the compiled dist/. MATRIX_RESET_CLI_FROM=dist forces dist/.
+import { existsSync, readFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const fromSource =
+  process.env.MATRIX_RESET_CLI_FROM !== 'dist' &&
+  Boolean(process.features.typescript) &&
+  typeof nodeModule.registerHooks === 'function' &&
+  existsSync(new URL('../src/commands.ts', import.meta.url));
+
+if (fromSource) {
+  nodeModule.registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const conditions = context.conditions.includes('@matrix-reset/source')
+        ? context.conditions
+        : ['@matrix-reset/source', ...context.conditions];
+      return nextResolve(specifier, { ...context, conditions });
+    },
+  });
+  pjson.oclif = { ...pjson.oclif, commands: { ...pjson.oclif.commands, target: './src/commands.ts' } };
+}
+
+const { execute, settings } = await import('@oclif/core');
+// Never look for ts-node/tsx: the target above is already the file to load.
+settings.enableAutoTranspile = false;
+await execute({ loadOptions: { root, pjson } });

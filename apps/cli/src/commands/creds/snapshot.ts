@@ -1,0 +1,40 @@
+import { credsSnapshot } from '@matrix-reset/reset-core';
+import { loadEnvironment } from '../../load-environment.ts';
+import { BaseCommand } from '../../base-command.ts';
+import { Flags } from '@oclif/core';
+import { everyFlagHasEnv } from '../../env-flags.ts';
+import { renderTable } from '../../render-table.ts';
+
+/** `matrix-reset creds snapshot`: back up the stored credentials into matrix-reset's own schema. */
+export default class CredsSnapshot extends BaseCommand<typeof CredsSnapshot> {
+  static override summary = 'Back up the stored Matrix credentials (in the app database, schema matrix_reset)';
+  static override description =
+    'Copies the key and credential values of every row holding a credential into a backup table per schema, with a ' +
+    'row count and checksum, under a run id. Idempotent per run id. The run id is what creds clear and creds restore take.';
+  static override examples = [
+    { description: 'Snapshot under a new run id (printed)', command: '<%= config.bin %> <%= command.id %> --env dev' },
+    { description: 'Snapshot under a chosen run id', command: '<%= config.bin %> <%= command.id %> --env dev --run-id before_upgrade' },
+  ];
+  static override flags = everyFlagHasEnv({
+    'run-id': Flags.string({ env: 'MATRIX_RESET_RUN_ID', description: 'Run id to file the backup under (default: a new one)' }),
+  });
+
+  override async run(): Promise<void> {
+    const snapshot = await credsSnapshot({
+      environment: await loadEnvironment(this.flags),
+      runId: this.flags['run-id'],
+      onProgress: (message) => this.progress(message),
+    });
+    this.result(snapshot, (r) =>
+      [
+        `Environment ${r.environment}, run ${r.runId}`,
+        '',
+        renderTable(r.schemas, [
+          { key: 'schema', header: 'SCHEMA' },
+          { key: 'rowCount', header: 'ROWS' },
+          { key: 'alreadyExisted', header: 'EXISTED', format: (s) => (s.alreadyExisted ? 'yes' : 'no') },
+        ]),
+      ].join('\n'),
+    );
+  }
+}
