@@ -6,6 +6,7 @@ import Doctor from './commands/doctor.ts';
 import Init from './commands/init.ts';
 import LocalBootstrap from './commands/local/bootstrap.ts';
 import Rbac from './commands/rbac.ts';
+import Verify from './commands/verify.ts';
 
 /** Every command, by id (oclif's explicit command strategy: package.json `oclif.commands`). */
 export const COMMANDS = {
@@ -17,4 +18,5 @@ export const COMMANDS = {
   'creds:snapshot': CredsSnapshot,
   'creds:clear': CredsClear,
   'creds:restore': CredsRestore,
+  verify: Verify,
 };

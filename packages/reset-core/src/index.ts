@@ -6,3 +6,4 @@ export * from './ensure-credentials.ts';
 export * from './local-bootstrap.ts';
 export * from './rbac.ts';
 export * from './creds-operations.ts';
+export * from './verify.ts';

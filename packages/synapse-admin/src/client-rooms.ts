@@ -36,6 +36,26 @@ export function createRoom(context: ClientContext, options: CreateRoomOptions = 
   });
 }
 
+/**
+ * Joins a room (accepting an invite) as the client's user. Joining twice is harmless, so it is retried like a read.
+ *
+ * @example
+ * ```ts
+ * await joinRoom(context, '!room:example.org');
+ * ```
+ */
+export function joinRoom(context: ClientContext, roomIdOrAlias: string): Promise<{ roomId: string }> {
+  return context.transport.call({
+    method: 'POST',
+    route: '/_matrix/client/v3/join/{roomIdOrAlias}',
+    path: `/_matrix/client/v3/join/${segment(roomIdOrAlias)}`,
+    accessToken: requireToken(context, 'join'),
+    body: {},
+    idempotency: 'idempotent',
+    schema: roomIdSchema,
+  });
+}
+
 export interface SendTextOptions {
   /** Transaction id; the same id sends the message at most once (default: a random UUID). */
   txnId?: string;

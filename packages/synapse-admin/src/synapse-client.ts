@@ -34,7 +34,7 @@ import {
 } from './admin-users.ts';
 import { cachedAuthMode, type AuthMode, type AuthModeReport } from './auth-mode.ts';
 import type { ClientContext } from './client-context.ts';
-import { createRoom, recentMessages, sendText, type CreateRoomOptions, type RoomEvent, type SendTextOptions } from './client-rooms.ts';
+import { createRoom, joinRoom, recentMessages, sendText, type CreateRoomOptions, type RoomEvent, type SendTextOptions } from './client-rooms.ts';
 import { logout } from './logout.ts';
 import { loginWithPassword, type PasswordLoginOptions, type Session } from './password-login.ts';
 import type { SynapseLogger } from './request-log-event.ts';
@@ -466,6 +466,19 @@ export class SynapseRoomsApi {
    */
   create(options: CreateRoomOptions = {}): Promise<{ roomId: string }> {
     return createRoom(this.#context, options);
+  }
+
+  /**
+   * Joins a room as this client's user, e.g. to accept an invite (the admin join cannot enter a private room the
+   * admin is not in).
+   *
+   * @example
+   * ```ts
+   * await invitee.rooms.join(roomId);
+   * ```
+   */
+  join(roomIdOrAlias: string): Promise<{ roomId: string }> {
+    return joinRoom(this.#context, roomIdOrAlias);
   }
 
   /**
