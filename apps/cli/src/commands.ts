@@ -6,6 +6,10 @@ import Doctor from './commands/doctor.ts';
 import Init from './commands/init.ts';
 import LocalBootstrap from './commands/local/bootstrap.ts';
 import Rbac from './commands/rbac.ts';
+import Plan from './commands/plan.ts';
+import Apply from './commands/apply.ts';
+import Resume from './commands/resume.ts';
+import Status from './commands/status.ts';
 import Verify from './commands/verify.ts';
 
 /** Every command, by id (oclif's explicit command strategy: package.json `oclif.commands`). */
@@ -14,6 +18,10 @@ export const COMMANDS = {
   doctor: Doctor,
   'local:bootstrap': LocalBootstrap,
   rbac: Rbac,
+  plan: Plan,
+  apply: Apply,
+  resume: Resume,
+  status: Status,
   'creds:inventory': CredsInventory,
   'creds:snapshot': CredsSnapshot,
   'creds:clear': CredsClear,

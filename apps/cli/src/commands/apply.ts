@@ -1,0 +1,41 @@
+import { Args } from '@oclif/core';
+import { applyPlan, connectEnvironment, readPlanFile, type RunResult } from '@matrix-reset/reset-core';
+import { ChangingCommand } from '../base-command.ts';
+import { confirmDestructive } from '../confirm-destructive.ts';
+import { loadEnvironment } from '../load-environment.ts';
+import { renderPlan } from './plan.ts';
+import { renderRun } from './status.ts';
+
+/** `matrix-reset apply PLAN`: run a plan file's steps, journaled and resumable. Destructive. */
+export default class Apply extends ChangingCommand<typeof Apply> {
+  static override summary = 'Apply a plan file: refuses a stale plan, locks the environment, journals every step';
+  static override description =
+    'Reads the plan, takes the environment lock, re-reads what the plan observed (a change refuses the plan), asks you ' +
+    'to type the environment name (or --yes without a terminal), then runs the steps, journaling each before and after. ' +
+    'If it stops, continue with matrix-reset resume RUN. Only repair plans are executable in this version.';
+  static override examples = [
+    { description: 'See the plan without applying it', command: '<%= config.bin %> <%= command.id %> dev.plan.json --env dev --dry-run' },
+    { description: 'In a pipeline', command: 'MATRIX_RESET_YES=1 <%= config.bin %> <%= command.id %> dev.plan.json --env dev --json' },
+  ];
+  static override args = { plan: Args.string({ description: 'The plan file written by matrix-reset plan', required: true }) };
+
+  override async run(): Promise<void> {
+    const plan = await readPlanFile(this.args.plan as string);
+    if (this.flags['dry-run']) {
+      this.result({ dryRun: true, plan }, ({ plan: p }) => renderPlan(p, this.args.plan as string));
+      return;
+    }
+    const environment = await loadEnvironment(this.flags);
+    const connection = await connectEnvironment(environment);
+    let result: RunResult;
+    try {
+      result = await applyPlan(plan, connection, {
+        confirm: ({ environment: name, summary }) => confirmDestructive({ action: summary, expected: name, yes: this.flags.yes, commandLine: `matrix-reset apply ${this.args.plan as string}` }),
+        onProgress: (message) => this.progress(message),
+      });
+    } finally {
+      await connection.close();
+    }
+    this.result(result, renderRun);
+  }
+}

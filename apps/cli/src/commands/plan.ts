@@ -1,0 +1,61 @@
+import { Flags } from '@oclif/core';
+import { buildPlan, connectEnvironment, doctor, observePlanState, writePlanFile, type Plan } from '@matrix-reset/reset-core';
+import { BaseCommand } from '../base-command.ts';
+import { everyFlagHasEnv } from '../env-flags.ts';
+import { loadEnvironment } from '../load-environment.ts';
+
+/** `matrix-reset plan`: observe, run the doctor, and write a frozen plan file. Changes nothing. */
+export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
+  static override summary = 'Write a reset plan for an environment (repair or full reset), changing nothing';
+  static override description =
+    'Observes the environment (Synapse, its storage, Kubernetes, secret targets, the app database), runs the doctor, ' +
+    'and writes a plan file: the steps in order, what each relies on, and whether it can be undone. The file holds no ' +
+    'secret and carries a checksum; apply refuses it when edited or when what it observed has changed.';
+  static override examples = [
+    { description: 'Let the doctor choose', command: '<%= config.bin %> <%= command.id %> --env dev --out dev.plan.json' },
+    { description: 'Force a repair, as JSON', command: '<%= config.bin %> <%= command.id %> --env dev --mode repair --out dev.plan.json --json' },
+  ];
+  static override flags = everyFlagHasEnv({
+    out: Flags.string({ env: 'MATRIX_RESET_PLAN', description: 'Where to write the plan file', default: 'matrix-reset.plan.json' }),
+    mode: Flags.string({ env: 'MATRIX_RESET_MODE', description: 'auto (follow the doctor), repair or full-reset', options: ['auto', 'repair', 'full-reset'], default: 'auto' }),
+    'allow-external-database': Flags.boolean({
+      env: 'MATRIX_RESET_ALLOW_EXTERNAL_DATABASE',
+      default: false,
+      description: 'Plan a full reset although Synapse keeps its data in an external Postgres (deleting the PVC then invalidates no token)',
+    }),
+  });
+
+  override async run(): Promise<void> {
+    const environment = await loadEnvironment(this.flags);
+    const connection = await connectEnvironment(environment);
+    let plan: Plan;
+    try {
+      this.progress(`plan: observing ${environment.name}`);
+      const { observation, observed } = await observePlanState(environment, connection);
+      const report = await doctor(environment, connection, { onProgress: (p) => this.progress(`doctor: ${p.examined}/${p.total} checked`) });
+      plan = buildPlan(environment, observation, report, {
+        mode: this.flags.mode as 'auto' | 'repair' | 'full-reset',
+        checksums: Object.fromEntries(observed.appDatabase.schemas.flatMap((s) => (s.checksum === undefined ? [] : [[s.schema, s.checksum]]))),
+        allowExternalDatabase: this.flags['allow-external-database'],
+      });
+    } finally {
+      await connection.close();
+    }
+    await writePlanFile(this.flags.out, plan);
+    this.progress(`plan: written to ${this.flags.out}`);
+    this.result({ file: this.flags.out, plan }, ({ file, plan: p }) => renderPlan(p, file));
+  }
+}
+
+/** The plan as text: mode, reason, warnings and numbered steps. */
+export function renderPlan(plan: Plan, file: string): string {
+  return [
+    `Plan ${plan.id} for ${plan.environment}: ${plan.mode} (${plan.reason})`,
+    ...plan.warnings.map((w) => `  warning: ${w}`),
+    '',
+    ...(plan.steps.length === 0 ? ['  nothing to do'] : plan.steps.map((s) => `  ${s.id}  ${s.description}${s.undoable ? '' : '  [cannot be undone]'}`)),
+    '',
+    `Apply it with: matrix-reset apply ${file} --env ${plan.environment}`,
+    '',
+  ].join('\n');
+}

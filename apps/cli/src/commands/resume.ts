@@ -1,0 +1,27 @@
+import { Args } from '@oclif/core';
+import { connectEnvironment, resumeRun, type RunResult } from '@matrix-reset/reset-core';
+import { BaseCommand } from '../base-command.ts';
+import { loadEnvironment } from '../load-environment.ts';
+import { renderRun } from './status.ts';
+
+/** `matrix-reset resume RUN`: continue a run that stopped, from its journal. */
+export default class Resume extends BaseCommand<typeof Resume> {
+  static override summary = 'Continue a run that stopped (a failed step, a crash): finished steps are not repeated';
+  static override description =
+    'Takes the environment lock, reloads the run\'s plan from the journal and runs every step not finished; a step that ' +
+    'started but did not finish runs again (every step is idempotent). The run was confirmed when it was applied.';
+  static override examples = [{ description: 'Continue a run', command: '<%= config.bin %> <%= command.id %> r20260101t120000_3fa9 --env dev' }];
+  static override args = { run: Args.string({ description: 'The run id (matrix-reset status lists them)', required: true }) };
+
+  override async run(): Promise<void> {
+    const environment = await loadEnvironment(this.flags);
+    const connection = await connectEnvironment(environment);
+    let result: RunResult;
+    try {
+      result = await resumeRun(this.args.run as string, connection, { onProgress: (message) => this.progress(message) });
+    } finally {
+      await connection.close();
+    }
+    this.result(result, renderRun);
+  }
+}
