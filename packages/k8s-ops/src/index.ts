@@ -2,7 +2,7 @@ export { K8sOpsError, isK8sOpsError, toK8sOpsError, type K8sOpsErrorCode, type K
 export { createKube, loadKubeConfig, type Kube, type LoadKubeConfigOptions } from './kube-config.ts';
 export { callApi, readOrUndefined, type CallOptions } from './call-api.ts';
 export { waitForObjects, type WaitForObjectsOptions, type WaitProgress, type WaitVerdict } from './wait-for-objects.ts';
-export { labelSelectorString, readStatefulSetShape, type ClaimState, type RetentionRule, type StatefulSetShape } from './statefulset-shape.ts';
+export { labelSelectorString, readClaimState, readStatefulSetShape, type ClaimState, type RetentionRule, type StatefulSetShape } from './statefulset-shape.ts';
 export {
   scaleStatefulSet,
   waitForStatefulSetPodsGone,

@@ -54,6 +54,37 @@ function rule(value: string | undefined): RetentionRule {
 }
 
 /**
+ * Reads one PersistentVolumeClaim's state, with the reclaim policy of the volume it is bound to (which decides
+ * whether deleting the claim destroys the data). A missing claim is `exists: false`, not an error.
+ *
+ * @example
+ * const claim = await readClaimState(kube, { namespace: 'openmeet-dev', name: 'data-matrix-0' });
+ */
+export async function readClaimState(kube: Kube, target: { namespace: string; name: string }): Promise<ClaimState> {
+  const { namespace, name } = target;
+  const pvc = await readOrUndefined({ verb: 'get', resource: 'persistentvolumeclaims', namespace, name }, () =>
+    kube.core.readNamespacedPersistentVolumeClaim({ name, namespace }),
+  );
+  const volumeName = pvc?.spec?.volumeName;
+  let reclaimPolicy: string | undefined;
+  if (volumeName) {
+    const pv = await readOrUndefined({ verb: 'get', resource: 'persistentvolumes', name: volumeName }, () => kube.core.readPersistentVolume({ name: volumeName }));
+    reclaimPolicy = pv?.spec?.persistentVolumeReclaimPolicy;
+  }
+  return {
+    name,
+    exists: pvc !== undefined,
+    uid: pvc?.metadata?.uid,
+    resourceVersion: pvc?.metadata?.resourceVersion,
+    phase: pvc?.status?.phase,
+    terminating: pvc?.metadata?.deletionTimestamp != null,
+    storageClassName: pvc?.spec?.storageClassName,
+    volumeName,
+    reclaimPolicy,
+  };
+}
+
+/**
  * Reads a StatefulSet's shape: replicas, pods, claim templates, retention policy, and the state and reclaim policy
  * of every claim it owns.
  *
@@ -72,29 +103,7 @@ export async function readStatefulSetShape(kube: Kube, target: { namespace: stri
   const claims: ClaimState[] = [];
   for (const template of templates) {
     for (const ordinal of ordinals) {
-      const claimName = `${template}-${name}-${ordinal}`;
-      const pvc = await readOrUndefined({ verb: 'get', resource: 'persistentvolumeclaims', namespace, name: claimName }, () =>
-        kube.core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace }),
-      );
-      let reclaimPolicy: string | undefined;
-      const volumeName = pvc?.spec?.volumeName;
-      if (volumeName) {
-        const pv = await readOrUndefined({ verb: 'get', resource: 'persistentvolumes', name: volumeName }, () =>
-          kube.core.readPersistentVolume({ name: volumeName }),
-        );
-        reclaimPolicy = pv?.spec?.persistentVolumeReclaimPolicy;
-      }
-      claims.push({
-        name: claimName,
-        exists: pvc !== undefined,
-        uid: pvc?.metadata?.uid,
-        resourceVersion: pvc?.metadata?.resourceVersion,
-        phase: pvc?.status?.phase,
-        terminating: pvc?.metadata?.deletionTimestamp != null,
-        storageClassName: pvc?.spec?.storageClassName,
-        volumeName,
-        reclaimPolicy,
-      });
+      claims.push(await readClaimState(kube, { namespace, name: `${template}-${name}-${ordinal}` }));
     }
   }
   return Object.freeze({

@@ -1,6 +1,7 @@
 import {
   callApi,
   isK8sOpsError,
+  readClaimState,
   readKey,
   readOrUndefined,
   readStatefulSetShape,
@@ -130,21 +131,7 @@ async function observeKubernetes(env: EnvironmentConfig, kube: Kube): Promise<{ 
   const derivedName = shape.volumeClaimTemplates[0] === undefined ? undefined : `${shape.volumeClaimTemplates[0]}-${name}-0`;
   const pvcName = target.pvc ?? derivedName;
   let state = shape.claims.find((claim) => claim.name === pvcName);
-  if (state === undefined && pvcName !== undefined) {
-    const pvc = await readOrUndefined({ verb: 'get', resource: 'persistentvolumeclaims', namespace, name: pvcName }, () =>
-      kube.core.readNamespacedPersistentVolumeClaim({ name: pvcName, namespace }),
-    );
-    state = {
-      name: pvcName,
-      exists: pvc !== undefined,
-      uid: pvc?.metadata?.uid,
-      resourceVersion: pvc?.metadata?.resourceVersion,
-      phase: pvc?.status?.phase,
-      terminating: pvc?.metadata?.deletionTimestamp != null,
-      storageClassName: pvc?.spec?.storageClassName,
-      volumeName: pvc?.spec?.volumeName,
-    };
-  }
+  if (state === undefined && pvcName !== undefined) state = await readClaimState(kube, { namespace, name: pvcName });
   const restart = [];
   for (const workload of target.restart) {
     const request = { verb: 'get', resource: workload.kind === 'Deployment' ? 'deployments.apps' : 'statefulsets.apps', namespace, name: workload.name };
