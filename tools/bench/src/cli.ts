@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runDoctorBench } from './doctor-bench.ts';
 import { runWhoamiBench } from './synapse-whoami-bench.ts';
 import { runUserCredsBench } from './user-creds-bench.ts';
 
@@ -10,13 +11,17 @@ benchmarks:
   user-creds       batched clear vs the runbook's UPDATE, snapshot vs CREATE TABLE AS, stream memory, on an
                    openmeet layout in a database of its own, one run
                    --tenants N (10)  --rows N per tenant (100000)  --batch-size N (10000)  --rounds N (3)  --json
+  doctor           reset-core doctor() over real stored credentials (openmeet layout, a database of its own) vs
+                   autocannon on whoami with the same tokens, one run; doctor's peak RSS in a fresh child
+                   --credentials N (10000)  --concurrency N (32)  --rounds N (3)  --json
 
-synapse-whoami uses the Synapse in SYNAPSE_URL / SYNAPSE_SHARED_SECRET_FILE (a running sandbox) or starts one;
-user-creds uses the Postgres in DATABASE_URL or starts a sandbox Postgres.`;
+synapse-whoami and doctor use the Synapse in SYNAPSE_URL / SYNAPSE_SHARED_SECRET_FILE (a running sandbox) or start
+one; user-creds and doctor use the Postgres in DATABASE_URL or start a sandbox Postgres.`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === 'user-creds') return userCreds(rest);
+  if (name === 'doctor') return doctorBench(rest);
   if (name !== 'synapse-whoami') {
     process.stderr.write(`${name ? `unknown benchmark '${name}'\n` : ''}${usage}\n`);
     return 2;
@@ -104,6 +109,52 @@ async function userCreds(args: string[]): Promise<number> {
           `    ${label}: ${run.rows} in ${run.seconds.toFixed(2)} s, ${run.rssGrowthMb.toFixed(1)} MB [${run.rssGrowthByTenthMb.map((x) => x.toFixed(0)).join(' ')}]`,
       ),
       `    goal < 50 MB for the library with the default heap: ${mark(r.goals.streamMemory)}`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+async function doctorBench(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      credentials: { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '32' },
+      rounds: { type: 'string', default: '3' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const r = await runDoctorBench({
+    credentials: positive('credentials', values.credentials),
+    concurrency: positive('concurrency', values.concurrency),
+    rounds: positive('rounds', values.rounds),
+    log: (line) => process.stderr.write(`bench: ${line}\n`),
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return 0;
+  }
+  const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const rates = (contender: 'direct' | 'doctor') =>
+    r.rounds
+      .filter((x) => x.contender === contender)
+      .map((x) => `${x.perSecond.toFixed(0)}/s (${x.seconds.toFixed(2)} s)`)
+      .join(', ');
+  process.stdout.write(
+    [
+      `doctor: ${r.credentials} stored credentials (${r.tenants} tenant schemas, all valid), concurrency ${r.concurrency}, Synapse ${r.synapseVersion}`,
+      `  minted in ${r.mintSeconds.toFixed(1)} s, loaded in ${r.loadSeconds.toFixed(1)} s`,
+      `  direct (autocannon on whoami): ${rates('direct')}; median ${r.medianDirectPerSecond.toFixed(0)} credentials/s`,
+      `  doctor():                      ${rates('doctor')}; median ${r.medianDoctorPerSecond.toFixed(0)} credentials/s`,
+      `  ratio doctor/direct: ${r.ratio.toFixed(3)} of the medians, ${r.medianPairRatio.toFixed(3)} median of the pairs (goal >= 0.9: ${mark(r.goals.ratio)})`,
+      `  doctor RSS per round (fresh child; before doctor -> peak, growth): ${r.memory
+        .map((m) => `${m.startMb.toFixed(0)} -> ${m.peakMb.toFixed(0)} MB (+${m.growthMb.toFixed(0)})`)
+        .join('; ')}`,
+      `    V8 heap right after doctor(), per round: ${r.memory.map((m) => `${m.endHeapUsedMb.toFixed(0)} used of ${m.endHeapTotalMb.toFixed(0)} MB`).join('; ')}`,
+      `  peak RSS ${r.peakRssMb.toFixed(0)} MB (goal < 150 MB: ${mark(r.goals.peakRss)})`,
+      `  heap capped (${r.capped.flags.join(' ')}), one more run: ${r.capped.perSecond.toFixed(0)}/s (${r.capped.seconds.toFixed(2)} s), ` +
+        `RSS ${r.capped.memory.startMb.toFixed(0)} -> ${r.capped.memory.peakMb.toFixed(0)} MB (+${r.capped.memory.growthMb.toFixed(0)})`,
       '',
     ].join('\n'),
   );

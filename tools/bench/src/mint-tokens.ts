@@ -15,6 +15,8 @@ export interface MintTokensOptions {
 export interface MintedTokens {
   admin: SynapseClient;
   tokens: string[];
+  /** The user id each token belongs to: `owners[i]` owns `tokens[i]`. */
+  owners: string[];
   users: string[];
 }
 
@@ -50,9 +52,11 @@ export async function mintTokens(options: MintTokensOptions): Promise<MintedToke
 
   const jobs = Array.from({ length: options.count }, (_, i) => users[i % users.length] as string);
   const tokens: string[] = [];
+  const owners: string[] = [];
   for await (const r of mapConcurrent(jobs, 16, (userId) => admin.admin.loginAsUser(userId))) {
     if (r.status === 'rejected') throw r.reason;
     tokens.push(r.value.accessToken);
+    owners.push(r.input);
   }
-  return { admin, tokens, users };
+  return { admin, tokens, owners, users };
 }

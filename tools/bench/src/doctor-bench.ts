@@ -1,0 +1,261 @@
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Agent } from 'undici';
+import { createSynapseClient } from '@matrix-reset/synapse-admin';
+import { postgresKysely, type AnyKysely } from '@matrix-reset/user-creds';
+import { sql } from 'kysely';
+import { benchDatabase } from './bench-postgres.ts';
+import { benchSynapse } from './bench-services.ts';
+import type { DoctorChildInput, DoctorChildResult } from './doctor-bench-child.ts';
+import { mintTokens } from './mint-tokens.ts';
+import { directRound, median } from './synapse-whoami-bench.ts';
+
+export interface DoctorBenchOptions {
+  /** Stored credentials, each a real token (default 10,000). */
+  credentials?: number;
+  /** doctor's concurrency, its Agent's connections and autocannon's connections (default 32). */
+  concurrency?: number;
+  /** Measured rounds per contender, alternated (direct, doctor, direct, doctor, ...) (default 3). */
+  rounds?: number;
+  /** Tenant schemas the credentials are spread over (default 10). */
+  tenants?: number;
+  /** Progress lines on stderr. */
+  log?: (line: string) => void;
+}
+
+export interface DoctorRound {
+  contender: 'direct' | 'doctor';
+  credentials: number;
+  seconds: number;
+  perSecond: number;
+}
+
+export interface DoctorMemory {
+  /** RSS just before `doctor()`. */
+  startMb: number;
+  /** Highest RSS sampled (every 10 ms) during `doctor()`. */
+  peakMb: number;
+  /** peak - start. */
+  growthMb: number;
+  /** V8 heap (total reserved / used), external and array buffers right after `doctor()` returned. */
+  endHeapTotalMb: number;
+  endHeapUsedMb: number;
+  endExternalMb: number;
+}
+
+export interface DoctorBenchResult {
+  credentials: number;
+  tenants: number;
+  concurrency: number;
+  synapseVersion: string;
+  mintSeconds: number;
+  loadSeconds: number;
+  rounds: DoctorRound[];
+  /** Per measured doctor round, in order. */
+  memory: DoctorMemory[];
+  medianDirectPerSecond: number;
+  medianDoctorPerSecond: number;
+  /** Median of the per-pair ratios doctor / direct (each doctor round against the direct round just before it). */
+  medianPairRatio: number;
+  /** Median doctor rate / median direct rate. */
+  ratio: number;
+  /** The highest peak RSS of the measured doctor rounds. */
+  peakRssMb: number;
+  /** One more doctor run after the rounds (not in the ratio), its child started with {@link CAPPED_HEAP_FLAGS}. */
+  capped: { flags: string[]; seconds: number; perSecond: number; memory: DoctorMemory };
+  goals: { ratio: boolean; peakRss: boolean };
+}
+
+/** V8 heap limits of the extra "capped" doctor run: 8 MB semi-spaces, 128 MB old generation. */
+export const CAPPED_HEAP_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=128'];
+
+const TENANT_PREFIX = 'tenant_bench_';
+const TENANT_LIKE = 'tenant\\_bench\\_%';
+
+/** The openmeet layout (as user-creds' preset expects it), one `tenant_bench_NN` schema per tenant, rows spread round-robin. */
+async function load(db: AnyKysely, tenants: number, tokens: readonly string[], owners: readonly string[]): Promise<void> {
+  for (let t = 0; t < tenants; t++) {
+    const schema = `${TENANT_PREFIX}${String(t).padStart(2, '0')}`;
+    await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(db);
+    await sql`
+      CREATE TABLE ${sql.id(schema, 'users')} (
+        id serial PRIMARY KEY, slug varchar NOT NULL,
+        "matrixUserId" varchar, "matrixAccessToken" varchar, "matrixDeviceId" varchar, preferences jsonb
+      )`.execute(db);
+    for (const table of ['events', 'groups']) await sql`CREATE TABLE ${sql.id(schema, table)} (id serial PRIMARY KEY, "matrixRoomId" varchar)`.execute(db);
+    const slugs: string[] = [];
+    const userIds: string[] = [];
+    const rowTokens: string[] = [];
+    const devices: string[] = [];
+    for (let i = t; i < tokens.length; i += tenants) {
+      slugs.push(`user-${i}`);
+      userIds.push(owners[i] as string);
+      rowTokens.push(tokens[i] as string);
+      // Admin login-as mints tokens without a device; the column only has to be filled (doctor does not compare it).
+      devices.push(`BENCH${String(i).padStart(6, '0')}`);
+    }
+    await sql`
+      INSERT INTO ${sql.id(schema, 'users')} (slug, "matrixUserId", "matrixAccessToken", "matrixDeviceId", preferences)
+      SELECT s, u, a, d, '{"theme": "dark", "matrix": {"connected": true}}'::jsonb
+      FROM unnest(${slugs}::text[], ${userIds}::text[], ${rowTokens}::text[], ${devices}::text[]) AS r(s, u, a, d)`.execute(db);
+  }
+  await sql`VACUUM ANALYZE`.execute(db);
+}
+
+/** Runs doctor once in a forked Node process with a fresh heap; returns its timing, counts and RSS samples. */
+async function doctorChild(input: DoctorChildInput, heapFlags: readonly string[] = []): Promise<DoctorChildResult> {
+  const child = fork(fileURLToPath(new URL('./doctor-bench-child.ts', import.meta.url)), [], {
+    execArgv: [...process.execArgv, ...heapFlags],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  return new Promise<DoctorChildResult>((resolve, reject) => {
+    let result: DoctorChildResult | undefined;
+    child.on('message', (message) => {
+      result = message as DoctorChildResult;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 && result !== undefined ? resolve(result) : reject(new Error(`doctor child exited with ${code}`))));
+    child.send(input);
+  });
+}
+
+function memoryOf(run: DoctorChildResult): DoctorMemory {
+  return {
+    startMb: run.rssStartMb,
+    peakMb: run.rssPeakMb,
+    growthMb: run.rssPeakMb - run.rssStartMb,
+    endHeapTotalMb: run.endMb.heapTotal,
+    endHeapUsedMb: run.endMb.heapUsed,
+    endExternalMb: run.endMb.external,
+  };
+}
+
+/** Aborts unless doctor classified every stored credential as valid: otherwise the rate would not be of whoami checks. */
+function requireAllValid(result: DoctorChildResult, count: number): void {
+  const { valid, ...others } = result.totals;
+  const notValid = Object.entries(others).filter(([, n]) => n > 0);
+  if (result.examined !== count || valid !== count || notValid.length > 0 || result.adminToken !== 'valid') {
+    throw new Error(
+      `doctor examined ${result.examined} of ${count} credentials, ${valid} valid` +
+        `${notValid.length ? `, ${notValid.map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}, admin token ${result.adminToken}: the figures would be meaningless`,
+    );
+  }
+}
+
+/**
+ * Measures, in one run on the same Synapse: reset-core's `doctor()` over `credentials` real stored credentials in an
+ * `openmeet` layout (in a forked child, its RSS sampled every 10 ms) against autocannon hitting whoami directly with
+ * the same tokens and as many connections. The app database is one of its own, dropped at the end.
+ *
+ * @example
+ * const result = await runDoctorBench({ credentials: 10_000, concurrency: 32, rounds: 3 });
+ * console.log(result.ratio, result.peakRssMb);
+ */
+export async function runDoctorBench(options: DoctorBenchOptions = {}): Promise<DoctorBenchResult> {
+  const count = options.credentials ?? 10_000;
+  const concurrency = options.concurrency ?? 32;
+  const roundsPerContender = options.rounds ?? 3;
+  const tenants = Math.min(options.tenants ?? 10, count);
+  const log = options.log ?? (() => undefined);
+  const synapse = await benchSynapse();
+  const dispatcher = new Agent({ connections: concurrency, pipelining: 1 });
+  try {
+    const database = await benchDatabase('mr_bench_doctor');
+    const db = postgresKysely({ connectionString: database.url, max: 2, applicationName: 'matrix-reset-bench' });
+    try {
+      log(`minting ${count} tokens on ${synapse.url}`);
+      const mintStarted = performance.now();
+      const { tokens, owners } = await mintTokens({ baseUrl: synapse.url, sharedSecret: synapse.sharedSecret, dispatcher, count });
+      const mintSeconds = (performance.now() - mintStarted) / 1000;
+      log(`minted in ${mintSeconds.toFixed(1)} s`);
+      // doctor's own admin (its admin check and user lookups need one); the token goes to the child over IPC only.
+      const registered = await createSynapseClient({ baseUrl: synapse.url, dispatcher }).registerWithSharedSecret({
+        sharedSecret: synapse.sharedSecret,
+        username: `bench-doctor-admin-${randomBytes(4).toString('hex')}`,
+        password: randomBytes(18).toString('base64url'),
+        admin: true,
+      });
+      if (!registered.accessToken) throw new Error('shared-secret registration of the doctor admin returned no token');
+      const admin = createSynapseClient({ baseUrl: synapse.url, dispatcher, accessToken: registered.accessToken });
+      const { serverVersion } = await admin.admin.serverVersion();
+
+      log(`loading ${count} credentials into ${tenants} tenant schemas of ${database.name}`);
+      const loadStarted = performance.now();
+      await load(db, tenants, tokens, owners);
+      const loadSeconds = (performance.now() - loadStarted) / 1000;
+
+      const input: DoctorChildInput = {
+        synapseUrl: synapse.url,
+        serverName: synapse.serverName,
+        adminToken: registered.accessToken,
+        databaseUrl: database.url,
+        like: TENANT_LIKE,
+        concurrency,
+      };
+
+      // Warm-up, unmeasured: a full doctor pass primes Synapse's token cache and Postgres's buffers (and checks the
+      // fixture: every credential must come out valid), then a short direct pass opens autocannon's connections.
+      log('warm-up: doctor over every credential, then direct over 1,000');
+      requireAllValid(await doctorChild(input), count);
+      const warmDirect = await directRound(synapse.url, tokens.slice(0, Math.min(1000, count)), concurrency);
+      if (warmDirect.failures > 0) throw new Error(`${warmDirect.failures} whoami calls failed in the direct warm-up`);
+
+      const rounds: DoctorRound[] = [];
+      const memory: DoctorMemory[] = [];
+      const pairRatios: number[] = [];
+      for (let i = 0; i < roundsPerContender; i++) {
+        const direct = await directRound(synapse.url, tokens, concurrency);
+        if (direct.failures > 0 || direct.requests !== count) {
+          throw new Error(`direct round: ${direct.requests} requests, ${direct.failures} failed: the figures would be meaningless`);
+        }
+        rounds.push({ contender: 'direct', credentials: direct.requests, seconds: direct.seconds, perSecond: direct.perSecond });
+        log(`direct ${direct.requests} whoami in ${direct.seconds.toFixed(2)} s = ${direct.perSecond.toFixed(0)}/s`);
+
+        const run = await doctorChild(input);
+        requireAllValid(run, count);
+        const perSecond = run.examined / run.seconds;
+        rounds.push({ contender: 'doctor', credentials: run.examined, seconds: run.seconds, perSecond });
+        memory.push(memoryOf(run));
+        pairRatios.push(perSecond / direct.perSecond);
+        log(
+          `doctor ${run.examined} credentials (all valid) in ${run.seconds.toFixed(2)} s = ${perSecond.toFixed(0)}/s; ` +
+            `RSS ${run.rssStartMb.toFixed(0)} MB -> peak ${run.rssPeakMb.toFixed(0)} MB`,
+        );
+      }
+      log(`doctor once more, heap capped (${CAPPED_HEAP_FLAGS.join(' ')})`);
+      const cappedRun = await doctorChild(input, CAPPED_HEAP_FLAGS);
+      requireAllValid(cappedRun, count);
+      const capped = { flags: CAPPED_HEAP_FLAGS, seconds: cappedRun.seconds, perSecond: cappedRun.examined / cappedRun.seconds, memory: memoryOf(cappedRun) };
+      log(`doctor (capped) in ${capped.seconds.toFixed(2)} s = ${capped.perSecond.toFixed(0)}/s; RSS ${capped.memory.startMb.toFixed(0)} MB -> peak ${capped.memory.peakMb.toFixed(0)} MB`);
+
+      const medianDirectPerSecond = median(rounds.filter((r) => r.contender === 'direct').map((r) => r.perSecond));
+      const medianDoctorPerSecond = median(rounds.filter((r) => r.contender === 'doctor').map((r) => r.perSecond));
+      const ratio = medianDoctorPerSecond / medianDirectPerSecond;
+      const peakRssMb = Math.max(...memory.map((m) => m.peakMb));
+      return {
+        credentials: count,
+        tenants,
+        concurrency,
+        synapseVersion: serverVersion,
+        mintSeconds,
+        loadSeconds,
+        rounds,
+        memory,
+        medianDirectPerSecond,
+        medianDoctorPerSecond,
+        medianPairRatio: median(pairRatios),
+        ratio,
+        peakRssMb,
+        capped,
+        goals: { ratio: ratio >= 0.9, peakRss: peakRssMb < 150 },
+      };
+    } finally {
+      await db.destroy();
+      await database.drop();
+    }
+  } finally {
+    await dispatcher.close();
+    await synapse.stop();
+  }
+}
