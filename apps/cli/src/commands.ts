@@ -10,6 +10,7 @@ import Plan from './commands/plan.ts';
 import Apply from './commands/apply.ts';
 import Resume from './commands/resume.ts';
 import Status from './commands/status.ts';
+import Rollback from './commands/rollback.ts';
 import Verify from './commands/verify.ts';
 
 /** Every command, by id (oclif's explicit command strategy: package.json `oclif.commands`). */
@@ -22,6 +23,7 @@ export const COMMANDS = {
   apply: Apply,
   resume: Resume,
   status: Status,
+  rollback: Rollback,
   'creds:inventory': CredsInventory,
   'creds:snapshot': CredsSnapshot,
   'creds:clear': CredsClear,

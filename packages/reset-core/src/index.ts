@@ -14,3 +14,5 @@ export * from './journal-store.ts';
 export * from './journal-lock.ts';
 export * from './step-repair.ts';
 export * from './apply-run.ts';
+export * from './run-rollback-journal.ts';
+export * from './run-rollback.ts';

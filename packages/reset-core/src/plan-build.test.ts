@@ -27,8 +27,8 @@ describe('buildPlan', () => {
     expect(plan.steps.map((s) => s.kind)).toEqual([
       'snapshot-credentials',
       'backup-secrets',
-      'volume-snapshot',
       'scale-down',
+      'volume-snapshot',
       'delete-pvc',
       'scale-up',
       'bootstrap-admin',

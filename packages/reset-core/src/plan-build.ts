@@ -157,14 +157,19 @@ function fullResetSteps(env: EnvironmentConfig, observation: Observation, verify
       undoable: false,
     },
   ];
-  if (k.volumeSnapshotsSupported) {
-    steps.push({
-      kind: 'volume-snapshot',
-      description: `VolumeSnapshot of ${k.namespace}/${pvc} once the pod is gone, before the claim is deleted; wait readyToUse`,
-      observed: { pvc, pvcResourceVersion: k.pvc.state?.resourceVersion ?? null },
-      undoable: false,
-    });
-  }
+  // The right moment for the VolumeSnapshot is after the pod is gone (SQLite closed) and before the claim is
+  // deleted; with whenScaled=Delete the scale-down itself deletes the claim, so then it can only be taken before.
+  const volumeSnapshot: Omit<PlanStep, 'id'> | undefined = k.volumeSnapshotsSupported
+    ? {
+        kind: 'volume-snapshot',
+        description: scaledDeletes
+          ? `VolumeSnapshot of ${k.namespace}/${pvc} while Synapse still runs (whenScaled=Delete removes the claim on scale-down); wait readyToUse`
+          : `VolumeSnapshot of ${k.namespace}/${pvc} once the pod is gone, before the claim is deleted; wait readyToUse`,
+        observed: { pvc, pvcResourceVersion: k.pvc.state?.resourceVersion ?? null },
+        undoable: false,
+      }
+    : undefined;
+  if (volumeSnapshot && scaledDeletes) steps.push(volumeSnapshot);
   steps.push(
     {
       kind: 'scale-down',
@@ -173,13 +178,16 @@ function fullResetSteps(env: EnvironmentConfig, observation: Observation, verify
       undoable: true,
       undo: `Scale it back to ${k.statefulSet.replicas}`,
     },
+  );
+  if (volumeSnapshot && !scaledDeletes) steps.push(volumeSnapshot);
+  steps.push(
     {
       kind: 'delete-pvc',
       description:
         `Delete PVC ${k.namespace}/${pvc} and wait until it is gone (a 404 is success` +
         (scaledDeletes ? ': whenScaled=Delete removes it on scale-down' : '') +
         `); reclaim policy ${k.pvc.state?.reclaimPolicy ?? 'unknown'}`,
-      observed: { pvc, exists: k.pvc.state?.exists ?? false, resourceVersion: k.pvc.state?.resourceVersion ?? null, reclaimPolicy: k.pvc.state?.reclaimPolicy ?? null },
+      observed: { pvc, exists: k.pvc.state?.exists ?? false, uid: k.pvc.state?.uid ?? null, resourceVersion: k.pvc.state?.resourceVersion ?? null, reclaimPolicy: k.pvc.state?.reclaimPolicy ?? null },
       undoable: false,
     },
     {

@@ -1,3 +1,6 @@
+import { recordRepairWrite } from './run-rollback-journal.ts';
+import type { Kube } from '@matrix-reset/k8s-ops';
+import type { SecretStore } from '@matrix-reset/secrets';
 import { isSynapseClientError, mapConcurrent, type AdminUser, type SynapseClient } from '@matrix-reset/synapse-admin';
 import {
   clearUsers,
@@ -10,9 +13,10 @@ import {
 } from '@matrix-reset/user-creds';
 import { doctor } from './doctor.ts';
 import { ensureCredentials, type EnsureCredentialsDeps } from './ensure-credentials.ts';
-import type { PlanStep, StepKind } from './plan-model.ts';
+import type { PlanMode, PlanStep, StepKind } from './plan-model.ts';
 import type { EnvironmentConfig } from './reset-config.ts';
 import { ResetError } from './reset-error.ts';
+import { FULL_RESET_EXECUTORS, verifyFullReset } from './step-full-reset.ts';
 
 /** What a step executor works with. */
 export interface StepContext {
@@ -20,7 +24,13 @@ export interface StepContext {
   readonly runId: string;
   readonly environment: EnvironmentConfig;
   readonly step: PlanStep;
-  /** Carries the admin token. */
+  /** The plan's mode (`verify` checks through a fresh connection and the new admin token after a full reset). */
+  readonly mode: PlanMode;
+  /** The environment's cluster (full-reset steps); undefined without a kubernetes: section. */
+  readonly kube: Kube | undefined;
+  /** Opens the secret store a reference names (admin token targets, shared secret). */
+  readonly openSecretStore: (reference: string) => SecretStore;
+  /** Carries the admin token (the one stored when the run started: a full reset replaces it). */
   readonly synapse: SynapseClient;
   readonly db: AnyKysely;
   /** Users handled at once (default 8). */
@@ -86,7 +96,10 @@ const reprovisionExistingUsers: StepExecutor = async (context) => {
     if (user === undefined) return 'missingUser';
     if (user.deactivated) return 'deactivated';
     const ensured = await ensureCredentials(deps, { schema: row.schema, appUserKey: row.key });
-    return ensured.source === 'kept' ? 'kept' : 'minted';
+    if (ensured.source === 'kept') return 'kept';
+    // Recorded (as a digest) so a rollback can tell this row still holds what the repair wrote.
+    await recordRepairWrite(context.db, { runId: context.runId, schema: row.schema, key: row.key, accessToken: ensured.accessToken.reveal() });
+    return 'minted';
   };
   for await (const result of mapConcurrent(rowsOnServer(context), context.concurrency, handle)) {
     counts.examined++;
@@ -136,10 +149,11 @@ const verify: StepExecutor = async (context) => {
   return { action, checked: evidence.checked, valid: evidence.valid, broken: evidence.broken };
 };
 
-/** The executors this version implements, by step kind. Full-reset kinds are planned but not yet executable. */
+/** The executors this version implements, by step kind. */
 export const STEP_EXECUTORS: Readonly<Partial<Record<StepKind, StepExecutor>>> = Object.freeze({
+  ...FULL_RESET_EXECUTORS,
   'snapshot-credentials': snapshotCredentials,
   'reprovision-existing-users': reprovisionExistingUsers,
   'clear-missing-users': clearMissingUsers,
-  verify,
+  verify: (context: StepContext) => (context.mode === 'full-reset' ? verifyFullReset(context) : verify(context)),
 });

@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { createKube, loadKubeConfig, portForwardToPod, waitForRollout, waitForStatefulSetReady, type Kube } from '@matrix-reset/k8s-ops';
+import { openSecretStore } from '@matrix-reset/secrets';
+import { createSynapseClient } from '@matrix-reset/synapse-admin';
+import { connectEnvironment, type EnvironmentConnection } from '../observe.ts';
+import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../reset-config.ts';
+import { createOpenmeetTenant, ensureTestDb, insertAppUser } from './ensure-fixtures.ts';
+
+const SERVER_NAME = 'matrix-local.openmeet.test';
+
+/** A namespace with a real Synapse StatefulSet, an API Deployment fed by an ExternalSecret from SSM, and an app tenant. */
+export interface FullResetSandbox {
+  readonly kube: Kube;
+  readonly namespace: string;
+  readonly environment: EnvironmentConfig;
+  readonly schema: string;
+  readonly keys: readonly number[];
+  /** The users' tokens and the old admin token, issued by the Synapse before the reset. */
+  readonly oldTokens: readonly string[];
+  readonly references: { readonly ssmToken: string; readonly k8sToken: string };
+  /** A client on the pod's Synapse through a fresh port-forward. */
+  withSynapse<T>(fn: (baseUrl: string) => Promise<T>): Promise<T>;
+  apiPodNames(): Promise<string[]>;
+  connect(): Promise<EnvironmentConnection>;
+}
+
+/**
+ * Plants the full-reset sandbox in kube-sim (namespace of its own, ClusterSecretStore of its own), its SSM
+ * parameters in moto and an OpenMeet tenant in Postgres whose users' tokens the pod's Synapse issued.
+ */
+export async function plantFullResetSandbox(): Promise<FullResetSandbox> {
+  const kubeconfig = process.env['KUBECONFIG'];
+  if (!kubeconfig) throw new Error('KUBECONFIG is not set: run through the reset-core vitest config (kube-sim global setup)');
+  const kube = createKube(loadKubeConfig({ kubeconfigPath: kubeconfig }));
+  const id = randomBytes(4).toString('hex');
+  const namespace = `fullreset-${id}`;
+  const sharedSecret = randomBytes(18).toString('base64url');
+  const ssmPrefix = `/matrix-reset-test/${namespace}`;
+  const references = {
+    ssmToken: `ssm:${ssmPrefix}/admin-token`,
+    ssmUser: `ssm:${ssmPrefix}/admin-user`,
+    k8sToken: `k8s-secret:${namespace}/api-secrets#MATRIX_ADMIN_ACCESS_TOKEN`,
+    k8sUser: `k8s-secret:${namespace}/api-secrets#MATRIX_ADMIN_USER`,
+  };
+  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  await kube.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'matrix-secrets' }, stringData: { SYNAPSE_REGISTRATION_SHARED_SECRET: sharedSecret } } });
+  await kube.apps.createNamespacedStatefulSet({
+    namespace,
+    body: {
+      metadata: { name: 'matrix' },
+      spec: {
+        replicas: 1,
+        serviceName: 'matrix',
+        selector: { matchLabels: { app: 'matrix' } },
+        template: {
+          metadata: { labels: { app: 'matrix' } },
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            containers: [
+              {
+                name: 'synapse',
+                image: 'matrixdotorg/synapse:v1.163.2',
+                env: [
+                  { name: 'SYNAPSE_SERVER_NAME', value: SERVER_NAME },
+                  { name: 'SYNAPSE_REGISTRATION_SHARED_SECRET', valueFrom: { secretKeyRef: { name: 'matrix-secrets', key: 'SYNAPSE_REGISTRATION_SHARED_SECRET' } } },
+                ],
+                ports: [{ containerPort: 8008 }],
+                readinessProbe: { httpGet: { path: '/health', port: 8008 }, periodSeconds: 1 },
+                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+              },
+            ],
+          },
+        },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      },
+    },
+  });
+  await waitForStatefulSetReady(kube, { namespace, name: 'matrix', timeoutMs: 90_000 });
+
+  const withSynapse = async <T>(fn: (baseUrl: string) => Promise<T>): Promise<T> => {
+    const forward = await portForwardToPod(kube, { namespace, pod: 'matrix-0', port: 8008 });
+    try {
+      return await fn(forward.url);
+    } finally {
+      await forward.close();
+    }
+  };
+  const { adminToken, users } = await withSynapse(async (baseUrl) => {
+    const client = createSynapseClient({ baseUrl, serverName: SERVER_NAME });
+    const register = (username: string, admin: boolean) => client.registerWithSharedSecret({ sharedSecret, username, password: randomBytes(12).toString('hex'), admin });
+    const admin = await register('admin', true);
+    const alice = await register(`alice-${id}`, false);
+    const bob = await register(`bob-${id}`, false);
+    return { adminToken: admin.accessToken!, users: [alice, bob] };
+  });
+
+  // The admin token's source of truth is SSM; External Secrets copies it into the Secret the API reads.
+  const ssm = new SSMClient({});
+  await openSecretStore(references.ssmToken, { ssm }).write(adminToken);
+  await openSecretStore(references.ssmUser, { ssm }).write(`@admin:${SERVER_NAME}`);
+  const storeName = `ssm-${namespace}`;
+  await kube.custom.createClusterCustomObject({
+    group: 'external-secrets.io',
+    version: 'v1',
+    plural: 'clustersecretstores',
+    body: { apiVersion: 'external-secrets.io/v1', kind: 'ClusterSecretStore', metadata: { name: storeName }, spec: { provider: { aws: { service: 'ParameterStore', region: 'us-east-1' } } } },
+  });
+  await kube.custom.createNamespacedCustomObject({
+    group: 'external-secrets.io',
+    version: 'v1',
+    namespace,
+    plural: 'externalsecrets',
+    body: {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'api-secrets' },
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: { kind: 'ClusterSecretStore', name: storeName },
+        target: { name: 'api-secrets', creationPolicy: 'Owner' },
+        data: [
+          { secretKey: 'MATRIX_ADMIN_ACCESS_TOKEN', remoteRef: { key: `${ssmPrefix}/admin-token` } },
+          { secretKey: 'MATRIX_ADMIN_USER', remoteRef: { key: `${ssmPrefix}/admin-user` } },
+        ],
+      },
+    },
+  });
+  await kube.apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name: 'api' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'api' } },
+        template: {
+          metadata: { labels: { app: 'api' } },
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            containers: [
+              {
+                name: 'api',
+                image: 'openmeet/api:latest',
+                ports: [{ containerPort: 3000 }],
+                env: [
+                  { name: 'MATRIX_ADMIN_ACCESS_TOKEN', valueFrom: { secretKeyRef: { name: 'api-secrets', key: 'MATRIX_ADMIN_ACCESS_TOKEN' } } },
+                  { name: 'MATRIX_ADMIN_USER', valueFrom: { secretKeyRef: { name: 'api-secrets', key: 'MATRIX_ADMIN_USER' } } },
+                ],
+                readinessProbe: { httpGet: { path: '/health', port: 3000 }, periodSeconds: 1 },
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
+  await waitForRollout(kube, { kind: 'Deployment', namespace, name: 'api', timeoutMs: 60_000 });
+
+  const db = ensureTestDb(2);
+  let schema: string;
+  const keys: number[] = [];
+  try {
+    ({ schema } = await createOpenmeetTenant(db));
+    for (const [index, user] of users.entries()) {
+      keys.push(await insertAppUser(db, schema, { slug: `u${index}`, userId: user.userId, accessToken: user.accessToken ?? null, deviceId: user.deviceId ?? null }));
+    }
+  } finally {
+    await db.destroy();
+  }
+
+  const yaml = [
+    'version: 1',
+    'environments:',
+    `  ${namespace}:`,
+    '    kubernetes:',
+    `      context: ${kube.config.getCurrentContext()}`,
+    `      kubeconfig: ${kubeconfig}`,
+    `      namespace: ${namespace}`,
+    '      statefulSet: matrix',
+    '      restart: [{ kind: Deployment, name: api }]',
+    '    synapse:',
+    '      portForward: { pod: matrix-0, port: 8008 }',
+    `      serverName: ${SERVER_NAME}`,
+    `      sharedSecret: "k8s-secret:${namespace}/matrix-secrets#SYNAPSE_REGISTRATION_SHARED_SECRET"`,
+    '    adminToken:',
+    `      - { token: "${references.ssmToken}", user: "${references.ssmUser}" }`,
+    `      - { token: "${references.k8sToken}", user: "${references.k8sUser}" }`,
+    '    appDatabase:',
+    '      url: env:DATABASE_URL',
+    `      layout: { preset: openmeet, schemas: { names: [${schema}] } }`,
+    '',
+  ].join('\n');
+  const environment = resolveEnvironment(parseResetConfig(yaml, { path: `${namespace}.yaml` }), namespace);
+  return {
+    kube,
+    namespace,
+    environment,
+    schema,
+    keys,
+    oldTokens: [adminToken, ...users.map((u) => u.accessToken!)],
+    references,
+    withSynapse,
+    apiPodNames: async () =>
+      (await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=api' })).items.filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => p.metadata?.name ?? ''),
+    connect: () => connectEnvironment(environment),
+  };
+}
