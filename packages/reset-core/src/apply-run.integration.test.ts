@@ -7,30 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { applyPlan, resumeRun, runStatus, type ApplyDependencies } from './apply-run.ts';
 import { doctor } from './doctor.ts';
 import type { EnvironmentConnection } from './observe.ts';
-import { buildPlan, observePlanState } from './plan-build.ts';
-import { readPlanFile, writePlanFile, type Plan } from './plan-model.ts';
+import { readPlanFile, writePlanFile } from './plan-model.ts';
 import { isResetError } from './reset-error.ts';
 import { plainClient, storedRow } from './test-support/ensure-fixtures.ts';
-import { plantRepairSandbox, type RepairSandbox } from './test-support/plan-sandbox.ts';
+import { planFor, withSandbox, type RepairSandbox } from './test-support/plan-sandbox.ts';
 
 const yes = async () => undefined;
 
-async function planFor(connection: EnvironmentConnection): Promise<Plan> {
-  const env = connection.environment;
-  const { observation, observed } = await observePlanState(env, connection);
-  const checksums = Object.fromEntries(observed.appDatabase.schemas.map((s) => [s.schema, s.checksum ?? '']));
-  return buildPlan(env, observation, await doctor(env, connection), { checksums });
-}
-
-async function withSandbox<T>(fn: (sandbox: RepairSandbox, connection: EnvironmentConnection) => Promise<T>): Promise<T> {
-  const sandbox = await plantRepairSandbox();
-  const connection = await sandbox.connect();
-  try {
-    return await fn(sandbox, connection);
-  } finally {
-    await connection.close();
-  }
-}
 
 /** The end state of a repaired tenant, with tokens replaced by whether Synapse accepts them for the row's user. */
 async function endState(sandbox: RepairSandbox, connection: EnvironmentConnection) {

@@ -1,5 +1,5 @@
 import { DEFAULT_OWN_SCHEMA, liveChecksums } from '@matrix-reset/user-creds';
-import type { DoctorReport } from './doctor.ts';
+import { doctor, type DoctorDependencies, type DoctorOptions, type DoctorReport } from './doctor.ts';
 import { observe, type ObserveDependencies, type Observation } from './observe.ts';
 import { freezePlan, newPlanId, PLAN_VERSION, type Plan, type PlanMode, type PlanObserved, type PlanStep, type StepKind } from './plan-model.ts';
 import type { EnvironmentConfig } from './reset-config.ts';
@@ -287,4 +287,26 @@ export function buildPlan(env: EnvironmentConfig, observation: Observation, repo
     observed: planObserved(observation, options.checksums),
     steps: steps.map((s, i) => step(i, s.kind, s.description, s.observed, s.undo)),
   });
+}
+
+/**
+ * Observes an environment, runs doctor over its stored credentials and builds the plan from both, with the live
+ * checksums that make apply refuse the plan once the credentials change. What `matrix-reset plan` does.
+ *
+ * @example
+ * ```ts
+ * const { plan } = await planEnvironment(connection.environment, connection, { mode: 'auto' });
+ * await writePlanFile('reset.plan.json', plan);
+ * ```
+ */
+export async function planEnvironment(
+  env: EnvironmentConfig,
+  deps: ObserveDependencies & DoctorDependencies,
+  options: Omit<BuildPlanOptions, 'checksums'> & { doctor?: DoctorOptions } = {},
+): Promise<{ plan: Plan; observation: Observation; report: DoctorReport }> {
+  const { observation, observed } = await observePlanState(env, deps);
+  const report = await doctor(env, deps, options.doctor ?? {});
+  const checksums = Object.fromEntries(observed.appDatabase.schemas.flatMap((s) => (s.checksum === undefined ? [] : [[s.schema, s.checksum]])));
+  const { doctor: _doctorOptions, ...buildOptions } = options;
+  return { plan: buildPlan(env, observation, report, { ...buildOptions, checksums }), observation, report };
 }

@@ -2,35 +2,17 @@ import { sql } from 'kysely';
 import { createUserCreds, newRunId } from '@matrix-reset/user-creds';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from './apply-run.ts';
-import { doctor } from './doctor.ts';
 import { openJournal } from './journal-store.ts';
 import type { EnvironmentConnection } from './observe.ts';
-import { buildPlan, observePlanState } from './plan-build.ts';
-import { planChecksum, type Plan } from './plan-model.ts';
+import { planChecksum } from './plan-model.ts';
 import { isResetError } from './reset-error.ts';
 import { openRollbackJournal } from './run-rollback-journal.ts';
 import { rollbackRun } from './run-rollback.ts';
 import { storedRow } from './test-support/ensure-fixtures.ts';
-import { plantRepairSandbox, type RepairSandbox } from './test-support/plan-sandbox.ts';
+import { planFor, withSandbox, type RepairSandbox } from './test-support/plan-sandbox.ts';
 
 const yes = async () => undefined;
 
-async function planFor(connection: EnvironmentConnection): Promise<Plan> {
-  const env = connection.environment;
-  const { observation, observed } = await observePlanState(env, connection);
-  const checksums = Object.fromEntries(observed.appDatabase.schemas.map((s) => [s.schema, s.checksum ?? '']));
-  return buildPlan(env, observation, await doctor(env, connection), { checksums });
-}
-
-async function withSandbox<T>(fn: (sandbox: RepairSandbox, connection: EnvironmentConnection) => Promise<T>): Promise<T> {
-  const sandbox = await plantRepairSandbox();
-  const connection = await sandbox.connect();
-  try {
-    return await fn(sandbox, connection);
-  } finally {
-    await connection.close();
-  }
-}
 
 function liveChecksums(connection: EnvironmentConnection): Promise<Record<string, string>> {
   return createUserCreds({ db: connection.db, layout: connection.environment.appDatabase.layout }).liveChecksums();

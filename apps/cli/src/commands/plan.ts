@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { buildPlan, connectEnvironment, doctor, observePlanState, writePlanFile, type Plan } from '@matrix-reset/reset-core';
+import { connectEnvironment, planEnvironment, writePlanFile, type Plan } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../base-command.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
 import { loadEnvironment } from '../load-environment.ts';
@@ -31,13 +31,11 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
     let plan: Plan;
     try {
       this.progress(`plan: observing ${environment.name}`);
-      const { observation, observed } = await observePlanState(environment, connection);
-      const report = await doctor(environment, connection, { onProgress: (p) => this.progress(`doctor: ${p.examined}/${p.total} checked`) });
-      plan = buildPlan(environment, observation, report, {
+      ({ plan } = await planEnvironment(environment, connection, {
         mode: this.flags.mode as 'auto' | 'repair' | 'full-reset',
-        checksums: Object.fromEntries(observed.appDatabase.schemas.flatMap((s) => (s.checksum === undefined ? [] : [[s.schema, s.checksum]]))),
         allowExternalDatabase: this.flags['allow-external-database'],
-      });
+        doctor: { onProgress: (p) => this.progress(`doctor: ${p.examined}/${p.total} checked`) },
+      }));
     } finally {
       await connection.close();
     }

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { connectEnvironment, type EnvironmentConnection } from '../observe.ts';
+import { planEnvironment } from '../plan-build.ts';
+import type { Plan } from '../plan-model.ts';
 import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../reset-config.ts';
 import { adminClient, createOpenmeetTenant, ensureTestDb, insertAppUser, plainClient, registerMatrixUser, synapseEnv, uniqueSuffix } from './ensure-fixtures.ts';
 
@@ -71,5 +73,21 @@ environments:
     };
   } finally {
     await db.destroy();
+  }
+}
+
+/** The plan for a connection's environment, as `matrix-reset plan` makes it (auto mode). */
+export async function planFor(connection: EnvironmentConnection): Promise<Plan> {
+  return (await planEnvironment(connection.environment, connection)).plan;
+}
+
+/** Plants a repair sandbox, connects to it, runs `fn`, and closes the connection. */
+export async function withSandbox<T>(fn: (sandbox: RepairSandbox, connection: EnvironmentConnection) => Promise<T>): Promise<T> {
+  const sandbox = await plantRepairSandbox();
+  const connection = await sandbox.connect();
+  try {
+    return await fn(sandbox, connection);
+  } finally {
+    await connection.close();
   }
 }
