@@ -8,6 +8,7 @@ import { observePlanState } from './plan-build.ts';
 import { diffObserved, planChecksum, type Plan, type PlanStep } from './plan-model.ts';
 import type { EnvironmentConfig } from './reset-config.ts';
 import { isResetError, ResetError } from './reset-error.ts';
+import { openRollbackJournal, type JournalRollback } from './run-rollback-journal.ts';
 import { STEP_EXECUTORS, type StepDetail } from './step-repair.ts';
 
 /** The live clients apply works through: an `EnvironmentConnection` fits. */
@@ -48,6 +49,25 @@ export interface ApplyOptions {
 export interface RunResult {
   readonly run: JournalRun;
   readonly steps: readonly JournalStep[];
+}
+
+/** A run as `runStatus` reports it: its steps and, once a rollback of it began, where that rollback stands. */
+export interface RunStatus extends RunResult {
+  readonly rollback: JournalRollback | undefined;
+}
+
+/** Resuming a run that a rollback touched would redo what the rollback undid: refused with `rolled_back`. */
+function refuseRolledBack(runId: string, rollback: JournalRollback | undefined): void {
+  if (rollback === undefined) return;
+  const when = rollback.updatedAt.toISOString();
+  if (rollback.state === 'rolled-back') {
+    throw new ResetError('rolled_back', `Run ${runId} was rolled back (${when}) and cannot be resumed`, {
+      nextSteps: ['Make a new plan (matrix-reset plan), review it, and apply that one.'],
+    });
+  }
+  throw new ResetError('rolled_back', `Run ${runId} has a rollback that did not finish (${rollback.state}, ${when}); it cannot be resumed`, {
+    nextSteps: [`Finish the rollback: matrix-reset rollback ${runId}; then make a new plan (matrix-reset plan) and apply that one.`],
+  });
 }
 
 function summary(plan: Plan): string {
@@ -159,7 +179,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDependencies, options: Ap
  * Continues a run that stopped (a failed step, a crash, a killed process): takes the lock, reloads the run's plan
  * from the journal (checked against its checksum), and runs every step not finished; a step journaled as started
  * but not finished runs again (every step is idempotent). The plan is not re-checked for staleness: its own steps
- * changed what it observed. A finished run is returned as it is.
+ * changed what it observed. A finished run is returned as it is. A run with a rollback (finished or not) is refused
+ * with `rolled_back`: resuming it would redo what the rollback undid; make a new plan instead.
  *
  * @example
  * const { run } = await resumeRun('r20260101t120000_3fa9', connection, { onProgress: console.error });
@@ -178,8 +199,11 @@ export async function resumeRun(runId: string, deps: ApplyDependencies, options:
     throw new ResetError('stale_plan', `The plan journaled with run ${runId} does not match its recorded checksum`, { nextSteps: ['Someone edited the journal; make a new plan.'] });
   }
   requireExecutable(plan);
+  const rollbacks = await openRollbackJournal(deps.db);
   const holder = options.holder ?? defaultHolder();
   return withEnvironmentLock(deps.db, lockOptions(deps, holder), async () => {
+    // Checked under the lock: a rollback takes the same lock, so none can begin between this check and the steps.
+    refuseRolledBack(runId, await rollbacks.get(runId));
     const current = await journal.getRun(runId);
     if (current?.state === 'finished') return { run: current, steps: await journal.steps(runId) };
     await journal.setRunState(runId, 'running', { holder });
@@ -189,13 +213,15 @@ export async function resumeRun(runId: string, deps: ApplyDependencies, options:
 }
 
 /**
- * The runs of an environment (newest first) with their steps, from the journal.
+ * The runs of an environment (newest first) with their steps and their rollback (`undefined` if never rolled back),
+ * from the journal.
  *
  * @example
- * for (const { run, steps } of await runStatus(connection.db, { environment: 'dev' })) console.log(run.id, run.state, steps.length);
+ * for (const { run, steps, rollback } of await runStatus(connection.db, { environment: 'dev' })) console.log(run.id, run.state, steps.length, rollback?.state);
  */
-export async function runStatus(db: AnyKysely, options: { environment?: string; runId?: string; limit?: number } = {}): Promise<RunResult[]> {
+export async function runStatus(db: AnyKysely, options: { environment?: string; runId?: string; limit?: number } = {}): Promise<RunStatus[]> {
   const journal = await openJournal(db);
+  const rollbacks = await openRollbackJournal(db);
   let runs: JournalRun[];
   if (options.runId !== undefined) {
     const run = await journal.getRun(options.runId);
@@ -203,5 +229,5 @@ export async function runStatus(db: AnyKysely, options: { environment?: string; 
   } else {
     runs = await journal.listRuns({ ...(options.environment === undefined ? {} : { environment: options.environment }), limit: options.limit ?? 20 });
   }
-  return Promise.all(runs.map(async (run) => ({ run, steps: await journal.steps(run.id) })));
+  return Promise.all(runs.map(async (run) => Object.freeze({ run, steps: await journal.steps(run.id), rollback: await rollbacks.get(run.id) })));
 }

@@ -5,6 +5,7 @@ export type ResetErrorCode =
   | 'environment_unknown'
   | 'delegated_auth'
   | 'stale_plan'
+  | 'rolled_back'
   | 'locked'
   | 'confirmation_required'
   | 'step_failed'

@@ -10,7 +10,7 @@ function credentials(schema: string): Promise<string> {
 }
 
 describe('matrix-reset rollback', () => {
-  it('rolls an applied repair back with --yes after a --dry-run that changes nothing, and a second rollback changes nothing', async () => {
+  it('rolls an applied repair back with --yes after a --dry-run that changes nothing; a second rollback changes nothing, status shows it and resume refuses it', async () => {
     const { schema, tokens } = await createOpenmeetTenant(uniqueName('rbk'), 6);
     const { path } = await sandboxConfig(schema);
     const planFile = join(dirname(path), 'sandbox.plan.json');
@@ -48,8 +48,16 @@ describe('matrix-reset rollback', () => {
     expect(again.stdout).toContain('already, earlier: nothing changed now');
     expect(await credentials(schema)).toBe(before);
 
+    const status = await runCli(['status', '--run', runId], { env });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('Rollback: rolled-back');
+    const resumed = await runCli(['resume', runId], { env });
+    expect(resumed.code).not.toBe(0);
+    expect(resumed.stderr).toContain('error[rolled_back]');
+    expect(await credentials(schema)).toBe(before);
+
     const secret = (await readFile(process.env.SYNAPSE_SHARED_SECRET_FILE ?? '', 'utf8')).trim();
-    for (const run of [applied, dryRun, refused, rolledBack, again]) expect(leakedSecrets(run, [...tokens, secret])).toEqual([]);
+    for (const run of [applied, dryRun, refused, rolledBack, again, status, resumed]) expect(leakedSecrets(run, [...tokens, secret])).toEqual([]);
   });
 
   it('says there is no such run for an unknown run id', async () => {
