@@ -66,18 +66,33 @@ export function journalMigrationProvider(ownSchema: string): MigrationProvider {
  */
 export async function migrateJournal(db: AnyKysely, options: { ownSchema?: string } = {}): Promise<void> {
   const ownSchema = options.ownSchema ?? DEFAULT_OWN_SCHEMA;
+  await migrateOwnTables(db, { ownSchema, what: 'the run journal', tableName: 'journal_migration', provider: journalMigrationProvider(ownSchema) });
+}
+
+/**
+ * Runs one of our own migration sets in our own schema, each set with its own bookkeeping tables (`<tableName>`,
+ * `<tableName>_lock`) so the sets never see each other's migrations. Never touches the app's tables.
+ *
+ * @example
+ * await migrateOwnTables(db, { ownSchema: 'matrix_reset', what: 'the rollback journal', tableName: 'rollback_migration', provider });
+ */
+export async function migrateOwnTables(
+  db: AnyKysely,
+  options: { ownSchema: string; what: string; tableName: string; provider: MigrationProvider },
+): Promise<void> {
+  const { ownSchema } = options;
   await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(ownSchema)}`.execute(db).catch(() => undefined);
   const migrator = new Migrator({
     db,
-    provider: journalMigrationProvider(ownSchema),
+    provider: options.provider,
     migrationTableSchema: ownSchema,
-    migrationTableName: 'journal_migration',
-    migrationLockTableName: 'journal_migration_lock',
+    migrationTableName: options.tableName,
+    migrationLockTableName: `${options.tableName}_lock`,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'bookkeeping';
-    throw new ResetError('step_failed', `Migrating the run journal in schema ${ownSchema} failed at ${failed}: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new ResetError('step_failed', `Migrating ${options.what} in schema ${ownSchema} failed at ${failed}: ${error instanceof Error ? error.message : String(error)}`, {
       nextSteps: [`Check that the database user may CREATE in the database and owns schema ${ownSchema} if it exists.`],
       cause: error,
     });

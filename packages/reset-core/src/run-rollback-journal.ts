@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
+import { migrateOwnTables } from './journal-schema.ts';
 import { DEFAULT_OWN_SCHEMA, type AnyKysely } from '@matrix-reset/user-creds';
-import { ResetError } from './reset-error.ts';
 
 /** Where a rollback of a run stands. */
 export type RollbackState = 'running' | 'rolled-back' | 'rollback-failed';
@@ -90,22 +90,12 @@ export function rollbackMigrations(ownSchema: string): Record<string, Migration>
  */
 export async function migrateRollbackJournal(db: AnyKysely, options: { ownSchema?: string } = {}): Promise<void> {
   const ownSchema = options.ownSchema ?? DEFAULT_OWN_SCHEMA;
-  await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(ownSchema)}`.execute(db).catch(() => undefined);
-  const migrator = new Migrator({
-    db,
+  await migrateOwnTables(db, {
+    ownSchema,
+    what: 'the rollback journal',
+    tableName: 'rollback_migration',
     provider: { getMigrations: async () => rollbackMigrations(ownSchema) },
-    migrationTableSchema: ownSchema,
-    migrationTableName: 'rollback_migration',
-    migrationLockTableName: 'rollback_migration_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'bookkeeping';
-    throw new ResetError('step_failed', `Migrating the rollback journal in schema ${ownSchema} failed at ${failed}: ${error instanceof Error ? error.message : String(error)}`, {
-      nextSteps: [`Check that the database user may CREATE in the database and owns schema ${ownSchema} if it exists.`],
-      cause: error,
-    });
-  }
 }
 
 /** The digest a repair write is recorded by: `sha256:` + hex. A digest of a random token reveals nothing of it. */
