@@ -2,6 +2,7 @@ import CredsClear from './commands/creds/clear.ts';
 import CredsInventory from './commands/creds/inventory.ts';
 import CredsRestore from './commands/creds/restore.ts';
 import CredsSnapshot from './commands/creds/snapshot.ts';
+import Demo from './commands/demo.ts';
 import Doctor from './commands/doctor.ts';
 import Init from './commands/init.ts';
 import LocalBootstrap from './commands/local/bootstrap.ts';
@@ -29,4 +30,5 @@ export const COMMANDS = {
   'creds:clear': CredsClear,
   'creds:restore': CredsRestore,
   verify: Verify,
+  demo: Demo,
 };

@@ -16,3 +16,4 @@ export * from './step-repair.ts';
 export * from './apply-run.ts';
 export * from './run-rollback-journal.ts';
 export * from './run-rollback.ts';
+export { runDemo, findRepositoryRoot, type DemoOptions, type DemoSummary, type DemoScenario, type DemoDoctorSummary, type DemoStepTiming } from './demo.ts';

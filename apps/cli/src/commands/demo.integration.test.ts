@@ -1,0 +1,18 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../test-support/run-cli.ts';
+
+describe('matrix-reset demo', () => {
+  it('--json runs both scenarios against its own sandbox, prints only the summary on stdout and stops the sandbox', async () => {
+    // runCli drops MATRIX_RESET_* variables; the sandbox needs the Synapse venv `. scripts/setup` exported.
+    const venv = process.env['MATRIX_RESET_SYNAPSE_VENV'] ?? '';
+    const run = await runCli(['demo', '--json', '--state-dir', join(await tempDir(), 'sandbox')], { env: { MATRIX_RESET_SYNAPSE_VENV: venv } });
+
+    expect(run.stderr).not.toContain('error[');
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    const summary = JSON.parse(run.stdout) as { kept: boolean; scenarios: { plan: { mode: string }; run: { state: string }; doctorAfter: { action: string } }[] };
+    expect(summary.scenarios.map((s) => `${s.plan.mode}:${s.run.state}:${s.doctorAfter.action}`)).toEqual(['full-reset:finished:nothing', 'repair:finished:nothing']);
+    expect(summary.kept).toBe(false);
+    expect(run.stderr).toContain('== Stopping the sandbox');
+  }, 240_000);
+});

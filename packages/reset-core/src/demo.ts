@@ -1,0 +1,353 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import {
+  createKube,
+  deletePersistentVolumeClaim,
+  forceExternalSecretSync,
+  loadKubeConfig,
+  scaleStatefulSet,
+  waitForStatefulSetPodsGone,
+  waitForStatefulSetReady,
+  type Kube,
+} from '@matrix-reset/k8s-ops';
+import { sql } from 'kysely';
+import { applyPlan, type RunResult } from './apply-run.ts';
+import { findRepositoryRoot, startDemoSandbox, stopDemoSandbox, type DemoSandboxRecord } from './demo-sandbox.ts';
+import { doctor, type ClassCounts, type DoctorAction, type DoctorReport } from './doctor.ts';
+import { connectEnvironment, type EnvironmentConnection } from './observe.ts';
+import { buildPlan, observePlanState } from './plan-build.ts';
+import type { Plan } from './plan-model.ts';
+import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from './reset-config.ts';
+import { verify, type VerifyReport } from './verify.ts';
+
+export { findRepositoryRoot } from './demo-sandbox.ts';
+
+const NAMESPACE = 'openmeet-dev';
+const SERVER_NAME = 'matrix-local.openmeet.test';
+const TENANTS = ['tenant_alpha', 'tenant_beta', 'tenant_gamma'] as const;
+const SSM_TOKEN = '/openmeet/dev/matrix-admin-access-token';
+const SSM_USER = '/openmeet/dev/matrix-admin-user';
+const PVC = 'data-matrix-0';
+
+export interface DemoOptions {
+  /** Leave the sandbox running afterwards (default false: `sandbox down`). */
+  keep?: boolean;
+  /** Sandbox state directory (default `<repository>/.sandbox/demo`). */
+  stateDir?: string;
+  /** App users registered per tenant (default 3). */
+  usersPerTenant?: number;
+  /** Progress lines (for stderr). */
+  onProgress?: (message: string) => void;
+  /** Where to look for the repository (default this module). */
+  from?: string;
+}
+
+/** A doctor report, reduced to what the demo shows. */
+export interface DemoDoctorSummary {
+  readonly action: DoctorAction;
+  readonly reason: string;
+  readonly adminToken: DoctorReport['adminToken'];
+  readonly examined: number;
+  readonly totals: ClassCounts;
+}
+
+export interface DemoStepTiming {
+  readonly kind: string;
+  readonly state: string;
+  readonly ms: number | undefined;
+  readonly detail: unknown;
+}
+
+export interface DemoScenario {
+  readonly title: string;
+  readonly incident: string;
+  readonly doctorBefore: DemoDoctorSummary;
+  readonly plan: { readonly id: string; readonly mode: string; readonly chosenBy: 'doctor' | 'operator'; readonly steps: readonly string[] };
+  readonly run: { readonly id: string; readonly state: string; readonly ms: number; readonly steps: readonly DemoStepTiming[] };
+  readonly verify: { readonly ok: boolean; readonly checks: readonly { readonly name: string; readonly status: string; readonly ms: number }[] } | undefined;
+  readonly doctorAfter: DemoDoctorSummary;
+  /** The Synapse volume's claim uid before and after the scenario. */
+  readonly pvcUid: { readonly before: string | undefined; readonly after: string | undefined };
+}
+
+export interface DemoSummary {
+  readonly stateDir: string;
+  readonly configFile: string;
+  readonly seeded: { readonly tenants: readonly string[]; readonly users: number; readonly admin: string };
+  /** Users the app provisioned again between the scenarios. */
+  readonly reprovisioned: number;
+  readonly scenarios: readonly DemoScenario[];
+  readonly kept: boolean;
+  /** Shell lines to explore the environment (meaningful with `keep`). */
+  readonly explore: readonly string[];
+  readonly durationMs: number;
+}
+
+interface SeededUser {
+  readonly schema: string;
+  readonly key: number;
+  readonly userId: string;
+  readonly accessToken: string;
+}
+
+/**
+ * The whole story on a real sandbox: starts it with kube-sim's `openmeet-dev` scenario, seeds an OpenMeet app
+ * database whose users hold tokens of the pod's Synapse, writes a `matrix-reset.yaml`, wipes Synapse's volume the
+ * way the incident happens, then doctor, plan, apply, verify and doctor again; and a second, smaller incident
+ * (some tokens logged out) that a repair fixes without wiping anything. Stops the sandbox unless `keep`.
+ *
+ * @example
+ * const summary = await runDemo({ onProgress: (m) => process.stderr.write(m + '\n') });
+ * console.log(summary.scenarios.map((s) => `${s.title}: ${s.doctorBefore.action} -> ${s.doctorAfter.action}`));
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
+  const started = Date.now();
+  const say = options.onProgress ?? (() => undefined);
+  const root = findRepositoryRoot(options.from);
+  const stateDir = options.stateDir ?? join(root, '.sandbox', 'demo');
+  const keep = options.keep ?? false;
+
+  say('== Starting the sandbox (Postgres, moto SSM, kube-sim with openmeet-dev and a real Synapse pod)');
+  const sandbox = await startDemoSandbox({ root, stateDir, ...(keep ? {} : { attachTo: process.pid }), onLine: (line) => say(`   ${line}`) });
+  let summary: Omit<DemoSummary, 'durationMs'> | undefined;
+  try {
+    summary = await runOnSandbox(sandbox, { usersPerTenant: options.usersPerTenant ?? 3, say, keep });
+  } finally {
+    if (!keep) {
+      say('== Stopping the sandbox');
+      await stopDemoSandbox({ root, stateDir, onLine: (line) => say(`   ${line}`) });
+    }
+  }
+  return { ...summary, durationMs: Date.now() - started };
+}
+
+async function runOnSandbox(sandbox: DemoSandboxRecord, options: { usersPerTenant: number; say: (m: string) => void; keep: boolean }): Promise<Omit<DemoSummary, 'durationMs'>> {
+  const { say } = options;
+  const env = { ...process.env, ...sandbox.env };
+  const ssm = new SSMClient({
+    endpoint: sandbox.env['AWS_ENDPOINT_URL_SSM'],
+    region: sandbox.env['AWS_REGION'] ?? 'us-east-1',
+    credentials: { accessKeyId: sandbox.env['AWS_ACCESS_KEY_ID'] ?? 'testing', secretAccessKey: sandbox.env['AWS_SECRET_ACCESS_KEY'] ?? 'testing' },
+  });
+  const kubeconfig = sandbox.env['KUBECONFIG'];
+  if (kubeconfig === undefined) throw new Error('sandbox up --with kube printed no KUBECONFIG');
+  const kube = createKube(loadKubeConfig({ kubeconfigPath: kubeconfig }));
+  const configFile = join(sandbox.stateDir, 'matrix-reset.yaml');
+  const environment = writeDemoConfig(configFile, { context: kube.config.getCurrentContext(), kubeconfig });
+  const connect = () => connectEnvironment(environment, { ssm, env });
+  const withConnection = async <T>(fn: (c: EnvironmentConnection) => Promise<T>): Promise<T> => {
+    const connection = await connect();
+    try {
+      return await fn(connection);
+    } finally {
+      await connection.close();
+    }
+  };
+  say(`== Wrote ${configFile}`);
+  say('== Waiting for the Synapse pod matrix-0 to be ready');
+  await waitForStatefulSetReady(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 180_000 });
+
+  say(`== Seeding: ${TENANTS.length} tenant schemas, ${options.usersPerTenant} Matrix users each, and the admin`);
+  const users = await withConnection((c) => seed(c, environment, options.usersPerTenant));
+  await forceExternalSecretSync(kube, { namespace: NAMESPACE, name: 'openmeet-api-secrets', timeoutMs: 30_000 });
+  say(`   ${users.length} users provisioned on the pod's Synapse; admin token in SSM ${SSM_TOKEN} and Secret openmeet-api-secrets`);
+
+  const scenarios: DemoScenario[] = [];
+  // Scenario 1: the runbook's incident, the Synapse volume wiped.
+  {
+    const before = await pvcUid(kube);
+    say('== Incident: scale matrix to 0, delete PVC data-matrix-0, scale back to 1 (Synapse starts empty)');
+    await wipeSynapseVolume(kube, say);
+    scenarios.push(await resetScenario(withConnection, kube, say, {
+      title: 'Synapse volume wiped',
+      incident: `scaled StatefulSet matrix to 0, deleted PVC ${PVC} (uid ${before ?? '?'}), scaled back to 1`,
+      pvcBefore: before,
+      withVerify: true,
+    }));
+  }
+  // The app provisions its users again after the reset (OpenMeet does it on their next request).
+  const reprovisioned = await withConnection((c) => reprovision(c, environment));
+  say(`== The app provisions its users again: ${reprovisioned} stored tokens`);
+  // Scenario 2: a few tokens die (logged out); the homeserver keeps its data.
+  {
+    const before = await pvcUid(kube);
+    const alpha = await withConnection(async (c) => {
+      const rows = await sql<{ id: number; matrixUserId: string; matrixAccessToken: string }>`
+        SELECT id, "matrixUserId", "matrixAccessToken" FROM ${sql.id('tenant_alpha', 'users')}
+        WHERE "matrixAccessToken" IS NOT NULL ORDER BY id LIMIT 2`.execute(c.db);
+      for (const row of rows.rows) await c.synapse.withAccessToken(row.matrixAccessToken).logout();
+      return rows.rows.map((r) => r.matrixUserId);
+    });
+    say(`== Incident: logged out ${alpha.length} users' tokens (${alpha.join(', ')}); nothing wiped`);
+    scenarios.push(await resetScenario(withConnection, kube, say, {
+      title: 'a few tokens logged out',
+      incident: `logged out the stored tokens of ${alpha.join(', ')}`,
+      pvcBefore: before,
+      withVerify: false,
+    }));
+  }
+
+  const explore = [
+    `. ${join(sandbox.stateDir, 'sandbox.env')}   # KUBECONFIG, DATABASE_URL, AWS_ENDPOINT_URL_SSM, ...`,
+    `kubectl -n ${NAMESPACE} get statefulset,pods,pvc,secrets,externalsecrets`,
+    `psql "$DATABASE_URL" -c 'select id, "matrixUserId", "matrixAccessToken" is not null as has_token, "matrixDeviceId" from tenant_alpha.users'`,
+    `kubectl -n ${NAMESPACE} port-forward pod/matrix-0 8008:8008 & curl -s http://127.0.0.1:8008/_synapse/admin/v1/server_version`,
+    `aws --region "$AWS_REGION" ssm get-parameters-by-path --path /openmeet/dev --with-decryption --query "Parameters[].[Name,Version]"`,
+    `node apps/cli/bin/run.js doctor --config ${configFile}`,
+    `scripts/sandbox down --state-dir ${sandbox.stateDir}   # when you are done`,
+  ];
+  return { stateDir: sandbox.stateDir, configFile, seeded: { tenants: TENANTS, users: users.length, admin: environment.synapse.adminUserId }, reprovisioned, scenarios, kept: options.keep, explore };
+}
+
+/** The `matrix-reset.yaml` of the sandbox's openmeet-dev environment. */
+function writeDemoConfig(path: string, options: { context: string; kubeconfig: string }): EnvironmentConfig {
+  const yaml = [
+    '# Written by `matrix-reset demo` for the sandbox\'s kube-sim openmeet-dev scenario.',
+    'version: 1',
+    'environments:',
+    '  openmeet-dev:',
+    '    kubernetes:',
+    `      context: ${options.context}`,
+    `      kubeconfig: ${options.kubeconfig}`,
+    `      namespace: ${NAMESPACE}`,
+    '      statefulSet: matrix',
+    '      restart: [{ kind: Deployment, name: openmeet-api }]',
+    '    synapse:',
+    '      portForward: { pod: matrix-0, port: 8008 }',
+    `      serverName: ${SERVER_NAME}`,
+    `      sharedSecret: "k8s-secret:${NAMESPACE}/matrix-secrets#SYNAPSE_REGISTRATION_SHARED_SECRET"`,
+    '    adminToken:',
+    `      - { token: "ssm:${SSM_TOKEN}", user: "ssm:${SSM_USER}" }`,
+    `      - { token: "k8s-secret:${NAMESPACE}/openmeet-api-secrets#MATRIX_ADMIN_ACCESS_TOKEN", user: "k8s-secret:${NAMESPACE}/openmeet-api-secrets#MATRIX_ADMIN_USER" }`,
+    '    appDatabase:',
+    '      url: env:DATABASE_URL',
+    '      layout: openmeet',
+    '',
+  ].join('\n');
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, yaml);
+  return resolveEnvironment(parseResetConfig(yaml, { path }), 'openmeet-dev');
+}
+
+/** OpenMeet's tenant schemas with users whose tokens the pod's Synapse issued, and the admin token in SSM. */
+async function seed(connection: EnvironmentConnection, environment: EnvironmentConfig, perTenant: number): Promise<SeededUser[]> {
+  const sharedSecretRef = environment.synapse.sharedSecret;
+  if (sharedSecretRef === undefined) throw new Error('demo config invariant: sharedSecret');
+  const sharedSecret = (await connection.openSecretStore(sharedSecretRef).read()).value?.reveal();
+  if (sharedSecret === undefined) throw new Error(`${sharedSecretRef} holds no value`);
+  const password = () => randomBytes(12).toString('hex');
+  const admin = await connection.synapse.registerWithSharedSecret({ sharedSecret, username: environment.synapse.adminUser, password: password(), admin: true });
+  await connection.openSecretStore(`ssm:${SSM_TOKEN}`).write(admin.accessToken!);
+  await connection.openSecretStore(`ssm:${SSM_USER}`).write(admin.userId);
+
+  const users: SeededUser[] = [];
+  for (const schema of TENANTS) {
+    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(connection.db);
+    await sql`
+      CREATE TABLE IF NOT EXISTS ${sql.id(schema, 'users')} (
+        id serial PRIMARY KEY, slug varchar NOT NULL,
+        "matrixUserId" varchar, "matrixAccessToken" varchar, "matrixDeviceId" varchar, preferences jsonb
+      )`.execute(connection.db);
+    const tenant = schema.replace(/^tenant_/, '');
+    for (let i = 1; i <= perTenant; i++) {
+      const slug = `${tenant}-user-${i}`;
+      const registered = await connection.synapse.registerWithSharedSecret({ sharedSecret, username: slug, password: password(), admin: false });
+      const inserted = await sql<{ id: number }>`
+        INSERT INTO ${sql.id(schema, 'users')} (slug, "matrixUserId", "matrixAccessToken", "matrixDeviceId")
+        VALUES (${slug}, ${registered.userId}, ${registered.accessToken!}, ${registered.deviceId ?? null}) RETURNING id`.execute(connection.db);
+      users.push({ schema, key: inserted.rows[0]!.id, userId: registered.userId, accessToken: registered.accessToken! });
+    }
+  }
+  return users;
+}
+
+/** What the app does for users whose credentials were cleared: register them on the (new) homeserver and store the token. */
+async function reprovision(connection: EnvironmentConnection, environment: EnvironmentConfig): Promise<number> {
+  const sharedSecret = (await connection.openSecretStore(environment.synapse.sharedSecret!).read()).value?.reveal();
+  if (sharedSecret === undefined) throw new Error(`${environment.synapse.sharedSecret} holds no value`);
+  let count = 0;
+  for (const schema of TENANTS) {
+    const rows = await sql<{ id: number; slug: string }>`SELECT id, slug FROM ${sql.id(schema, 'users')} WHERE "matrixAccessToken" IS NULL ORDER BY id`.execute(connection.db);
+    for (const row of rows.rows) {
+      const registered = await connection.synapse.registerWithSharedSecret({ sharedSecret, username: row.slug, password: randomBytes(12).toString('hex'), admin: false });
+      await sql`UPDATE ${sql.id(schema, 'users')} SET "matrixUserId" = ${registered.userId}, "matrixAccessToken" = ${registered.accessToken!},
+        "matrixDeviceId" = ${registered.deviceId ?? null} WHERE id = ${row.id}`.execute(connection.db);
+      count++;
+    }
+  }
+  return count;
+}
+
+async function pvcUid(kube: Kube): Promise<string | undefined> {
+  try {
+    return (await kube.core.readNamespacedPersistentVolumeClaim({ namespace: NAMESPACE, name: PVC })).metadata?.uid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The incident of the runbook: Synapse's volume is deleted and the pod comes back with an empty one. */
+async function wipeSynapseVolume(kube: Kube, say: (m: string) => void): Promise<void> {
+  await scaleStatefulSet(kube, { namespace: NAMESPACE, name: 'matrix', replicas: 0 });
+  await waitForStatefulSetPodsGone(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 60_000 });
+  await deletePersistentVolumeClaim(kube, { namespace: NAMESPACE, name: PVC, timeoutMs: 60_000 });
+  await scaleStatefulSet(kube, { namespace: NAMESPACE, name: 'matrix', replicas: 1 });
+  await waitForStatefulSetReady(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 120_000 });
+  say('   matrix-0 is ready again, on a new empty volume');
+}
+
+function summarizeDoctor(report: DoctorReport): DemoDoctorSummary {
+  return { action: report.recommendation.action, reason: report.recommendation.reason, adminToken: report.adminToken, examined: report.examined, totals: report.totals };
+}
+
+async function resetScenario(
+  withConnection: <T>(fn: (c: EnvironmentConnection) => Promise<T>) => Promise<T>,
+  kube: Kube,
+  say: (m: string) => void,
+  scenario: { title: string; incident: string; pvcBefore: string | undefined; withVerify: boolean },
+): Promise<DemoScenario> {
+  say(`== doctor`);
+  const { plan, report } = await withConnection(async (c) => {
+    const { observation, observed } = await observePlanState(c.environment, c);
+    const report = await doctor(c.environment, c);
+    const checksums = Object.fromEntries(observed.appDatabase.schemas.flatMap((s) => (s.checksum === undefined ? [] : [[s.schema, s.checksum]])));
+    // After a wipe the stored admin token is dead too, so the doctor cannot look users up and may not be able to
+    // tell repair from full reset; the operator then chooses, as its next steps say. The demo chooses full-reset.
+    const mode = report.recommendation.action === 'inconclusive' ? 'full-reset' : 'auto';
+    return { report, plan: buildPlan(c.environment, observation, report, { mode, checksums }) };
+  });
+  say(`   ${report.recommendation.action}: ${report.recommendation.reason} (admin token ${report.adminToken})`);
+  if (report.recommendation.action === 'inconclusive') say('   the doctor cannot tell; choosing full-reset as an operator would (plan --mode full-reset)');
+  say(`== plan: ${plan.mode}, ${plan.steps.map((s) => s.kind).join(' -> ')}`);
+  say(`== apply`);
+  const result: RunResult = await withConnection((c) => applyPlan(plan, c, { confirm: async () => undefined, onProgress: (m) => say(`   ${m}`) }));
+  let verifyReport: VerifyReport | undefined;
+  if (scenario.withVerify) {
+    say('== verify');
+    verifyReport = await withConnection((c) => verify(c, { onProgress: (p) => (p.type === 'finished' ? say(`   ${p.check.name}: ${p.check.status}`) : undefined) }));
+  }
+  say('== doctor again');
+  const after = await withConnection((c) => doctor(c.environment, c));
+  say(`   ${after.recommendation.action}: ${after.recommendation.reason}`);
+  return {
+    title: scenario.title,
+    incident: scenario.incident,
+    doctorBefore: summarizeDoctor(report),
+    plan: { ...planSummary(plan), chosenBy: report.recommendation.action === 'inconclusive' ? 'operator' : 'doctor' },
+    run: {
+      id: result.run.id,
+      state: result.run.state,
+      ms: result.run.updatedAt.getTime() - result.run.createdAt.getTime(),
+      steps: result.steps.map((s) => ({ kind: s.kind, state: s.state, ms: s.finishedAt === undefined ? undefined : s.finishedAt.getTime() - s.startedAt.getTime(), detail: s.detail })),
+    },
+    verify: verifyReport && { ok: verifyReport.ok, checks: verifyReport.checks.map((c) => ({ name: c.name, status: c.status, ms: c.durationMs })) },
+    doctorAfter: summarizeDoctor(after),
+    pvcUid: { before: scenario.pvcBefore, after: await pvcUid(kube) },
+  };
+}
+
+function planSummary(plan: Plan): Omit<DemoScenario['plan'], 'chosenBy'> {
+  return { id: plan.id, mode: plan.mode, steps: plan.steps.map((s) => s.kind) };
+}
