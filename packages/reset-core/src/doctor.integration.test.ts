@@ -173,6 +173,19 @@ describe('doctor on a wiped server', () => {
   });
 });
 
+describe('doctor after a wipe that took the admin token too', () => {
+  it('counts the dead tokens as unknown_token and recommends a full reset: the server knows none of them', async () => {
+    const rows = [row('w1', ghost(), fakeToken()), row('w2', ghost(), fakeToken()), row('w3', ghost(), fakeToken())];
+    const { layout } = await createOpenmeetTenants(db, [rows]);
+    const deadAdmin = client.withAccessToken(fakeToken());
+    const report = await doctor(target(layout), { synapse: deadAdmin, db });
+    expect(report.adminToken).toBe('invalid');
+    expect(report.totals).toMatchObject({ unknown_token: 3, unchecked: 0, valid: 0 });
+    expect(report.recommendation.action).toBe('full-reset');
+    expect(report.recommendation.reason).toMatch(/neither the stored admin token nor any of the 3 checked credentials/);
+  });
+});
+
 describe('doctor on a healthy server', () => {
   it('recommends nothing when every credential is valid', async () => {
     const [a, b] = await Promise.all([user('ok'), user('ok')]);

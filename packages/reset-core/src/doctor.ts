@@ -148,7 +148,7 @@ async function checkAdminToken(synapse: SynapseClient): Promise<AdminState> {
 }
 
 /** Recommends from the counts; exported for the CLI's and HTTP frontends' explanations. */
-export function recommend(totals: ClassCounts, fullResetMissingRatio = 0.5): DoctorRecommendation {
+export function recommend(totals: ClassCounts, fullResetMissingRatio = 0.5, adminToken?: DoctorReport['adminToken']): DoctorRecommendation {
   const broken = totals.unknown_token + totals.expired + totals.missing_user + totals.deactivated + totals.wrong_owner;
   const checked = totals.valid + broken;
   const evidence = {
@@ -173,6 +173,9 @@ export function recommend(totals: ClassCounts, fullResetMissingRatio = 0.5): Doc
   } else if (broken === 0) {
     action = 'nothing';
     reason = checked === 0 ? 'no stored credentials to check' : `all ${checked} checked credentials are valid`;
+  } else if (adminToken === 'invalid' && totals.valid === 0) {
+    action = 'full-reset';
+    reason = `the server knows neither the stored admin token nor any of the ${checked} checked credentials: its data was most likely reset; bootstrap a new admin and clear the stored credentials`;
   } else if (checked > 0 && totals.missing_user / checked >= fullResetMissingRatio) {
     action = 'full-reset';
     reason = `the server no longer knows the users of ${of(totals.missing_user)}: it was wiped; clear the stored credentials`;
@@ -301,7 +304,12 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
     );
     const verdict = classifyWhoami(item.userId, outcome);
     if (verdict.kind === 'final') return verdict;
-    if (!canLookUp) return { class: 'unchecked', reason: `token unknown; user not looked up (admin token ${adminToken})` };
+    if (!canLookUp) {
+      // The token is dead for certain; without a working admin token the user cannot be looked up. When the server
+      // does not know our admin token either, that is itself evidence of a reset: count the row as unknown_token.
+      if (adminToken === 'invalid') return { class: 'unknown_token', reason: 'token unknown; user not looked up (the admin token is unknown too)' };
+      return { class: 'unchecked', reason: `token unknown; user not looked up (admin token ${adminToken})` };
+    }
     return classifyDeadToken(await lookup(item.userId));
   };
 
@@ -332,7 +340,7 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
     totals,
     schemas,
     userLookups: lookups.size,
-    recommendation: recommend(totals, options.fullResetMissingRatio),
+    recommendation: recommend(totals, options.fullResetMissingRatio, adminToken),
     findings,
     findingsTotal,
     durationMs: Math.round(performance.now() - started),
