@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createKube, loadKubeConfig, waitForStatefulSetReady, type Kube } from '@matrix-reset/k8s-ops';
-import type { V1StatefulSet } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEnvironment, observe, type EnvironmentConnection, type Observation } from './observe.ts';
 import { parseResetConfig, resolveEnvironment } from './reset-config.ts';
+import { synapseStatefulSet } from './test-support/synapse-statefulset.ts';
 
 // One real Synapse pod in kube-sim, observed the way a plan observes it: through a port-forward, homeserver.yaml read
 // by exec, the StatefulSet and its claim, snapshot support, and a Secret External Secrets manages.
@@ -12,32 +12,6 @@ let namespace: string;
 let connection: EnvironmentConnection;
 let observation: Observation;
 
-function synapseStatefulSet(): V1StatefulSet {
-  return {
-    metadata: { name: 'matrix', labels: { app: 'matrix' } },
-    spec: {
-      replicas: 1,
-      serviceName: 'matrix',
-      selector: { matchLabels: { app: 'matrix' } },
-      template: {
-        metadata: { labels: { app: 'matrix' } },
-        spec: {
-          terminationGracePeriodSeconds: 2,
-          containers: [
-            {
-              name: 'synapse',
-              image: 'matrixdotorg/synapse:v1.163.2',
-              ports: [{ containerPort: 8008 }],
-              readinessProbe: { httpGet: { path: '/health', port: 8008 }, periodSeconds: 1 },
-              volumeMounts: [{ name: 'data', mountPath: '/data' }],
-            },
-          ],
-        },
-      },
-      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
-    },
-  };
-}
 
 beforeAll(async () => {
   const kubeconfig = process.env['KUBECONFIG'];

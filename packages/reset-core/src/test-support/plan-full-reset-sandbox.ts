@@ -1,3 +1,4 @@
+import { synapseStatefulSet } from './synapse-statefulset.ts';
 import { randomBytes } from 'node:crypto';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createKube, loadKubeConfig, portForwardToPod, waitForRollout, waitForStatefulSetReady, type Kube } from '@matrix-reset/k8s-ops';
@@ -47,34 +48,10 @@ export async function plantFullResetSandbox(): Promise<FullResetSandbox> {
   await kube.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'matrix-secrets' }, stringData: { SYNAPSE_REGISTRATION_SHARED_SECRET: sharedSecret } } });
   await kube.apps.createNamespacedStatefulSet({
     namespace,
-    body: {
-      metadata: { name: 'matrix' },
-      spec: {
-        replicas: 1,
-        serviceName: 'matrix',
-        selector: { matchLabels: { app: 'matrix' } },
-        template: {
-          metadata: { labels: { app: 'matrix' } },
-          spec: {
-            terminationGracePeriodSeconds: 2,
-            containers: [
-              {
-                name: 'synapse',
-                image: 'matrixdotorg/synapse:v1.163.2',
-                env: [
-                  { name: 'SYNAPSE_SERVER_NAME', value: SERVER_NAME },
-                  { name: 'SYNAPSE_REGISTRATION_SHARED_SECRET', valueFrom: { secretKeyRef: { name: 'matrix-secrets', key: 'SYNAPSE_REGISTRATION_SHARED_SECRET' } } },
-                ],
-                ports: [{ containerPort: 8008 }],
-                readinessProbe: { httpGet: { path: '/health', port: 8008 }, periodSeconds: 1 },
-                volumeMounts: [{ name: 'data', mountPath: '/data' }],
-              },
-            ],
-          },
-        },
-        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
-      },
-    },
+    body: synapseStatefulSet([
+      { name: 'SYNAPSE_SERVER_NAME', value: SERVER_NAME },
+      { name: 'SYNAPSE_REGISTRATION_SHARED_SECRET', valueFrom: { secretKeyRef: { name: 'matrix-secrets', key: 'SYNAPSE_REGISTRATION_SHARED_SECRET' } } },
+    ]),
   });
   await waitForStatefulSetReady(kube, { namespace, name: 'matrix', timeoutMs: 90_000 });
 
