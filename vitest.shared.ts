@@ -33,6 +33,9 @@ export function projectTestConfig(options: ProjectTestOptions): UserConfig {
     cacheDir: fileURLToPath(new URL('./node_modules/.vite', import.meta.url)),
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: ['node'] } },
+    // Vitest loads global setup files through its own `__vitest__` environment, which does not take the top-level
+    // conditions: without this, a global setup importing a workspace package resolves it to its (unbuilt) dist.
+    environments: { __vitest__: { resolve: { conditions } } },
     test: {
       name,
       include: ['src/**/*.test.ts'],
