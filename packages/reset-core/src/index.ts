@@ -17,3 +17,4 @@ export * from './apply-run.ts';
 export * from './run-rollback-journal.ts';
 export * from './run-rollback.ts';
 export { runDemo, findRepositoryRoot, type DemoOptions, type DemoSummary, type DemoScenario, type DemoDoctorSummary, type DemoStepTiming } from './demo.ts';
+export * from './plan-store.ts';
