@@ -234,7 +234,7 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
   const population = inventory.reduce((sum, schema) => sum + schema.withCredentials, 0);
   const picks = sampler(options.sample, population);
   const total = options.sample === undefined ? population : Math.min(options.sample, population);
-  const columns = new Map(selected.map((s) => [s.schema, { userId: s.userId.present, token: s.accessToken.present, device: s.deviceId.present }]));
+  const columns = new Map(selected.map((s) => [s.schema, { userId: s.userId.present, token: s.accessToken.present }]));
 
   const adminToken = await checkAdminToken(synapse);
 
@@ -271,8 +271,10 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
     let position = 0;
     for await (const row of streamCredentials(ctx, { pageSize: 2000, ...(options.schemas ? { schemas: options.schemas } : {}) })) {
       if (!picks(position++)) continue;
-      const present = columns.get(row.schema) ?? { userId: true, token: true, device: true };
-      if ((present.userId && row.userId === null) || (present.token && row.accessToken === null) || (present.device && row.deviceId === null)) {
+      const present = columns.get(row.schema) ?? { userId: true, token: true };
+      // A NULL device id alone is not partial: admin login-as (how OpenMeet and ensure-credentials replace a dead
+      // token) mints tokens without a device, so such a row is judged by whoami like any other.
+      if ((present.userId && row.userId === null) || (present.token && row.accessToken === null)) {
         record(row, { class: 'partial' });
       } else if (row.accessToken === null || row.userId === null) {
         record(row, { class: 'unchecked', reason: `${row.schema}.${layout.table} has no ${row.accessToken === null ? 'access token' : 'user id'} column` });

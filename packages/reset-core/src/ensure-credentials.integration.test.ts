@@ -11,6 +11,7 @@ import {
   type EnsureCredentialsEvent,
   type EnsuredCredentials,
 } from './ensure-credentials.ts';
+import { doctor } from './doctor.ts';
 import { isResetError } from './reset-error.ts';
 import {
   adminClient,
@@ -85,6 +86,9 @@ describe('ensureCredentials', () => {
     expect(result.userId).toBe(user.userId);
     expect(await whoamiOf(result)).toBe(user.userId);
     expect(await storedRow(db, schema, id)).toEqual({ userId: user.userId, accessToken: result.accessToken.reveal(), deviceId: null });
+    // A login-as token has no device: doctor judges the row by whoami (valid), not as partial.
+    const report = await doctor({ name: 'ensure', appDatabase: { url: 'env:UNUSED', layout: deps.layout } }, { synapse: admin, db });
+    expect(report.totals).toMatchObject({ valid: 1, partial: 0 });
   });
 
   it('replaces a working token that belongs to another user than the row names', async () => {

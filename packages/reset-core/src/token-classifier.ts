@@ -8,7 +8,8 @@ import { isSynapseClientError, type AdminUser, type Whoami } from '@matrix-reset
  * - `missing_user`: the token is dead and the server has no such user (the server was wiped);
  * - `deactivated`: the user exists but is deactivated;
  * - `wrong_owner`: the token works, but for another Matrix user than the row says;
- * - `partial`: some of the user id / token / device id columns are empty (the app re-provisions these itself);
+ * - `partial`: the user id or the token column is empty (the app re-provisions these itself); an empty device id
+ *   alone is not partial, since login-as tokens have no device;
  * - `unchecked`: no verdict, with the reason (Synapse unreachable, rate limited after retries, ...).
  */
 export type CredentialClass = 'valid' | 'unknown_token' | 'expired' | 'missing_user' | 'deactivated' | 'wrong_owner' | 'partial' | 'unchecked';
