@@ -1,21 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import {
-  createKube,
-  deletePersistentVolumeClaim,
-  forceExternalSecretSync,
-  loadKubeConfig,
-  scaleStatefulSet,
-  waitForStatefulSetPodsGone,
-  waitForStatefulSetReady,
-  type Kube,
-} from '@matrix-reset/k8s-ops';
+import type { Kube } from '@matrix-reset/k8s-ops';
 import { sql } from 'kysely';
 import { applyPlan, type RunResult } from './apply-run.ts';
 import { findRepositoryRoot, startDemoSandbox, stopDemoSandbox, type DemoSandboxRecord } from './demo-sandbox.ts';
 import { doctor, type ClassCounts, type DoctorAction, type DoctorReport } from './doctor.ts';
+import { deletePersistentVolumeClaim, forceExternalSecretSync, loadK8sOps, scaleStatefulSet, waitForStatefulSetPodsGone, waitForStatefulSetReady } from './k8s-ops-lazy.ts';
 import { connectEnvironment, type EnvironmentConnection } from './observe.ts';
 import { buildPlan, observePlanState } from './plan-build.ts';
 import type { Plan } from './plan-model.ts';
@@ -126,6 +117,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
 async function runOnSandbox(sandbox: DemoSandboxRecord, options: { usersPerTenant: number; say: (m: string) => void; keep: boolean }): Promise<Omit<DemoSummary, 'durationMs'>> {
   const { say } = options;
   const env = { ...process.env, ...sandbox.env };
+  // Loaded here rather than with reset-core (tens of MB each): only the demo and Kubernetes steps need them.
+  const { SSMClient } = await import('@aws-sdk/client-ssm');
+  const { createKube, loadKubeConfig } = await loadK8sOps();
   const ssm = new SSMClient({
     endpoint: sandbox.env['AWS_ENDPOINT_URL_SSM'],
     region: sandbox.env['AWS_REGION'] ?? 'us-east-1',

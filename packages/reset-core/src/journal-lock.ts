@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { sql } from 'kysely';
-import { acquireLeaseLock, isK8sOpsError, type Kube, type LeaseLock } from '@matrix-reset/k8s-ops';
+import type { Kube, LeaseLock } from '@matrix-reset/k8s-ops';
 import type { AnyKysely } from '@matrix-reset/user-creds';
 import { ResetError } from './reset-error.ts';
 
@@ -48,6 +48,8 @@ export async function withEnvironmentLock<T>(db: AnyKysely, options: Environment
     let lease: LeaseLock | undefined;
     try {
       if (options.kubernetes !== undefined) {
+        // Loaded here, not with the package: only a run with a Kubernetes target needs k8s-ops.
+        const { acquireLeaseLock, isK8sOpsError } = await import('@matrix-reset/k8s-ops');
         try {
           lease = await acquireLeaseLock(options.kubernetes.kube, { namespace: options.kubernetes.namespace, name: options.kubernetes.leaseName ?? 'matrix-reset', holder });
         } catch (error) {

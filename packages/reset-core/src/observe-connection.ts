@@ -1,6 +1,6 @@
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { createKube, loadKubeConfig, portForwardToPod, type Kube, type PortForwardHandle } from '@matrix-reset/k8s-ops';
-import { kubernetesSecretStores, openSecretStore, type SecretStore } from '@matrix-reset/secrets';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Kube, PortForwardHandle } from '@matrix-reset/k8s-ops';
+import { kubernetesSecretStores, openSecretStore, type SecretStore, type SsmClientSource } from '@matrix-reset/secrets';
 import { createSynapseClient, type SynapseClient, type SynapseClientOptions } from '@matrix-reset/synapse-admin';
 import { postgresKysely, type AnyKysely } from '@matrix-reset/user-creds';
 import type { EnvironmentConfig } from './reset-config.ts';
@@ -44,14 +44,18 @@ export interface EnvironmentConnection {
  */
 export async function connectEnvironment(environment: EnvironmentConfig, options: ConnectEnvironmentOptions = {}): Promise<EnvironmentConnection> {
   const target = environment.kubernetes;
+  // @kubernetes/client-node (through k8s-ops) and the AWS SDK are loaded only when the environment uses them: an
+  // environment without a kubernetes: section and without ssm: references never loads either (doctor's memory).
+  const k8sOps = target === undefined ? undefined : await import('@matrix-reset/k8s-ops');
   const kube =
-    target === undefined
+    target === undefined || k8sOps === undefined
       ? undefined
-      : createKube(loadKubeConfig({ context: target.context, allowedContexts: [target.context], ...(target.kubeconfig ? { kubeconfigPath: target.kubeconfig } : {}) }));
-  let ssm = options.ssm;
+      : k8sOps.createKube(k8sOps.loadKubeConfig({ context: target.context, allowedContexts: [target.context], ...(target.kubeconfig ? { kubeconfigPath: target.kubeconfig } : {}) }));
+  let defaultSsm: Promise<SSMClient> | undefined;
+  const ssm: SsmClientSource = options.ssm ?? (() => (defaultSsm ??= import('@aws-sdk/client-ssm').then((sdk) => new sdk.SSMClient({}))));
   const open = (reference: string): SecretStore =>
     openSecretStore(reference, {
-      ...(reference.startsWith('ssm:') ? { ssm: (ssm ??= new SSMClient({})) } : {}),
+      ...(reference.startsWith('ssm:') ? { ssm } : {}),
       ...(options.env ? { env: options.env } : {}),
       ...(kube ? { kubernetes: kubernetesSecretStores(kube) } : {}),
     });
@@ -67,8 +71,8 @@ export async function connectEnvironment(environment: EnvironmentConfig, options
     let baseUrl = environment.synapse.url;
     if (baseUrl === undefined) {
       const forward = environment.synapse.portForward;
-      if (forward === undefined || kube === undefined || target === undefined) throw new Error('config invariant: portForward needs kubernetes');
-      const handle: PortForwardHandle = await portForwardToPod(kube, { namespace: target.namespace, pod: forward.pod, port: forward.port });
+      if (forward === undefined || kube === undefined || target === undefined || k8sOps === undefined) throw new Error('config invariant: portForward needs kubernetes');
+      const handle: PortForwardHandle = await k8sOps.portForwardToPod(kube, { namespace: target.namespace, pod: forward.pod, port: forward.port });
       closers.push(() => handle.close());
       baseUrl = handle.url;
     }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { execInPod, isK8sOpsError, readKey, type Kube } from '@matrix-reset/k8s-ops';
+import type { Kube } from '@matrix-reset/k8s-ops';
 import type { HomeserverConfigSource } from './reset-config.ts';
 
 /**
@@ -49,6 +49,8 @@ async function readHomeserverYaml(
     }
   }
   if (kube === undefined || namespace === undefined) return { reason: 'no Kubernetes section in the environment' };
+  // k8s-ops loads on use (whoever built `kube` loaded it already), not with reset-core.
+  const { execInPod, isK8sOpsError, readKey } = await import('@matrix-reset/k8s-ops');
   try {
     if ('configMap' in source) {
       const value = await readKey(kube, { kind: 'ConfigMap', namespace, name: source.configMap, key: source.key });

@@ -1,16 +1,4 @@
-import {
-  callApi,
-  isK8sOpsError,
-  readClaimState,
-  readKey,
-  readOrUndefined,
-  readStatefulSetShape,
-  volumeSnapshotsSupported,
-  type ClaimState,
-  type Kube,
-  type SecretManagerKind,
-  type StatefulSetShape,
-} from '@matrix-reset/k8s-ops';
+import type { ClaimState, Kube, SecretManagerKind, StatefulSetShape } from '@matrix-reset/k8s-ops';
 import { isSecretsError, parseSecretReference, type SecretStore, type SecretStoreKind } from '@matrix-reset/secrets';
 import type { AuthMode, SynapseClient } from '@matrix-reset/synapse-admin';
 import { credentialInventory, DEFAULT_OWN_SCHEMA, discoverLayout, type AnyKysely, type SchemaInventory } from '@matrix-reset/user-creds';
@@ -106,6 +94,7 @@ async function observeSecret(role: SecretTargetObservation['role'], reference: s
   let managedBy: SecretTargetObservation['managedBy'];
   const parsed = parseSecretReference(reference);
   if (parsed.scheme === 'k8s-secret' && deps.kube !== undefined) {
+    const { isK8sOpsError, readKey } = await import('@matrix-reset/k8s-ops');
     try {
       const key = await readKey(deps.kube, { kind: 'Secret', namespace: parsed.namespace, name: parsed.name, key: parsed.key });
       if (key.managedBy !== undefined) managedBy = { kind: key.managedBy.kind, owner: key.managedBy.owner, evidence: key.managedBy.evidence };
@@ -120,6 +109,8 @@ async function observeSecret(role: SecretTargetObservation['role'], reference: s
 async function observeKubernetes(env: EnvironmentConfig, kube: Kube): Promise<{ observation: KubernetesObservation; claimMounts: Record<string, string> }> {
   const target = env.kubernetes!;
   const { namespace, statefulSet: name } = target;
+  // k8s-ops loads on use (the caller built `kube` with it), not with reset-core.
+  const { callApi, readClaimState, readOrUndefined, readStatefulSetShape, volumeSnapshotsSupported } = await import('@matrix-reset/k8s-ops');
   const shape = await readStatefulSetShape(kube, { namespace, name });
   const sts: Awaited<ReturnType<Kube['apps']['readNamespacedStatefulSet']>> = await callApi({ verb: 'get', resource: 'statefulsets.apps', namespace, name }, { idempotent: true }, () =>
     kube.apps.readNamespacedStatefulSet({ name, namespace }),

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
-import { permissionsFor, type K8sOperation, type PolicyRule } from '@matrix-reset/k8s-ops';
+// The permissions table only: the package index would load @kubernetes/client-node (~85 MB) with reset-core.
+import { permissionsFor, type K8sOperation, type PolicyRule } from '@matrix-reset/k8s-ops/permissions';
 import { ResetError } from './reset-error.ts';
 
 /** Default name of the ServiceAccount, Role and RoleBinding. */

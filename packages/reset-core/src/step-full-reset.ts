@@ -1,5 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
+import type { Kube } from '@matrix-reset/k8s-ops';
+import { isSecretsError, parseSecretReference, type SecretStore } from '@matrix-reset/secrets';
+import { createSynapseClient, isSynapseClientError, type SynapseClient } from '@matrix-reset/synapse-admin';
+import { createUserCreds } from '@matrix-reset/user-creds';
+import { doctor } from './doctor.ts';
 import {
   deletePersistentVolumeClaim,
   execInPod,
@@ -12,12 +17,7 @@ import {
   waitForRollout,
   waitForStatefulSetPodsGone,
   waitForStatefulSetReady,
-  type Kube,
-} from '@matrix-reset/k8s-ops';
-import { isSecretsError, parseSecretReference, type SecretStore } from '@matrix-reset/secrets';
-import { createSynapseClient, isSynapseClientError, type SynapseClient } from '@matrix-reset/synapse-admin';
-import { createUserCreds } from '@matrix-reset/user-creds';
-import { doctor } from './doctor.ts';
+} from './k8s-ops-lazy.ts';
 import type { StepKind } from './plan-model.ts';
 import type { KubernetesTarget } from './reset-config.ts';
 import { ResetError } from './reset-error.ts';

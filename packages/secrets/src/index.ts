@@ -10,7 +10,7 @@ export {
   type SecretWriteOptions,
   type SecretWriteResult,
 } from './secret-store.ts';
-export { ssmParameterStore, type SsmParameterStore, type SsmParameterStoreOptions, type SsmParameterVersion } from './ssm-parameter-store.ts';
+export { ssmParameterStore, type SsmClientSource, type SsmParameterStore, type SsmParameterStoreOptions, type SsmParameterVersion } from './ssm-parameter-store.ts';
 export { parseDotenv, formatDotenvValue, getDotenvValue, setDotenvValue, removeDotenvKey, type DotenvAssignment } from './dotenv-format.ts';
 export { atomicWriteFile } from './atomic-write-file.ts';
 export { dotenvFileStore, type DotenvFileStore, type DotenvFileStoreOptions } from './dotenv-file-store.ts';

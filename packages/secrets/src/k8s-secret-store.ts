@@ -1,4 +1,5 @@
-import { isK8sOpsError, readKey, writeKey, type Kube, type KeyValue } from '@matrix-reset/k8s-ops';
+import type { Kube, KeyValue } from '@matrix-reset/k8s-ops';
+import type * as K8sOps from '@matrix-reset/k8s-ops';
 import { SecretsError, type SecretsErrorCode } from './secrets-error.ts';
 import { versionConflictError, type SecretReading, type SecretStore, type SecretWriteOptions, type SecretWriteResult } from './secret-store.ts';
 import { plaintext, scrubbedCause, SecretValue } from './secret-value.ts';
@@ -33,6 +34,13 @@ const K8S_TO_SECRETS: Partial<Record<string, SecretsErrorCode>> = {
   throttled: 'throttled',
 };
 
+// k8s-ops (and @kubernetes/client-node under it) loads at a store's first request, not with this package: a program
+// that never opens a `k8s-secret:` reference never loads it. Whoever built the `Kube` has loaded it already.
+let k8sOps: typeof K8sOps | undefined;
+async function loadK8sOps(): Promise<typeof K8sOps> {
+  return (k8sOps ??= await import('@matrix-reset/k8s-ops'));
+}
+
 /** The backup Secret's name for a Secret: at most 253 characters, as Kubernetes allows. */
 function defaultBackupName(name: string): string {
   const suffix = '-matrix-reset-backup';
@@ -59,7 +67,7 @@ export function k8sSecretStore(options: K8sSecretStoreOptions): K8sSecretStore {
 
   const fail = (error: unknown, operation: string, values: readonly (string | SecretValue | undefined)[]): never => {
     if (error instanceof SecretsError) throw error;
-    if (isK8sOpsError(error)) {
+    if (k8sOps !== undefined && k8sOps.isK8sOpsError(error)) {
       throw new SecretsError({
         code: K8S_TO_SECRETS[error.code] ?? 'store_error',
         reference,
@@ -77,7 +85,7 @@ export function k8sSecretStore(options: K8sSecretStoreOptions): K8sSecretStore {
   });
   const readBackup = async (): Promise<KeyValue> => {
     try {
-      return await readKey(kube, { namespace, name: backupName, key });
+      return await (await loadK8sOps()).readKey(kube, { namespace, name: backupName, key });
     } catch (error) {
       return fail(error, 'reading the backup', []);
     }
@@ -94,7 +102,7 @@ export function k8sSecretStore(options: K8sSecretStoreOptions): K8sSecretStore {
     describe: () => `Kubernetes Secret ${namespace}/${name} key ${key} (backup in Secret ${backupName})`,
     read: async () => {
       try {
-        return reading(await readKey(kube, { namespace, name, key }));
+        return reading(await (await loadK8sOps()).readKey(kube, { namespace, name, key }));
       } catch (error) {
         return fail(error, 'read', []);
       }
@@ -103,6 +111,7 @@ export function k8sSecretStore(options: K8sSecretStoreOptions): K8sSecretStore {
       const next = plaintext(value);
       let current: KeyValue | undefined;
       try {
+        const { readKey, writeKey } = await loadK8sOps();
         current = await readKey(kube, { namespace, name, key });
         if (!current.objectExists) {
           throw new SecretsError({

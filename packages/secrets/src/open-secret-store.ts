@@ -1,14 +1,13 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import { dotenvFileStore } from './dotenv-file-store.ts';
 import { envVarStore, secretFileStore } from './read-only-stores.ts';
 import { SecretsError } from './secrets-error.ts';
 import { formatSecretReference, parseSecretReference, type SecretReference } from './secret-reference.ts';
 import type { SecretStore } from './secret-store.ts';
-import { ssmParameterStore } from './ssm-parameter-store.ts';
+import { ssmParameterStore, type SsmClientSource } from './ssm-parameter-store.ts';
 
 export interface OpenSecretStoreDependencies {
-  /** Needed for `ssm:` references. */
-  ssm?: SSMClient;
+  /** Needed for `ssm:` references: a client, or a function making one at the store's first request. */
+  ssm?: SsmClientSource;
   /** KMS key for new SSM SecureString versions. */
   ssmKeyId?: string;
   /** For `env:` references (default `process.env`). */

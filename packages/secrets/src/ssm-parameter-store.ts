@@ -1,17 +1,21 @@
-import {
-  GetParameterCommand,
-  GetParameterHistoryCommand,
-  LabelParameterVersionCommand,
-  PutParameterCommand,
-  type SSMClient,
-} from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type * as SsmSdk from '@aws-sdk/client-ssm';
 import { SecretsError } from './secrets-error.ts';
 import { versionConflictError, type SecretReading, type SecretStore, type SecretWriteOptions, type SecretWriteResult } from './secret-store.ts';
 import { plaintext, redactValues, scrubbedCause, SecretValue } from './secret-value.ts';
 
+/**
+ * An SSM client, or a function that makes one when the store is first used (so a program that never touches an
+ * `ssm:` reference never loads the AWS SDK).
+ */
+export type SsmClientSource = SSMClient | (() => SSMClient | Promise<SSMClient>);
+
 export interface SsmParameterStoreOptions {
-  /** Any configured client. Throttling retries are its retry strategy: e.g. `new SSMClient({ maxAttempts: 6 })`. */
-  client: SSMClient;
+  /**
+   * Any configured client, or a function returning one (called once, at the first request). Throttling retries are
+   * its retry strategy: e.g. `new SSMClient({ maxAttempts: 6 })`.
+   */
+  client: SsmClientSource;
   name: string;
   /** KMS key for SecureString (default: the account's `alias/aws/ssm`). */
   keyId?: string;
@@ -116,7 +120,15 @@ function ssmError(error: unknown, reference: string, operation: string, values: 
  * ```
  */
 export function ssmParameterStore(options: SsmParameterStoreOptions): SsmParameterStore {
-  const { client, name } = options;
+  const { name } = options;
+  const source = options.client;
+  // The AWS SDK (tens of MB of modules) loads at the first request, not with this package.
+  let ready: Promise<{ client: SSMClient; sdk: typeof SsmSdk }> | undefined;
+  const connect = () =>
+    (ready ??= (async () => ({ client: typeof source === 'function' ? await source() : source, sdk: await import('@aws-sdk/client-ssm') }))().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
   const reference = `ssm:${name}`;
   const currentLabel = checkLabel(options.currentLabel ?? 'current');
   const previousLabel = checkLabel(options.previousLabel ?? 'previous');
@@ -124,7 +136,8 @@ export function ssmParameterStore(options: SsmParameterStoreOptions): SsmParamet
 
   async function get(selector: string | undefined, values: readonly (string | SecretValue | undefined)[]): Promise<SecretReading> {
     try {
-      const out = await client.send(new GetParameterCommand({ Name: selector === undefined ? name : `${name}:${selector}`, WithDecryption: true }));
+      const { client, sdk } = await connect();
+      const out = await client.send(new sdk.GetParameterCommand({ Name: selector === undefined ? name : `${name}:${selector}`, WithDecryption: true }));
       const parameter = out.Parameter;
       return Object.freeze({
         exists: true,
@@ -141,7 +154,8 @@ export function ssmParameterStore(options: SsmParameterStoreOptions): SsmParamet
 
   async function label(version: string, labelName: string, values: readonly (string | SecretValue | undefined)[]): Promise<void> {
     try {
-      await client.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: Number(version), Labels: [labelName] }));
+      const { client, sdk } = await connect();
+      await client.send(new sdk.LabelParameterVersionCommand({ Name: name, ParameterVersion: Number(version), Labels: [labelName] }));
     } catch (error) {
       throw ssmError(error, reference, `LabelParameterVersion ${labelName}`, values);
     }
@@ -159,8 +173,9 @@ export function ssmParameterStore(options: SsmParameterStoreOptions): SsmParamet
     }
     let version: string;
     try {
+      const { client, sdk } = await connect();
       const put = await client.send(
-        new PutParameterCommand({
+        new sdk.PutParameterCommand({
           Name: name,
           Value: value,
           Type: 'SecureString',
@@ -206,7 +221,8 @@ export function ssmParameterStore(options: SsmParameterStoreOptions): SsmParamet
       do {
         let page;
         try {
-          page = await client.send(new GetParameterHistoryCommand({ Name: name, WithDecryption: false, MaxResults: 50, NextToken: nextToken }));
+          const { client, sdk } = await connect();
+          page = await client.send(new sdk.GetParameterHistoryCommand({ Name: name, WithDecryption: false, MaxResults: 50, NextToken: nextToken }));
         } catch (error) {
           throw ssmError(error, reference, 'GetParameterHistory', []);
         }
