@@ -1,3 +1,13 @@
-// Not built yet: see the issue that owns @matrix-reset/http. The package exists so that the workspace's layering
-// (tags and module-boundary rules) is in force from the start.
-export {};
+export { createApp, API_VERSION } from './app.ts';
+export { requireScope, hasScope, Authenticator, type Scope, type Principal } from './auth.ts';
+export { ApiError, errorBody, errorResponse, errorResponses, errorSchema, onError, toApiError, validationHook, type ErrorBody } from './http-errors.ts';
+export { createRouter, bearerSecurity, bearerOrSessionSecurity } from './router.ts';
+export { createDriftService, summarizeDoctorReport, type DriftService, type DriftSnapshot, type DriftSummary } from './drift-cache.ts';
+export { createServiceLogger, REDACTED_PATHS, type ServiceLoggerOptions } from './logger.ts';
+export { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
+export { TokenBucketLimiter, type RateDecision } from './rate-limit.ts';
+export { SessionSigner, SESSION_COOKIE, SESSION_TTL_SECONDS, type SessionClaims } from './session-cookie.ts';
+export { loadServiceSettings, SERVICE_ENV, type ServiceSettings, type ServiceSettingsOptions } from './service-settings.ts';
+export { startService, createServiceContext, type StartServiceOptions, type RunningService, type CreateServiceContextOptions } from './start-service.ts';
+export type { ServiceContext, AppEnv } from './service-context.ts';
+export { main } from './main.ts';

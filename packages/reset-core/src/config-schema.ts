@@ -131,15 +131,67 @@ function environmentSchema(baseDir: string) {
     });
 }
 
+const SERVICE_SCOPE_NAMES = ['credentials:ensure', 'credentials:read', 'runs:write', 'read'] as const;
+const TOKEN_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** `service:`: the HTTP service (apps/http). Bearer tokens appear only as SHA-256 hashes of the token. */
+function serviceSchema(baseDir: string) {
+  return z
+    .strictObject({
+      environment: z.string().regex(ENVIRONMENT_NAME, 'environment names are a-z, 0-9, - and _ (at most 63)').optional(),
+      listen: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(8080) }).default({ host: '127.0.0.1', port: 8080 }),
+      tokens: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(TOKEN_NAME, 'token names are a-z, 0-9, ., _ and - (at most 63), e.g. openmeet-api'),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 is the 64 lower-case hex digits `matrix-reset service token` printed (never the token itself)'),
+            scopes: z.array(z.enum(SERVICE_SCOPE_NAMES, `scopes are ${SERVICE_SCOPE_NAMES.join(', ')}`)).min(1, 'give the token at least one scope'),
+          }),
+        )
+        .min(1, 'add at least one token: `matrix-reset service token --name <name> --scope <scope> --out <file>` prints the entry'),
+      rateLimit: z
+        .strictObject({ perMinute: z.number().int().min(1).default(600), burst: z.number().int().min(1).default(60) })
+        .default({ perMinute: 600, burst: 60 }),
+      bodyLimitBytes: z.number().int().min(256).max(16 * 1024 * 1024).default(65_536),
+      drift: z.strictObject({ maxAgeSeconds: z.number().int().min(0).default(300) }).default({ maxAgeSeconds: 300 }),
+      sessionSecret: secretReference(baseDir, 'the session signing key').optional(),
+    })
+    .superRefine((service, ctx) => {
+      const names = new Set<string>();
+      const hashes = new Set<string>();
+      service.tokens.forEach((token, index) => {
+        if (names.has(token.name)) ctx.addIssue({ code: 'custom', path: ['tokens', index, 'name'], message: `token name ${token.name} is used twice` });
+        if (hashes.has(token.sha256)) ctx.addIssue({ code: 'custom', path: ['tokens', index, 'sha256'], message: 'the same token hash is listed twice' });
+        names.add(token.name);
+        hashes.add(token.sha256);
+      });
+    });
+}
+
 /** The zod schema of `matrix-reset.yaml`; secret references and paths are resolved against `baseDir`. */
 export function resetConfigSchema(baseDir: string) {
-  return z.strictObject({
-    version: z.literal(1, 'version must be 1 (the only format this matrix-reset reads)'),
-    environments: z
-      .record(z.string().regex(ENVIRONMENT_NAME, 'environment names are a-z, 0-9, - and _ (at most 63)'), environmentSchema(baseDir))
-      .refine((environments) => Object.keys(environments).length > 0, 'define at least one environment'),
-  });
+  return z
+    .strictObject({
+      version: z.literal(1, 'version must be 1 (the only format this matrix-reset reads)'),
+      environments: z
+        .record(z.string().regex(ENVIRONMENT_NAME, 'environment names are a-z, 0-9, - and _ (at most 63)'), environmentSchema(baseDir))
+        .refine((environments) => Object.keys(environments).length > 0, 'define at least one environment'),
+      service: serviceSchema(baseDir).optional(),
+    })
+    .superRefine((config, ctx) => {
+      const wanted = config.service?.environment;
+      if (wanted !== undefined && !Object.hasOwn(config.environments, wanted)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['service', 'environment'],
+          message: `no environment ${wanted} under environments: (it defines ${Object.keys(config.environments).join(', ')})`,
+        });
+      }
+    });
 }
+
+/** What the schema produces for `service:`. */
+export type ParsedService = z.output<ReturnType<typeof serviceSchema>>;
 
 /** What the schema produces for one environment (before it is frozen into an `EnvironmentConfig`). */
 export type ParsedEnvironment = z.output<ReturnType<typeof environmentSchema>>;

@@ -18,3 +18,5 @@ export * from './run-rollback-journal.ts';
 export * from './run-rollback.ts';
 export { runDemo, findRepositoryRoot, type DemoOptions, type DemoSummary, type DemoScenario, type DemoDoctorSummary, type DemoStepTiming } from './demo.ts';
 export * from './plan-store.ts';
+export * from './service-tokens.ts';
+export * from './service-readiness.ts';

@@ -4,7 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { WorkloadKind } from '@matrix-reset/k8s-ops';
 import type { CredentialLayout } from '@matrix-reset/user-creds';
-import { resetConfigSchema, type ParsedEnvironment } from './config-schema.ts';
+import { resetConfigSchema, type ParsedEnvironment, type ParsedService } from './config-schema.ts';
 import { ResetError } from './reset-error.ts';
 
 export { configTemplate, type ConfigTemplateOptions } from './config-template.ts';
@@ -70,12 +70,40 @@ export interface EnvironmentConfig {
   readonly appDatabase: AppDatabaseTarget;
 }
 
+/** What a bearer token of the HTTP service may do. */
+export type ServiceScope = 'credentials:ensure' | 'credentials:read' | 'runs:write' | 'read';
+
+/** One bearer token the HTTP service accepts: its name (logged), the SHA-256 of the token (hex), its scopes. */
+export interface ServiceTokenConfig {
+  readonly name: string;
+  readonly sha256: string;
+  readonly scopes: readonly ServiceScope[];
+}
+
+/** The `service:` section: how the HTTP service (apps/http) listens, who may call it and how often. */
+export interface ServiceConfig {
+  /** The environment it serves; undefined: the only one the file defines (or `MATRIX_RESET_ENV`). */
+  readonly environment: string | undefined;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly tokens: readonly ServiceTokenConfig[];
+  /** Per token and per instance: a bucket of `burst` requests refilled at `perMinute`. */
+  readonly rateLimit: { readonly perMinute: number; readonly burst: number };
+  /** Largest request body accepted (bytes). */
+  readonly bodyLimitBytes: number;
+  /** How long a doctor summary is served before it is recomputed. */
+  readonly drift: { readonly maxAgeSeconds: number };
+  /** Secret reference of the key that signs browser session cookies; undefined: a random key per process. */
+  readonly sessionSecret: string | undefined;
+}
+
 /** A loaded `matrix-reset.yaml`. Frozen. */
 export interface ResetConfig {
   /** The absolute path it was read from (or the name given to `parseResetConfig`). */
   readonly path: string;
   readonly version: 1;
   readonly environments: Readonly<Record<string, EnvironmentConfig>>;
+  /** The HTTP service's section, when the file has one. */
+  readonly service: ServiceConfig | undefined;
 }
 
 export interface LoadResetConfigOptions {
@@ -162,6 +190,19 @@ function toEnvironment(name: string, parsed: ParsedEnvironment, baseDir: string)
   };
 }
 
+function toService(parsed: ParsedService | undefined): ServiceConfig | undefined {
+  if (parsed === undefined) return undefined;
+  return {
+    environment: parsed.environment,
+    listen: { host: parsed.listen.host, port: parsed.listen.port },
+    tokens: parsed.tokens.map((token) => ({ name: token.name, sha256: token.sha256, scopes: [...new Set(token.scopes)] })),
+    rateLimit: { perMinute: parsed.rateLimit.perMinute, burst: parsed.rateLimit.burst },
+    bodyLimitBytes: parsed.bodyLimitBytes,
+    drift: { maxAgeSeconds: parsed.drift.maxAgeSeconds },
+    sessionSecret: parsed.sessionSecret,
+  };
+}
+
 /**
  * Parses and validates the text of a `matrix-reset.yaml`. `path` names the file in errors and anchors relative
  * `file:`/`dotenv:` references. Throws `config_invalid` naming the file, the YAML path and what is wrong (with the
@@ -199,7 +240,7 @@ export function parseResetConfig(text: string, options: { path: string }): Reset
   }
   const environments: Record<string, EnvironmentConfig> = {};
   for (const [name, parsed] of Object.entries(result.data.environments)) environments[name] = toEnvironment(name, parsed, baseDir);
-  return deepFreeze({ path, version: 1, environments });
+  return deepFreeze({ path, version: 1, environments, service: toService(result.data.service) });
 }
 
 /**

@@ -1,0 +1,77 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError, errorResponse, notFound, onError } from './http-errors.ts';
+import { accessLog } from './logger.ts';
+import { createRouter } from './router.ts';
+import { credentialsRoutes } from './routes/credentials.ts';
+import { driftRoutes } from './routes/drift.ts';
+import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { sessionRoutes } from './routes/session.ts';
+import type { AppEnv, ServiceContext } from './service-context.ts';
+
+/** The OpenAPI document's version string (the package's). */
+export const API_VERSION = '0.1.0';
+
+/**
+ * The whole HTTP API on one context: access log, body limit, JSON errors, every route module, and the OpenAPI 3.1
+ * document at `GET /openapi.json` (no auth). Route modules are `(ctx) => OpenAPIHono` mounted at `/`.
+ *
+ * @example
+ * ```ts
+ * const app = createApp(ctx);
+ * const response = await app.request('/healthz'); // 200 {"status":"ok"}
+ * ```
+ */
+export function createApp(ctx: ServiceContext): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+  app.use('*', async (c, next) => {
+    c.set('service', ctx);
+    await next();
+  });
+  app.use('*', accessLog());
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: ctx.config.bodyLimitBytes,
+      onError: (c) =>
+        errorResponse(
+          c,
+          new ApiError(413, 'body_too_large', `The request body is larger than ${ctx.config.bodyLimitBytes} bytes`, {
+            nextSteps: ['Send a smaller body; the limit is service.bodyLimitBytes.'],
+          }),
+        ),
+    }),
+  );
+  app.onError(onError(ctx.logger));
+  app.notFound(notFound);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A token from service.tokens (`matrix-reset service token`); the config holds only its SHA-256',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'mr_session',
+    description: 'Browser session from POST /session: GET requests needing read only',
+  });
+
+  app.route('/', healthRoutes(ctx));
+  app.route('/', sessionRoutes(ctx));
+  app.route('/', credentialsRoutes(ctx));
+  app.route('/', driftRoutes(ctx));
+  app.route('/', metricsRoutes(ctx));
+  // Run control and the status page mount here: app.route('/', runRoutes(ctx)); app.route('/', statusPageRoutes(ctx));
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'matrix-reset HTTP service',
+      version: API_VERSION,
+      description: 'Matrix credentials for app users, drift, and reset runs. Errors: {"error": {"code", "message", "nextSteps"}}.',
+    },
+  });
+  return app;
+}

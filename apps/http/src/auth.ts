@@ -1,0 +1,131 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { ServiceScope, ServiceTokenConfig } from '@matrix-reset/reset-core';
+import { ApiError } from './http-errors.ts';
+import { TokenBucketLimiter } from './rate-limit.ts';
+import { SESSION_COOKIE, SessionSigner } from './session-cookie.ts';
+import type { AppEnv } from './service-context.ts';
+
+/** What a service token may do. */
+export type Scope = ServiceScope;
+
+/** Who is calling: the token's name (never the token), its scopes, and whether it came as a bearer or a session cookie. */
+export interface Principal {
+  readonly tokenName: string;
+  readonly scopes: readonly Scope[];
+  readonly via: 'bearer' | 'session';
+}
+
+const REALM = 'Bearer realm="matrix-reset"';
+
+/**
+ * Checks bearer tokens against the configured SHA-256 hashes (constant time, every entry compared), browser session
+ * cookies against their HMAC, and takes from each token's rate-limit bucket.
+ */
+export class Authenticator {
+  readonly #tokens: readonly { entry: ServiceTokenConfig; digest: Buffer }[];
+  readonly sessions: SessionSigner;
+  readonly #limiter: TokenBucketLimiter;
+  readonly #now: () => number;
+
+  constructor(options: { tokens: readonly ServiceTokenConfig[]; sessionKey: Buffer | string; rateLimit: { perMinute: number; burst: number }; now?: () => number }) {
+    this.#tokens = options.tokens.map((entry) => ({ entry, digest: Buffer.from(entry.sha256, 'hex') }));
+    this.sessions = new SessionSigner(options.sessionKey);
+    this.#limiter = new TokenBucketLimiter(options.rateLimit);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The configured entry whose hash matches `token`, or undefined. Compares against every entry in constant time. */
+  verifyBearer(token: string): ServiceTokenConfig | undefined {
+    const digest = createHash('sha256').update(token, 'utf8').digest();
+    let found: ServiceTokenConfig | undefined;
+    for (const { entry, digest: expected } of this.#tokens) {
+      if (timingSafeEqual(digest, expected) && found === undefined) found = entry;
+    }
+    return found;
+  }
+
+  /** The token entry named by a genuine, unexpired session cookie (still configured, still holding `read`). */
+  verifySession(cookie: string): ServiceTokenConfig | undefined {
+    const claims = this.sessions.verify(cookie, this.#now());
+    if (claims === undefined) return undefined;
+    const entry = this.#tokens.find((token) => token.entry.name === claims.tokenName)?.entry;
+    return entry?.scopes.includes('read') === true ? entry : undefined;
+  }
+
+  /** Takes one request from the token's bucket; throws 429 with Retry-After when it is empty. */
+  spend(tokenName: string): void {
+    const decision = this.#limiter.take(tokenName);
+    if (!decision.ok) {
+      throw new ApiError(429, 'rate_limited', `Token ${tokenName} made more requests than service.rateLimit allows`, {
+        headers: { 'Retry-After': String(decision.retryAfterSeconds) },
+        nextSteps: [`Retry after ${decision.retryAfterSeconds} s; raise service.rateLimit (perMinute, burst) if this caller needs more.`],
+      });
+    }
+  }
+
+  /** Who the request comes from, or a 401. Bearer wins over a cookie; a cookie only ever yields `read`. */
+  authenticate(authorization: string | undefined, cookie: string | undefined): Principal {
+    if (authorization !== undefined) {
+      const match = /^(\S+)\s+(\S+)\s*$/.exec(authorization);
+      if (match === null || match[1]?.toLowerCase() !== 'bearer') {
+        throw unauthenticated('invalid_request', 'The Authorization header must be "Bearer <token>"');
+      }
+      const entry = this.verifyBearer(match[2] ?? '');
+      if (entry === undefined) throw unauthenticated('invalid_token', 'The bearer token is not one this service accepts', 'invalid_token');
+      return Object.freeze({ tokenName: entry.name, scopes: entry.scopes, via: 'bearer' as const });
+    }
+    if (cookie !== undefined) {
+      const entry = this.verifySession(cookie);
+      if (entry === undefined) throw unauthenticated('session_invalid', 'The session cookie is expired or not valid', undefined, ['POST /session with a token that has the read scope to log in again.']);
+      return Object.freeze({ tokenName: entry.name, scopes: ['read'] as const, via: 'session' as const });
+    }
+    throw unauthenticated('unauthenticated', 'This endpoint needs Authorization: Bearer <token>');
+  }
+}
+
+function unauthenticated(code: string, message: string, bearerError?: string, nextSteps?: string[]): ApiError {
+  return new ApiError(401, code, message, {
+    headers: { 'WWW-Authenticate': bearerError === undefined ? REALM : `${REALM}, error="${bearerError}"` },
+    nextSteps: nextSteps ?? ['Send a token from service.tokens: `matrix-reset service token --name <name> --scope <scope> --out <file>` makes one.'],
+  });
+}
+
+/**
+ * Middleware: the request must carry a bearer token holding `scope` (or, for GET requests needing `read` only, a
+ * browser session cookie). Sets `c.get('principal')` and takes one request from the token's rate-limit bucket.
+ * Answers 401 (WWW-Authenticate: Bearer), 403 naming the missing scope, or 429 with Retry-After.
+ *
+ * @example
+ * ```ts
+ * const route = createRoute({ method: 'get', path: '/v1/drift', middleware: [requireScope('read')] as const, ... });
+ * ```
+ */
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const auth = c.get('service').auth;
+    const authorization = c.req.header('authorization');
+    const cookie = authorization === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
+    const principal = auth.authenticate(authorization, cookie);
+    c.set('principal', principal);
+    if (principal.via === 'session' && (scope !== 'read' || (c.req.method !== 'GET' && c.req.method !== 'HEAD'))) {
+      throw new ApiError(403, 'session_read_only', `A browser session may only read (GET); ${c.req.method} ${c.req.path} needs a bearer token with ${scope}`, {
+        nextSteps: ['Send Authorization: Bearer <token> for anything that changes state.'],
+      });
+    }
+    auth.spend(principal.tokenName);
+    if (!principal.scopes.includes(scope)) {
+      throw new ApiError(403, 'insufficient_scope', `This endpoint needs the scope ${scope}; token ${principal.tokenName} has ${principal.scopes.join(', ')}`, {
+        headers: { 'WWW-Authenticate': `${REALM}, error="insufficient_scope", scope="${scope}"` },
+        nextSteps: [`Use a token with ${scope}, or add ${scope} to ${principal.tokenName}'s scopes in service.tokens.`],
+      });
+    }
+    await next();
+  };
+}
+
+/** True when the request's principal holds `scope` (call after {@link requireScope}). */
+export function hasScope(principal: Principal | undefined, scope: Scope): boolean {
+  return principal?.scopes.includes(scope) === true;
+}

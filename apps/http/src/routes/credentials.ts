@@ -1,0 +1,90 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { ensureCredentials, isResetError, type CredentialSource } from '@matrix-reset/reset-core';
+import { hasScope, requireScope } from '../auth.ts';
+import { errorResponses } from '../http-errors.ts';
+import { bearerSecurity, createRouter } from '../router.ts';
+import type { ServiceContext } from '../service-context.ts';
+
+const params = z.object({
+  appUserId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'an app user key: 1 to 200 of A-Z a-z 0-9 . _ : -')
+    .openapi({ param: { name: 'appUserId', in: 'path' }, example: '42' }),
+});
+
+const body = z
+  .strictObject({
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a Postgres schema name (a-z, 0-9 and _, at most 63), e.g. tenant_acme')
+      .optional()
+      .openapi({ description: 'The schema (tenant) holding the app user; optional when the layout names exactly one', example: 'tenant_acme' }),
+  })
+  .openapi('EnsureCredentialsRequest');
+
+const credentials = z
+  .object({
+    userId: z.string().openapi({ example: '@alice_acme:matrix.example.org' }),
+    deviceId: z.string().nullable().openapi({ description: 'The stored device id of a kept token; null for minted (login-as) tokens' }),
+    source: z.enum(['kept', 'login-as', 'created']).openapi({ description: 'kept: the stored token works; login-as: a new token for the existing user; created: a new user and token' }),
+    accessToken: z.string().optional().openapi({ description: 'Only for callers whose token also has credentials:read' }),
+  })
+  .openapi('MatrixCredentials');
+
+const ensureRoute = createRoute({
+  method: 'post',
+  path: '/v1/users/{appUserId}/matrix-credentials',
+  tags: ['credentials'],
+  summary: 'Working Matrix credentials for one app user, provisioned when needed',
+  description:
+    'Keeps a stored token that still works; otherwise mints one with admin login-as for the existing Matrix user, or creates the user and mints one; ' +
+    'writes it with compare-and-set. Concurrent calls for one user (in this and other instances) share one attempt. Needs credentials:ensure; ' +
+    'the token is returned only when the caller also has credentials:read.',
+  security: bearerSecurity,
+  middleware: [requireScope('credentials:ensure')] as const,
+  request: { params, body: { required: false, content: { 'application/json': { schema: body } } } },
+  responses: {
+    200: { description: 'Working credentials', content: { 'application/json': { schema: credentials } } },
+    ...errorResponses(400, 401, 403, 404, 409, 413, 422, 429, 501, 502, 503),
+  },
+});
+
+/** `POST /v1/users/{appUserId}/matrix-credentials`: reset-core `ensureCredentials` over the service's one connection. */
+export function credentialsRoutes(ctx: ServiceContext) {
+  const { connection, environment } = ctx;
+  const deps = {
+    db: connection.db,
+    layout: environment.appDatabase.layout,
+    synapse: connection.synapse,
+    serverName: environment.synapse.serverName,
+    now: () => ctx.now(),
+  };
+  return createRouter().openapi(ensureRoute, async (c) => {
+    const { appUserId } = c.req.valid('param');
+    const schema = (c.req.valid('json') as z.infer<typeof body> | undefined)?.schema;
+    const started = performance.now();
+    let source: CredentialSource | 'none' = 'none';
+    let outcome = 'ok';
+    try {
+      const result = await ensureCredentials(deps, { appUserKey: appUserId, ...(schema === undefined ? {} : { schema }) });
+      source = result.source;
+      c.header('Cache-Control', 'no-store');
+      return c.json(
+        {
+          userId: result.userId,
+          deviceId: result.deviceId ?? null,
+          source: result.source,
+          ...(hasScope(c.get('principal'), 'credentials:read') ? { accessToken: result.accessToken.reveal() } : {}),
+        },
+        200,
+      );
+    } catch (error) {
+      outcome = isResetError(error) ? ((error as { reason?: string }).reason ?? error.code) : 'error';
+      throw error;
+    } finally {
+      const labels = { source, outcome };
+      ctx.metrics.ensureDuration.observe(labels, (performance.now() - started) / 1000);
+      ctx.metrics.ensureTotal.inc(labels);
+    }
+  });
+}

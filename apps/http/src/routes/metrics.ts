@@ -1,0 +1,48 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { runStatus } from '@matrix-reset/reset-core';
+import { requireScope } from '../auth.ts';
+import { errorResponses } from '../http-errors.ts';
+import { bearerOrSessionSecurity, createRouter } from '../router.ts';
+import type { ServiceContext } from '../service-context.ts';
+
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/metrics',
+  tags: ['metrics'],
+  summary: 'Prometheus text: drift counts, ensure latency, runs by state, HTTP requests',
+  security: bearerOrSessionSecurity,
+  middleware: [requireScope('read')] as const,
+  responses: { 200: { description: 'Prometheus exposition format', content: { 'text/plain': { schema: z.string() } } }, ...errorResponses(401, 403, 429) },
+});
+
+/** Sets the scrape-time gauges: drift from the cached summary (recomputed only when stale), runs from the journal. */
+async function refreshGauges(ctx: ServiceContext): Promise<void> {
+  const { metrics } = ctx;
+  try {
+    const drift = await ctx.drift.get();
+    metrics.driftCredentials.reset();
+    for (const schema of drift.summary.schemas) {
+      for (const [name, count] of Object.entries(schema.counts)) metrics.driftCredentials.set({ class: name, schema: schema.schema }, count);
+    }
+    metrics.driftAgeSeconds.set(drift.ageSeconds);
+  } catch (error) {
+    ctx.logger.warn({ code: (error as { code?: unknown }).code }, 'metrics: drift summary unavailable');
+  }
+  try {
+    const runs = await runStatus(ctx.connection.db, { environment: ctx.environment.name, limit: 500 });
+    metrics.runs.reset();
+    for (const state of ['running', 'finished', 'failed', 'rolled-back']) metrics.runs.set({ state }, 0);
+    for (const { run, rollback } of runs) metrics.runs.inc({ state: rollback?.state === 'rolled-back' ? 'rolled-back' : run.state });
+  } catch (error) {
+    ctx.logger.warn({ code: (error as { code?: unknown }).code }, 'metrics: journal unavailable');
+  }
+}
+
+/** `GET /metrics`. */
+export function metricsRoutes(ctx: ServiceContext) {
+  return createRouter().openapi(metricsRoute, async (c) => {
+    await refreshGauges(ctx);
+    const text = await ctx.metrics.registry.metrics();
+    return c.text(text, 200, { 'Content-Type': ctx.metrics.registry.contentType });
+  });
+}

@@ -1,0 +1,80 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { ApiError, errorResponses } from '../http-errors.ts';
+import { createRouter } from '../router.ts';
+import { SESSION_COOKIE, SESSION_TTL_SECONDS } from '../session-cookie.ts';
+import type { AppEnv, ServiceContext } from '../service-context.ts';
+
+const login = z.strictObject({ token: z.string().min(1, 'the service token (it needs the read scope)').max(200) }).openapi('SessionLogin');
+
+const sessionRoute = createRoute({
+  method: 'post',
+  path: '/session',
+  tags: ['session'],
+  summary: 'Log a browser in: a token with read buys an HttpOnly session cookie that authorizes GET requests needing read',
+  description:
+    'For the status page and EventSource, which cannot send Authorization headers. The cookie is a signed {tokenName, expires}, ' +
+    `valid ${SESSION_TTL_SECONDS / 3600} h; it never authorizes a write. A form post is answered with a redirect to /.`,
+  request: {
+    body: {
+      required: true,
+      content: { 'application/json': { schema: login }, 'application/x-www-form-urlencoded': { schema: login } },
+    },
+  },
+  responses: {
+    200: { description: 'Logged in (JSON request)', content: { 'application/json': { schema: z.object({ tokenName: z.string(), expiresAt: z.string() }) } } },
+    303: { description: 'Logged in (form request): back to the status page' },
+    ...errorResponses(400, 401, 403, 413, 415, 429),
+  },
+});
+
+const logoutRoute = createRoute({
+  method: 'post',
+  path: '/session/logout',
+  tags: ['session'],
+  summary: 'Log the browser out (clears the cookie)',
+  responses: { 204: { description: 'Cookie cleared' } },
+});
+
+function isHttps(c: Context<AppEnv>): boolean {
+  return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
+}
+
+/** `POST /session` and `POST /session/logout`. */
+export function sessionRoutes(ctx: ServiceContext) {
+  return createRouter()
+    .openapi(sessionRoute, async (c) => {
+      const type = c.req.header('content-type') ?? '';
+      const isForm = type.startsWith('application/x-www-form-urlencoded');
+      if (!isForm && !type.startsWith('application/json')) {
+        throw new ApiError(415, 'unsupported_media_type', 'POST /session takes application/json or application/x-www-form-urlencoded', {
+          nextSteps: ['Send {"token": "<token>"} as JSON, or a form field token.'],
+        });
+      }
+      const { token } = isForm ? c.req.valid('form') : c.req.valid('json');
+      const principal = ctx.auth.authenticate(`Bearer ${token}`, undefined);
+      ctx.auth.spend(principal.tokenName);
+      c.set('principal', principal);
+      if (!principal.scopes.includes('read')) {
+        throw new ApiError(403, 'insufficient_scope', `A browser session needs a token with the read scope; ${principal.tokenName} has ${principal.scopes.join(', ')}`, {
+          nextSteps: ['Log in with a token that has read (make one with `matrix-reset service token --scope read`).'],
+        });
+      }
+      const expires = ctx.now() + SESSION_TTL_SECONDS * 1000;
+      setCookie(c, SESSION_COOKIE, ctx.auth.sessions.sign({ tokenName: principal.tokenName, expires }), {
+        httpOnly: true,
+        sameSite: 'Strict',
+        path: '/',
+        secure: isHttps(c),
+        maxAge: SESSION_TTL_SECONDS,
+      });
+      c.header('Cache-Control', 'no-store');
+      if (isForm) return c.redirect('/', 303);
+      return c.json({ tokenName: principal.tokenName, expiresAt: new Date(expires).toISOString() }, 200);
+    })
+    .openapi(logoutRoute, (c) => {
+      deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
+      return c.body(null, 204);
+    });
+}

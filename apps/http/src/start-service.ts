@@ -1,0 +1,145 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { connectEnvironment, doctor, ResetError, type ConnectEnvironmentOptions, type EnvironmentConnection } from '@matrix-reset/reset-core';
+import type { DestinationStream, Logger } from 'pino';
+import { createApp } from './app.ts';
+import { Authenticator } from './auth.ts';
+import { createDriftService } from './drift-cache.ts';
+import { createServiceLogger } from './logger.ts';
+import { createServiceMetrics } from './metrics.ts';
+import { SessionSigner } from './session-cookie.ts';
+import type { ServiceContext } from './service-context.ts';
+import { loadServiceSettings, SERVICE_ENV, type ServiceSettings, type ServiceSettingsOptions } from './service-settings.ts';
+
+export interface CreateServiceContextOptions {
+  logger: Logger;
+  now?: () => number;
+  /** Passed to `connectEnvironment` (an SSM client, an env map, Synapse client settings). */
+  connect?: ConnectEnvironmentOptions;
+}
+
+/**
+ * Connects the environment once (database pool, Synapse client with the admin token, Kubernetes) and builds the
+ * {@link ServiceContext}: authenticator (token hashes, session key, rate limits), metrics and the cached doctor.
+ * The caller closes `context.connection`.
+ *
+ * @example
+ * ```ts
+ * const ctx = await createServiceContext(await loadServiceSettings(), { logger: createServiceLogger() });
+ * const app = createApp(ctx);
+ * ```
+ */
+export async function createServiceContext(settings: ServiceSettings, options: CreateServiceContextOptions): Promise<ServiceContext> {
+  const now = options.now ?? Date.now;
+  const connection = await connectEnvironment(settings.environment, options.connect);
+  try {
+    const sessionKey = await readSessionKey(settings, connection, options.logger);
+    const metrics = createServiceMetrics();
+    const drift = createDriftService({
+      runDoctor: () => doctor(settings.environment, connection),
+      maxAgeSeconds: settings.service.drift.maxAgeSeconds,
+      now,
+    });
+    const auth = new Authenticator({ tokens: settings.service.tokens, sessionKey, rateLimit: settings.service.rateLimit, now });
+    return Object.freeze({
+      config: settings.service,
+      configPath: settings.config.path,
+      environment: settings.environment,
+      connection,
+      logger: options.logger,
+      metrics,
+      drift,
+      auth,
+      now,
+    });
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
+
+async function readSessionKey(settings: ServiceSettings, connection: EnvironmentConnection, logger: Logger): Promise<Buffer> {
+  const reference = settings.service.sessionSecret;
+  if (reference === undefined) {
+    logger.info('service.sessionSecret is not set: browser sessions are signed with a random key of this process (set it when running several instances)');
+    return SessionSigner.randomKey();
+  }
+  const reading = await connection.openSecretStore(reference).read();
+  if (!reading.exists || reading.value === undefined || reading.value.length < 16) {
+    throw new ResetError('config_invalid', `${reference} (service.sessionSecret) holds no value of at least 16 characters`, {
+      nextSteps: ['Store a random key there, e.g. `openssl rand -base64 32`, or remove service.sessionSecret to use a random key per process.'],
+    });
+  }
+  return Buffer.from(reading.value.reveal(), 'utf8');
+}
+
+export interface StartServiceOptions extends ServiceSettingsOptions {
+  /** A logger; default JSON lines to `logDestination` (default stdout) at `logLevel` (default `MATRIX_RESET_LOG_LEVEL` or info). */
+  logger?: Logger;
+  logDestination?: DestinationStream;
+  logLevel?: string;
+  now?: () => number;
+  connect?: ConnectEnvironmentOptions;
+}
+
+/** A running service. */
+export interface RunningService {
+  /** `http://host:port` it listens on. */
+  readonly url: string;
+  readonly context: ServiceContext;
+  /** Stops accepting connections, ends open ones (SSE streams too), closes the environment's connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Loads the config, connects the environment, and listens. What `main.ts` runs, and what tests and the load test
+ * start (port 0 picks a free port).
+ *
+ * @example
+ * ```ts
+ * const service = await startService({ configPath: 'matrix-reset.yaml', port: 0 });
+ * const response = await fetch(`${service.url}/healthz`);
+ * await service.close();
+ * ```
+ */
+export async function startService(options: StartServiceOptions = {}): Promise<RunningService> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createServiceLogger({ level: options.logLevel ?? env[SERVICE_ENV.logLevel] ?? 'info', ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const settings = await loadServiceSettings(options);
+  const context = await createServiceContext(settings, { logger, ...(options.now ? { now: options.now } : {}), ...(options.connect ? { connect: options.connect } : {}) });
+  const app = createApp(context);
+  let server: ReturnType<typeof serve>;
+  let address: AddressInfo;
+  try {
+    address = await new Promise<AddressInfo>((resolve, reject) => {
+      server = serve({ fetch: app.fetch, hostname: settings.service.listen.host, port: settings.service.listen.port }, resolve);
+      server.once('error', reject);
+    });
+  } catch (error) {
+    await context.connection.close();
+    throw error;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url, environment: settings.environment.name, config: settings.config.path }, 'listening');
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    context,
+    close() {
+      closing ??= (async () => {
+        const http = server as Server;
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeIdleConnections();
+          // Long-lived responses (SSE) do not end by themselves: give them a moment, then cut them.
+          setTimeout(() => http.closeAllConnections(), 1000).unref();
+        });
+        await context.connection.close();
+        logger.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}
