@@ -108,7 +108,12 @@ export function toApiError(error: unknown): ApiError {
     });
   }
   if (error instanceof HTTPException) {
-    return new ApiError(error.status as ContentfulStatusCode, error.status === 413 ? 'body_too_large' : 'http_error', error.message || 'Request failed', { cause: error });
+    const code = error.status === 413 ? 'body_too_large' : error.status === 400 ? 'invalid_request' : 'http_error';
+    // Hono's own refusals, e.g. "Malformed JSON in request body".
+    return new ApiError(error.status as ContentfulStatusCode, code, error.message || 'Request failed', {
+      ...(error.status === 400 ? { nextSteps: ['Send a well-formed body of the content type you declare; GET /openapi.json describes every request.'] } : {}),
+      cause: error,
+    });
   }
   if (isTypedLibraryError(error)) {
     const unavailable = UNAVAILABLE_CODES.has(error.code);
