@@ -13,6 +13,7 @@ import Resume from './commands/resume.ts';
 import Status from './commands/status.ts';
 import Rollback from './commands/rollback.ts';
 import Verify from './commands/verify.ts';
+import ServiceToken from './commands/service/token.ts';
 
 /** Every command, by id (oclif's explicit command strategy: package.json `oclif.commands`). */
 export const COMMANDS = {
@@ -31,4 +32,5 @@ export const COMMANDS = {
   'creds:restore': CredsRestore,
   verify: Verify,
   demo: Demo,
+  'service:token': ServiceToken,
 };
