@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runDoctorBench } from './doctor-bench.ts';
+import { runFullResetBench, type Timing } from './full-reset-bench.ts';
 import { runWhoamiBench } from './synapse-whoami-bench.ts';
 import { runUserCredsBench } from './user-creds-bench.ts';
 
@@ -14,14 +15,20 @@ benchmarks:
   doctor           reset-core doctor() over real stored credentials (openmeet layout, a database of its own) vs
                    autocannon on whoami with the same tokens, one run; doctor's peak RSS in a fresh child
                    --credentials N (10000)  --concurrency N (32)  --rounds N (3)  --json
+  full-reset       the runbook's full reset applied step by step on the demo's sandbox (kube-sim openmeet-dev, a
+                   real Synapse pod), a fresh incident each round: per step wall time, own time (this process's
+                   CPU) and waiting (wall - own); medians over the rounds
+                   --rounds N (3)  --users N per tenant, 3 tenants (10)  --json
 
 synapse-whoami and doctor use the Synapse in SYNAPSE_URL / SYNAPSE_SHARED_SECRET_FILE (a running sandbox) or start
-one; user-creds and doctor use the Postgres in DATABASE_URL or start a sandbox Postgres.`;
+one; user-creds and doctor use the Postgres in DATABASE_URL or start a sandbox Postgres; full-reset always starts
+its own sandbox (with kube-sim, which needs root) and stops it.`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === 'user-creds') return userCreds(rest);
   if (name === 'doctor') return doctorBench(rest);
+  if (name === 'full-reset') return fullResetBench(rest);
   if (name !== 'synapse-whoami') {
     process.stderr.write(`${name ? `unknown benchmark '${name}'\n` : ''}${usage}\n`);
     return 2;
@@ -155,6 +162,62 @@ async function doctorBench(args: string[]): Promise<number> {
       `  peak RSS ${r.peakRssMb.toFixed(0)} MB (goal < 150 MB: ${mark(r.goals.peakRss)})`,
       `  heap capped (${r.capped.flags.join(' ')}), one more run: ${r.capped.perSecond.toFixed(0)}/s (${r.capped.seconds.toFixed(2)} s), ` +
         `RSS ${r.capped.memory.startMb.toFixed(0)} -> ${r.capped.memory.peakMb.toFixed(0)} MB (+${r.capped.memory.growthMb.toFixed(0)})`,
+      `  matrix-reset doctor --json (the CLI from source, no Kubernetes, no ssm:), per round: ${r.cli
+        .map((c) => `peak RSS ${c.maxRssMb.toFixed(0)} MB, ${c.seconds.toFixed(2)} s wall, ${c.cpuSeconds.toFixed(2)} s CPU`)
+        .join('; ')}`,
+      `    heavy modules loaded: ${[...new Set(r.cli.flatMap((c) => c.heavyModules))].join(', ') || 'none'}; peak ${r.cliPeakRssMb.toFixed(0)} MB (goal < 150 MB: ${mark(r.goals.cliPeakRss)})`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+async function fullResetBench(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rounds: { type: 'string', default: '3' },
+      users: { type: 'string', default: '10' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const r = await runFullResetBench({
+    rounds: positive('rounds', values.rounds),
+    usersPerTenant: positive('users', values.users),
+    log: (line) => process.stderr.write(`bench: ${line}\n`),
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return 0;
+  }
+  const s = (ms: number) => (ms / 1000).toFixed(3);
+  const row = (label: string, t: Timing, waitsOn: string) =>
+    [label.padEnd(22), s(t.wallMs).padStart(8), s(t.cpuMs).padStart(8), s(t.loopActiveMs).padStart(8), s(t.waitMs).padStart(8), `  ${waitsOn}`].join('');
+  const header = ['step'.padEnd(22), 'wall s'.padStart(8), 'own s'.padStart(8), 'loop s'.padStart(8), 'wait s'.padStart(8), '  waiting on'].join('');
+  const summary = {
+    rounds: r.rounds.length,
+    users: r.users,
+    apply: r.medianApply,
+    overhead: r.medianOverhead,
+    steps: Object.fromEntries(r.medianSteps.map((x) => [x.kind, { wallMs: x.wallMs, cpuMs: x.cpuMs, loopActiveMs: x.loopActiveMs, waitMs: x.waitMs }])),
+    applyPerRound: r.rounds.map((x) => ({ runId: x.runId, wallMs: x.apply.wallMs, cpuMs: x.apply.cpuMs, waitMs: x.apply.waitMs })),
+    goals: r.goals,
+  };
+  process.stdout.write(
+    [
+      `full-reset: ${r.rounds.length} rounds on kube-sim openmeet-dev (real Synapse pod), ${r.users} app users, a fresh incident each round`,
+      `medians over the rounds; own = this process's CPU time (user + system), loop = main-thread busy time, wait = wall - own`,
+      '',
+      header,
+      ...r.medianSteps.map((x) => row(x.kind, x, x.waitsOn)),
+      row('(lock, checks, journal)', r.medianOverhead, 'Postgres, Kubernetes API (stale-plan check, Lease)'),
+      row('apply, total', r.medianApply, ''),
+      '',
+      `per round, apply: ${r.rounds.map((x) => `${s(x.apply.wallMs)} s wall, ${s(x.apply.cpuMs)} s own`).join('; ')}`,
+      `before apply (observe, doctor, plan), median: ${s(r.medianPlan.wallMs)} s wall, ${s(r.medianPlan.cpuMs)} s own`,
+      `own time of the whole reset < 5 s in every round: ${r.goals.ownUnder5s ? 'met' : 'NOT met'}`,
+      '',
+      JSON.stringify(summary),
       '',
     ].join('\n'),
   );

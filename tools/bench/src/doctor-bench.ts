@@ -1,5 +1,8 @@
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { createSynapseClient } from '@matrix-reset/synapse-admin';
@@ -7,6 +10,7 @@ import { postgresKysely, type AnyKysely } from '@matrix-reset/user-creds';
 import { sql } from 'kysely';
 import { benchDatabase } from './bench-postgres.ts';
 import { benchSynapse } from './bench-services.ts';
+import type { CliMemoryRecord } from './cli-memory-hook.ts';
 import type { DoctorChildInput, DoctorChildResult } from './doctor-bench-child.ts';
 import { mintTokens } from './mint-tokens.ts';
 import { directRound, median } from './synapse-whoami-bench.ts';
@@ -64,7 +68,24 @@ export interface DoctorBenchResult {
   peakRssMb: number;
   /** One more doctor run after the rounds (not in the ratio), its child started with {@link CAPPED_HEAP_FLAGS}. */
   capped: { flags: string[]; seconds: number; perSecond: number; memory: DoctorMemory };
-  goals: { ratio: boolean; peakRss: boolean };
+  /**
+   * `matrix-reset doctor --json` itself (apps/cli/bin/run.js, from source as in a checkout), once per round after the
+   * doctor child: the real command's peak RSS (kernel high-water mark), its wall and CPU time (process start to exit,
+   * module loading included) and the heavy packages it loaded (none expected: no Kubernetes, no ssm: references).
+   */
+  cli: CliDoctorRun[];
+  /** The highest peak RSS of the CLI runs. */
+  cliPeakRssMb: number;
+  goals: { ratio: boolean; peakRss: boolean; cliPeakRss: boolean };
+}
+
+export interface CliDoctorRun {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssMb: number;
+  examined: number;
+  action: string;
+  heavyModules: string[];
 }
 
 /** V8 heap limits of the extra "capped" doctor run: 8 MB semi-spaces, 128 MB old generation. */
@@ -120,6 +141,75 @@ async function doctorChild(input: DoctorChildInput, heapFlags: readonly string[]
   });
 }
 
+const CLI_BIN = fileURLToPath(new URL('../../../apps/cli/bin/run.js', import.meta.url));
+const MEMORY_HOOK = fileURLToPath(new URL('./cli-memory-hook.ts', import.meta.url));
+
+interface CliDoctorInput {
+  synapseUrl: string;
+  serverName: string;
+  adminLocalpart: string;
+  adminUserId: string;
+  adminToken: string;
+  databaseUrl: string;
+  concurrency: number;
+}
+
+/**
+ * Runs `matrix-reset doctor --json` as an operator would, against a config with no kubernetes: section and the admin
+ * token in a `.env` file (mode 0600, in a private temporary directory): neither the token nor the database URL is
+ * in argv; the URL is in the child's environment (`env:DATABASE_URL`), as the CLI documents.
+ */
+async function cliDoctorRun(input: CliDoctorInput, count: number): Promise<CliDoctorRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'mr-bench-cli-'));
+  try {
+    const config = join(dir, 'matrix-reset.yaml');
+    const memoryFile = join(dir, 'memory.json');
+    await writeFile(join(dir, '.env'), `MATRIX_ADMIN_ACCESS_TOKEN=${input.adminToken}\nMATRIX_ADMIN_USER=${input.adminUserId}\n`, { mode: 0o600 });
+    await writeFile(
+      config,
+      [
+        'version: 1',
+        'environments:',
+        '  bench:',
+        '    synapse:',
+        `      url: ${input.synapseUrl}`,
+        `      serverName: ${input.serverName}`,
+        `      adminUser: ${input.adminLocalpart}`,
+        '    adminToken:',
+        '      - { token: "dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN", user: "dotenv:.env#MATRIX_ADMIN_USER" }',
+        '    appDatabase:',
+        '      url: env:DATABASE_URL',
+        `      layout: { preset: openmeet, schemas: { like: ["${TENANT_LIKE.replaceAll('\\', '\\\\')}"] } }`,
+        '',
+      ].join('\n'),
+    );
+    const started = performance.now();
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', MEMORY_HOOK, CLI_BIN, 'doctor', '--config', config, '--json', '--concurrency', String(input.concurrency)], {
+        cwd: dir,
+        env: { ...process.env, DATABASE_URL: input.databaseUrl, MATRIX_RESET_BENCH_MEMORY_FILE: memoryFile },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+      child.on('error', reject);
+      child.on('close', (exitCode) => resolve({ code: exitCode, stdout: out, stderr: err }));
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (code !== 0) throw new Error(`matrix-reset doctor exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    const report = JSON.parse(stdout) as { examined: number; totals: Record<string, number>; adminToken: string; recommendation: { action: string } };
+    if (report.examined !== count || report.totals['valid'] !== count || report.adminToken !== 'valid') {
+      throw new Error(`matrix-reset doctor examined ${report.examined} of ${count}, ${report.totals['valid']} valid, admin token ${report.adminToken}: the figures would be meaningless`);
+    }
+    const memory = JSON.parse(await readFile(memoryFile, 'utf8')) as CliMemoryRecord;
+    return { seconds, cpuSeconds: memory.cpuSeconds, maxRssMb: memory.maxRssMb, examined: report.examined, action: report.recommendation.action, heavyModules: memory.heavyModules };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 function memoryOf(run: DoctorChildResult): DoctorMemory {
   return {
     startMb: run.rssStartMb,
@@ -170,9 +260,10 @@ export async function runDoctorBench(options: DoctorBenchOptions = {}): Promise<
       const mintSeconds = (performance.now() - mintStarted) / 1000;
       log(`minted in ${mintSeconds.toFixed(1)} s`);
       // doctor's own admin (its admin check and user lookups need one); the token goes to the child over IPC only.
+      const adminLocalpart = `bench-doctor-admin-${randomBytes(4).toString('hex')}`;
       const registered = await createSynapseClient({ baseUrl: synapse.url, dispatcher }).registerWithSharedSecret({
         sharedSecret: synapse.sharedSecret,
-        username: `bench-doctor-admin-${randomBytes(4).toString('hex')}`,
+        username: adminLocalpart,
         password: randomBytes(18).toString('base64url'),
         admin: true,
       });
@@ -201,6 +292,16 @@ export async function runDoctorBench(options: DoctorBenchOptions = {}): Promise<
       const warmDirect = await directRound(synapse.url, tokens.slice(0, Math.min(1000, count)), concurrency);
       if (warmDirect.failures > 0) throw new Error(`${warmDirect.failures} whoami calls failed in the direct warm-up`);
 
+      const cliInput: CliDoctorInput = {
+        synapseUrl: synapse.url,
+        serverName: synapse.serverName,
+        adminLocalpart,
+        adminUserId: registered.userId,
+        adminToken: registered.accessToken,
+        databaseUrl: database.url,
+        concurrency,
+      };
+      const cli: CliDoctorRun[] = [];
       const rounds: DoctorRound[] = [];
       const memory: DoctorMemory[] = [];
       const pairRatios: number[] = [];
@@ -222,6 +323,12 @@ export async function runDoctorBench(options: DoctorBenchOptions = {}): Promise<
           `doctor ${run.examined} credentials (all valid) in ${run.seconds.toFixed(2)} s = ${perSecond.toFixed(0)}/s; ` +
             `RSS ${run.rssStartMb.toFixed(0)} MB -> peak ${run.rssPeakMb.toFixed(0)} MB`,
         );
+        const command = await cliDoctorRun(cliInput, count);
+        cli.push(command);
+        log(
+          `matrix-reset doctor --json: ${command.examined} valid in ${command.seconds.toFixed(2)} s (process start to exit), CPU ${command.cpuSeconds.toFixed(2)} s, ` +
+            `peak RSS ${command.maxRssMb.toFixed(0)} MB, heavy modules loaded: ${command.heavyModules.join(', ') || 'none'}`,
+        );
       }
       log(`doctor once more, heap capped (${CAPPED_HEAP_FLAGS.join(' ')})`);
       const cappedRun = await doctorChild(input, CAPPED_HEAP_FLAGS);
@@ -233,6 +340,7 @@ export async function runDoctorBench(options: DoctorBenchOptions = {}): Promise<
       const medianDoctorPerSecond = median(rounds.filter((r) => r.contender === 'doctor').map((r) => r.perSecond));
       const ratio = medianDoctorPerSecond / medianDirectPerSecond;
       const peakRssMb = Math.max(...memory.map((m) => m.peakMb));
+      const cliPeakRssMb = Math.max(...cli.map((c) => c.maxRssMb));
       return {
         credentials: count,
         tenants,
@@ -248,7 +356,9 @@ export async function runDoctorBench(options: DoctorBenchOptions = {}): Promise<
         ratio,
         peakRssMb,
         capped,
-        goals: { ratio: ratio >= 0.9, peakRss: peakRssMb < 150 },
+        cli,
+        cliPeakRssMb,
+        goals: { ratio: ratio >= 0.9, peakRss: peakRssMb < 150, cliPeakRss: cliPeakRssMb < 150 },
       };
     } finally {
       await db.destroy();

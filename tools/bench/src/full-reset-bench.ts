@@ -1,0 +1,339 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createKube,
+  deletePersistentVolumeClaim,
+  forceExternalSecretSync,
+  loadKubeConfig,
+  scaleStatefulSet,
+  waitForStatefulSetPodsGone,
+  waitForStatefulSetReady,
+  type Kube,
+} from '@matrix-reset/k8s-ops';
+import {
+  applyPlan,
+  buildPlan,
+  connectEnvironment,
+  doctor,
+  observePlanState,
+  parseResetConfig,
+  resolveEnvironment,
+  type EnvironmentConfig,
+  type EnvironmentConnection,
+  type StepHook,
+} from '@matrix-reset/reset-core';
+import { sql } from 'kysely';
+import { median } from './synapse-whoami-bench.ts';
+
+/*
+ * The full reset of the runbook, timed step by step on the sandbox the demo uses: kube-sim's `openmeet-dev` scenario
+ * with a real Synapse in the pod `matrix-0` on the claim `data-matrix-0`, an API Deployment whose Secret an
+ * ExternalSecret syncs from SSM (moto), and an OpenMeet app database with real provisioned users.
+ *
+ * Own time vs waiting. Within a step the tool either computes (JavaScript, JSON, TLS, the port-forward relay, GC) or
+ * waits for something outside the process (Synapse, the Kubernetes API and its controllers, the pod starting,
+ * Postgres, SSM). The sandbox's services all run in other processes (kube-sim runs Synapse as its pod's process; the
+ * sandbox supervisor is detached), so everything this process's threads execute is the tool's. "Own time" is the CPU
+ * time of this process across the step (`process.cpuUsage()`: user + system, every thread: main thread, GC helpers,
+ * libuv pool), and "waiting" is wall - own. CPU time is an upper bound of the tool's share (GC threads can overlap
+ * the main thread) and, unlike wall time, is not inflated by other load on a shared machine. The main thread's busy
+ * time (`performance.eventLoopUtilization().active`) is reported too, as a second view.
+ */
+
+const NAMESPACE = 'openmeet-dev';
+const ENVIRONMENT = 'openmeet-dev';
+const SERVER_NAME = 'matrix-local.openmeet.test';
+const SSM_TOKEN = '/openmeet/dev/matrix-admin-access-token';
+const SSM_USER = '/openmeet/dev/matrix-admin-user';
+const PVC = 'data-matrix-0';
+const TENANTS = ['tenant_alpha', 'tenant_beta', 'tenant_gamma'] as const;
+const SANDBOX_CLI = fileURLToPath(new URL('../../sandbox/src/cli.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** What each step of a full reset waits on, for the table. */
+const WAITS_ON: Readonly<Record<string, string>> = {
+  'snapshot-credentials': 'Postgres',
+  'backup-secrets': 'SSM, Kubernetes API',
+  'volume-snapshot': 'snapshot controller',
+  'scale-down': 'pod termination',
+  'delete-pvc': 'Kubernetes API (claim deletion)',
+  'scale-up': 'pod start, Synapse ready',
+  'bootstrap-admin': 'Synapse (port-forward)',
+  'write-admin-token': 'SSM, External Secrets sync',
+  'restart-workloads': 'API Deployment rollout',
+  'clear-credentials': 'Postgres',
+  verify: 'Synapse (port-forward)',
+};
+
+export interface FullResetBenchOptions {
+  /** Rounds, each on a fresh incident (default 3). */
+  rounds?: number;
+  /** App users per tenant (3 tenants; default 10). */
+  usersPerTenant?: number;
+  log?: (line: string) => void;
+}
+
+/** Wall, own (CPU) and waiting time of one stretch of work, in milliseconds. */
+export interface Timing {
+  wallMs: number;
+  /** This process's CPU time (user + system, all threads). */
+  cpuMs: number;
+  /** The main thread's busy time (event loop utilization's `active`). */
+  loopActiveMs: number;
+  /** wall - cpu (at least 0). */
+  waitMs: number;
+}
+
+export interface StepTiming extends Timing {
+  id: string;
+  kind: string;
+  waitsOn: string;
+}
+
+export interface FullResetRound {
+  runId: string;
+  steps: StepTiming[];
+  /** The whole `applyPlan` call: lock, the stale-plan check (observe again), journal writes and every step. */
+  apply: Timing;
+  /** apply minus the steps: lock, stale-plan check, journal. */
+  overhead: Timing;
+  /** doctor + observe + buildPlan before the apply (not in `apply`). */
+  plan: Timing;
+}
+
+export interface FullResetBenchResult {
+  rounds: FullResetRound[];
+  users: number;
+  steps: string[];
+  /** Per step kind: the medians over the rounds. */
+  medianSteps: StepTiming[];
+  medianOverhead: Timing;
+  medianApply: Timing;
+  medianPlan: Timing;
+  goals: { ownUnder5s: boolean };
+}
+
+interface Mark {
+  at: number;
+  cpu: NodeJS.CpuUsage;
+  elu: EventLoopUtilization;
+}
+type EventLoopUtilization = ReturnType<typeof performance.eventLoopUtilization>;
+
+function mark(): Mark {
+  return { at: performance.now(), cpu: process.cpuUsage(), elu: performance.eventLoopUtilization() };
+}
+
+function since(start: Mark, end: Mark = mark()): Timing {
+  const wallMs = end.at - start.at;
+  const cpuMs = (end.cpu.user - start.cpu.user + end.cpu.system - start.cpu.system) / 1000;
+  const loopActiveMs = performance.eventLoopUtilization(end.elu, start.elu).active;
+  return { wallMs, cpuMs, loopActiveMs, waitMs: Math.max(0, wallMs - cpuMs) };
+}
+
+function minus(a: Timing, parts: readonly Timing[]): Timing {
+  const sum = (key: keyof Timing) => parts.reduce((total, p) => total + p[key], 0);
+  const wallMs = a.wallMs - sum('wallMs');
+  const cpuMs = a.cpuMs - sum('cpuMs');
+  return { wallMs, cpuMs, loopActiveMs: a.loopActiveMs - sum('loopActiveMs'), waitMs: Math.max(0, wallMs - cpuMs) };
+}
+
+function medianTiming(timings: readonly Timing[]): Timing {
+  const m = (key: keyof Timing) => median(timings.map((t) => t[key]));
+  return { wallMs: m('wallMs'), cpuMs: m('cpuMs'), loopActiveMs: m('loopActiveMs'), waitMs: m('waitMs') };
+}
+
+/** `sandbox <args>` of tools/sandbox in a child process (its services stay out of this process); stdout returned. */
+function sandboxCli(args: readonly string[], log: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=@matrix-reset/source', SANDBOX_CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let tail = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      tail = (tail + chunk).slice(-2000);
+      for (const line of chunk.split('\n')) if (line.trim() !== '') log(`  ${line}`);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`sandbox ${args[0]} exited with ${code}: ${tail.trim().split('\n').slice(-3).join(' | ')}`))));
+  });
+}
+
+/** The demo's `matrix-reset.yaml` for the sandbox's openmeet-dev environment. */
+function writeConfig(dir: string, kube: { context: string; kubeconfig: string }): EnvironmentConfig {
+  const path = join(dir, 'matrix-reset.yaml');
+  const yaml = [
+    'version: 1',
+    'environments:',
+    `  ${ENVIRONMENT}:`,
+    '    kubernetes:',
+    `      context: ${kube.context}`,
+    `      kubeconfig: ${kube.kubeconfig}`,
+    `      namespace: ${NAMESPACE}`,
+    '      statefulSet: matrix',
+    '      restart: [{ kind: Deployment, name: openmeet-api }]',
+    '    synapse:',
+    '      portForward: { pod: matrix-0, port: 8008 }',
+    `      serverName: ${SERVER_NAME}`,
+    `      sharedSecret: "k8s-secret:${NAMESPACE}/matrix-secrets#SYNAPSE_REGISTRATION_SHARED_SECRET"`,
+    '    adminToken:',
+    `      - { token: "ssm:${SSM_TOKEN}", user: "ssm:${SSM_USER}" }`,
+    `      - { token: "k8s-secret:${NAMESPACE}/openmeet-api-secrets#MATRIX_ADMIN_ACCESS_TOKEN", user: "k8s-secret:${NAMESPACE}/openmeet-api-secrets#MATRIX_ADMIN_USER" }`,
+    '    appDatabase:',
+    '      url: env:DATABASE_URL',
+    '      layout: openmeet',
+    '',
+  ].join('\n');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path, yaml);
+  return resolveEnvironment(parseResetConfig(yaml, { path }), ENVIRONMENT);
+}
+
+async function sharedSecret(connection: EnvironmentConnection, environment: EnvironmentConfig): Promise<string> {
+  const value = (await connection.openSecretStore(environment.synapse.sharedSecret!).read()).value?.reveal();
+  if (value === undefined) throw new Error(`${environment.synapse.sharedSecret} holds no value`);
+  return value;
+}
+
+/** First round: the admin (token in SSM, synced into the API's Secret) and the tenant schemas with their users. */
+async function seed(connection: EnvironmentConnection, environment: EnvironmentConfig, kube: Kube, perTenant: number): Promise<void> {
+  const secret = await sharedSecret(connection, environment);
+  const admin = await connection.synapse.registerWithSharedSecret({ sharedSecret: secret, username: environment.synapse.adminUser, password: randomBytes(12).toString('hex'), admin: true });
+  await connection.openSecretStore(`ssm:${SSM_TOKEN}`).write(admin.accessToken!);
+  await connection.openSecretStore(`ssm:${SSM_USER}`).write(admin.userId);
+  for (const schema of TENANTS) {
+    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(connection.db);
+    await sql`
+      CREATE TABLE IF NOT EXISTS ${sql.id(schema, 'users')} (
+        id serial PRIMARY KEY, slug varchar NOT NULL,
+        "matrixUserId" varchar, "matrixAccessToken" varchar, "matrixDeviceId" varchar, preferences jsonb
+      )`.execute(connection.db);
+    const tenant = schema.replace(/^tenant_/, '');
+    for (let i = 1; i <= perTenant; i++) await sql`INSERT INTO ${sql.id(schema, 'users')} (slug) VALUES (${`${tenant}-user-${i}`})`.execute(connection.db);
+  }
+  await forceExternalSecretSync(kube, { namespace: NAMESPACE, name: 'openmeet-api-secrets', timeoutMs: 30_000 });
+}
+
+/** What the app does for rows without credentials: register the user on the current Synapse and store its token. */
+async function provision(connection: EnvironmentConnection, environment: EnvironmentConfig): Promise<number> {
+  const secret = await sharedSecret(connection, environment);
+  let count = 0;
+  for (const schema of TENANTS) {
+    const rows = await sql<{ id: number; slug: string }>`SELECT id, slug FROM ${sql.id(schema, 'users')} WHERE "matrixAccessToken" IS NULL ORDER BY id`.execute(connection.db);
+    for (const row of rows.rows) {
+      const registered = await connection.synapse.registerWithSharedSecret({ sharedSecret: secret, username: row.slug, password: randomBytes(12).toString('hex'), admin: false });
+      await sql`UPDATE ${sql.id(schema, 'users')} SET "matrixUserId" = ${registered.userId}, "matrixAccessToken" = ${registered.accessToken!},
+        "matrixDeviceId" = ${registered.deviceId ?? null} WHERE id = ${row.id}`.execute(connection.db);
+      count++;
+    }
+  }
+  return count;
+}
+
+/** The runbook's incident: Synapse's volume deleted, the pod back on an empty one. */
+async function wipe(kube: Kube): Promise<void> {
+  await scaleStatefulSet(kube, { namespace: NAMESPACE, name: 'matrix', replicas: 0 });
+  await waitForStatefulSetPodsGone(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 60_000 });
+  await deletePersistentVolumeClaim(kube, { namespace: NAMESPACE, name: PVC, timeoutMs: 60_000 });
+  await scaleStatefulSet(kube, { namespace: NAMESPACE, name: 'matrix', replicas: 1 });
+  await waitForStatefulSetReady(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 120_000 });
+}
+
+/**
+ * Starts the demo's sandbox (kube-sim `openmeet-dev`, a real Synapse pod, Postgres, moto SSM) in a child process, seeds
+ * the app's users, and for each round: provisions every user on the current Synapse, wipes Synapse's volume as the
+ * incident does, makes a full-reset plan (doctor + observe) and applies it, timing every step (wall, CPU of this
+ * process, main-thread busy time) through apply's step hook. Stops the sandbox at the end.
+ *
+ * @example
+ * const r = await runFullResetBench({ rounds: 3 });
+ * console.log(r.medianApply.cpuMs, r.goals.ownUnder5s);
+ */
+export async function runFullResetBench(options: FullResetBenchOptions = {}): Promise<FullResetBenchResult> {
+  const roundCount = options.rounds ?? 3;
+  const perTenant = options.usersPerTenant ?? 10;
+  const log = options.log ?? (() => undefined);
+  const stateDir = join(ROOT, '.sandbox', `bench-full-reset-${process.pid}`);
+  log(`starting the sandbox in ${stateDir} (kube-sim openmeet-dev with a real Synapse pod, Postgres, moto SSM)`);
+  const record = JSON.parse(await sandboxCli(['up', '--with', 'kube', '--json', '--state-dir', stateDir, '--attach-to', String(process.pid)], log)) as { env: Record<string, string> };
+  try {
+    // The tool reads its environment as the CLI would: DATABASE_URL, the AWS variables of moto, KUBECONFIG.
+    for (const [name, value] of Object.entries(record.env)) process.env[name] = value;
+    const kubeconfig = record.env['KUBECONFIG'];
+    if (kubeconfig === undefined) throw new Error('sandbox up --with kube printed no KUBECONFIG');
+    const kube = createKube(loadKubeConfig({ kubeconfigPath: kubeconfig }));
+    const environment = writeConfig(stateDir, { context: kube.config.getCurrentContext(), kubeconfig });
+    const withConnection = async <T>(fn: (c: EnvironmentConnection) => Promise<T>): Promise<T> => {
+      const connection = await connectEnvironment(environment);
+      try {
+        return await fn(connection);
+      } finally {
+        await connection.close();
+      }
+    };
+    log('waiting for the Synapse pod matrix-0');
+    await waitForStatefulSetReady(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 180_000 });
+    await withConnection((c) => seed(c, environment, kube, perTenant));
+
+    const rounds: FullResetRound[] = [];
+    for (let round = 1; round <= roundCount; round++) {
+      const provisioned = await withConnection((c) => provision(c, environment));
+      log(`round ${round}: ${provisioned} users provisioned; incident: scale matrix to 0, delete ${PVC}, scale to 1`);
+      await wipe(kube);
+      rounds.push(
+        await withConnection(async (connection) => {
+          const planStart = mark();
+          const { observation, observed } = await observePlanState(environment, connection);
+          const report = await doctor(environment, connection);
+          const checksums = Object.fromEntries(observed.appDatabase.schemas.flatMap((s) => (s.checksum === undefined ? [] : [[s.schema, s.checksum]])));
+          const plan = buildPlan(environment, observation, report, { mode: 'full-reset', checksums });
+          const planTiming = since(planStart);
+          log(`round ${round}: doctor says ${report.recommendation.action}; plan ${plan.steps.map((s) => s.kind).join(' -> ')}`);
+
+          const steps: StepTiming[] = [];
+          let stepStart: Mark | undefined;
+          const onStep: StepHook = ({ phase, step }) => {
+            if (phase === 'before') {
+              stepStart = mark();
+              return;
+            }
+            if (stepStart === undefined) throw new Error(`no start mark for ${step.id}`);
+            steps.push({ id: step.id, kind: step.kind, waitsOn: WAITS_ON[step.kind] ?? '', ...since(stepStart) });
+          };
+          const applyStart = mark();
+          const result = await applyPlan(plan, connection, { confirm: async () => undefined, onStep });
+          const apply = since(applyStart);
+          if (result.run.state !== 'finished' || steps.length !== plan.steps.length) {
+            throw new Error(`run ${result.run.id} ended ${result.run.state} after ${steps.length} of ${plan.steps.length} steps`);
+          }
+          log(`round ${round}: run ${result.run.id} finished in ${(apply.wallMs / 1000).toFixed(2)} s, own (CPU) ${(apply.cpuMs / 1000).toFixed(2)} s`);
+          return { runId: result.run.id, steps, apply, overhead: minus(apply, steps), plan: planTiming };
+        }),
+      );
+    }
+
+    const kinds = rounds[0]!.steps.map((s) => s.kind);
+    const medianSteps = kinds.map((kind, index) => {
+      const samples = rounds.map((r) => r.steps[index]!);
+      if (samples.some((s) => s.kind !== kind)) throw new Error('rounds ran different plans');
+      return { id: samples[0]!.id, kind, waitsOn: samples[0]!.waitsOn, ...medianTiming(samples) };
+    });
+    const medianApply = medianTiming(rounds.map((r) => r.apply));
+    return {
+      rounds,
+      users: perTenant * TENANTS.length,
+      steps: kinds,
+      medianSteps,
+      medianOverhead: medianTiming(rounds.map((r) => r.overhead)),
+      medianApply,
+      medianPlan: medianTiming(rounds.map((r) => r.plan)),
+      goals: { ownUnder5s: Math.max(...rounds.map((r) => r.apply.cpuMs)) < 5000 },
+    };
+  } finally {
+    log('stopping the sandbox');
+    await sandboxCli(['down', '--state-dir', stateDir], log).catch((error: unknown) => log(`sandbox down failed: ${String(error)}`));
+  }
+}
