@@ -7,6 +7,7 @@ import { credentialsRoutes } from './routes/credentials.ts';
 import { driftRoutes } from './routes/drift.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { runRoutes } from './routes/runs.ts';
 import { sessionRoutes } from './routes/session.ts';
 import type { AppEnv, ServiceContext } from './service-context.ts';
 
@@ -63,7 +64,8 @@ export function createApp(ctx: ServiceContext): OpenAPIHono<AppEnv> {
   app.route('/', credentialsRoutes(ctx));
   app.route('/', driftRoutes(ctx));
   app.route('/', metricsRoutes(ctx));
-  // Run control and the status page mount here: app.route('/', runRoutes(ctx)); app.route('/', statusPageRoutes(ctx));
+  app.route('/', runRoutes(ctx));
+  // The status page mounts here: app.route('/', statusPageRoutes(ctx));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

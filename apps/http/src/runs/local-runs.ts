@@ -1,0 +1,80 @@
+import type { LocalRunSignal, LocalRunSignals } from './run-events.ts';
+
+interface Entry {
+  readonly listeners: Set<(signal: LocalRunSignal) => void>;
+  active: number;
+  seq: number;
+}
+
+/**
+ * The runs this process is applying or rolling back: their progress messages and "the journal changed" signals for
+ * the event streams watching them, and whether they still work (a stream does not end while its run is active here).
+ *
+ * @example
+ * ```ts
+ * const local = new LocalRuns();
+ * const done = local.begin(runId);
+ * local.progress(runId, 'step 1 of 4');
+ * done();
+ * ```
+ */
+export class LocalRuns implements LocalRunSignals {
+  readonly #entries = new Map<string, Entry>();
+
+  #entry(runId: string): Entry {
+    let entry = this.#entries.get(runId);
+    if (entry === undefined) {
+      entry = { listeners: new Set(), active: 0, seq: 0 };
+      this.#entries.set(runId, entry);
+    }
+    return entry;
+  }
+
+  #drop(runId: string, entry: Entry): void {
+    if (entry.active === 0 && entry.listeners.size === 0) this.#entries.delete(runId);
+  }
+
+  subscribe(runId: string, listener: (signal: LocalRunSignal) => void): () => void {
+    const entry = this.#entry(runId);
+    entry.listeners.add(listener);
+    return () => {
+      entry.listeners.delete(listener);
+      this.#drop(runId, entry);
+    };
+  }
+
+  isActive(runId: string): boolean {
+    return (this.#entries.get(runId)?.active ?? 0) > 0;
+  }
+
+  /** Marks `runId` as worked on by this process until the returned function is called. */
+  begin(runId: string): () => void {
+    const entry = this.#entry(runId);
+    entry.active += 1;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      entry.active -= 1;
+      this.#emit(entry, { kind: 'journal' });
+      this.#drop(runId, entry);
+    };
+  }
+
+  progress(runId: string, message: string): void {
+    const entry = this.#entry(runId);
+    entry.seq += 1;
+    this.#emit(entry, { kind: 'progress', seq: entry.seq, message, time: new Date() });
+    this.#drop(runId, entry);
+  }
+
+  /** The journal of `runId` just changed: watchers read it now rather than at their next poll. */
+  journalChanged(runId: string): void {
+    const entry = this.#entries.get(runId);
+    if (entry !== undefined) this.#emit(entry, { kind: 'journal' });
+  }
+
+  #emit(entry: Entry, signal: LocalRunSignal): void {
+    for (const listener of entry.listeners) listener(signal);
+  }
+}

@@ -1,0 +1,310 @@
+import { randomBytes } from 'node:crypto';
+import {
+  applyPlan,
+  isResetError,
+  openJournal,
+  openPlanStore,
+  openRollbackJournal,
+  planEnvironment,
+  rollbackRun,
+  runStatus,
+  type ApplyDependencies,
+  type DoctorReport,
+  type EnvironmentConfig,
+  type JournalRollbackStep,
+  type ObserveDependencies,
+  type RollbackResult,
+  type RunStatus,
+  type StoredPlan,
+} from '@matrix-reset/reset-core';
+import { LocalRuns } from './local-runs.ts';
+import { runEvents, type RunEventSource, type RunEventsOptions, type RunStreamItem } from './run-events.ts';
+
+/** Why run control refused: the route turns each into its HTTP answer. */
+export type RunRefusalCode = 'plan_not_found' | 'run_not_found' | 'confirmation_required' | 'locked' | 'stale_plan' | 'rolled_back' | 'wrong_environment';
+
+/** An expected refusal of run control, with what to do instead. Messages never hold a secret. */
+export class RunRefusal extends Error {
+  override readonly name = 'RunRefusal';
+  readonly code: RunRefusalCode;
+  readonly nextSteps: readonly string[];
+
+  constructor(code: RunRefusalCode, message: string, options: { nextSteps?: readonly string[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.nextSteps = Object.freeze([...(options.nextSteps ?? [])]);
+  }
+}
+
+/** The log lines run control writes (pino fits). Fields hold ids, codes and counts, never a secret. */
+export interface RunLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface RunControlDependencies {
+  readonly environment: EnvironmentConfig;
+  /** The live clients (the service context's connection); the Synapse client carries the admin token. */
+  readonly connection: ObserveDependencies;
+  readonly logger: RunLogger;
+  /** Who this instance is (host and pid), journaled and shown to anyone the lock refuses. */
+  readonly instance: string;
+  /** Journal polling of event streams (default 250 ms) and heartbeat (default 15 s). */
+  readonly pollMs?: number;
+  readonly heartbeatMs?: number;
+}
+
+export interface CreatePlanRequest {
+  readonly mode?: 'auto' | 'repair' | 'full-reset';
+  readonly allowExternalDatabase?: boolean;
+  /** Who asks (a token's name). */
+  readonly createdBy: string;
+}
+
+export interface StartRequest {
+  /** The environment's name, required when it is protected. */
+  readonly confirm?: string | undefined;
+  /** Who asks (a token's name). */
+  readonly requestedBy: string;
+}
+
+/** What `startRollback` did: began in the background, or had nothing to do (answered at once). */
+export type RollbackStart = { readonly started: true; readonly runId: string } | { readonly started: false; readonly runId: string; readonly result: RollbackResult };
+
+/** What run control does for the HTTP routes; see {@link createRunControl}. */
+export interface RunControl {
+  createPlan(request: CreatePlanRequest): Promise<{ stored: StoredPlan; report: DoctorReport }>;
+  getPlan(planId: string): Promise<StoredPlan>;
+  startRun(planId: string, request: StartRequest): Promise<{ runId: string }>;
+  startRollback(runId: string, request: StartRequest): Promise<RollbackStart>;
+  getRun(runId: string): Promise<RunStatus>;
+  listRuns(options?: { limit?: number }): Promise<RunStatus[]>;
+  /** The undo steps of a run's rollback (empty when it was never rolled back). */
+  rollbackSteps(runId: string): Promise<JournalRollbackStep[]>;
+  /** The run's events from its start (or after `lastEventId`) to its end; throws `run_not_found` for an unknown run. */
+  events(runId: string, options?: Pick<RunEventsOptions, 'lastEventId' | 'signal'>): Promise<AsyncGenerator<RunStreamItem>>;
+  /** Waits until every run and rollback started by this instance has stopped (for shutdown and tests). */
+  settle(): Promise<void>;
+}
+
+function requireConfirmation(environment: EnvironmentConfig, confirm: string | undefined, what: string): void {
+  if (!environment.protected || confirm === environment.name) return;
+  throw new RunRefusal(
+    'confirmation_required',
+    confirm === undefined
+      ? `Environment ${environment.name} is protected: ${what} needs its name as confirmation`
+      : `Environment ${environment.name} is protected and the confirmation does not match its name`,
+    { nextSteps: [`Send "confirm": "${environment.name}" in the request body (type the environment's name, as on the CLI).`] },
+  );
+}
+
+/** reset-core refusals that happen before anything is written, as run control's own. */
+function refusalOf(error: unknown): RunRefusal | undefined {
+  if (!isResetError(error)) return undefined;
+  if (error.code === 'locked' || error.code === 'stale_plan' || error.code === 'rolled_back' || error.code === 'confirmation_required') {
+    return new RunRefusal(error.code, error.message, { nextSteps: error.nextSteps, cause: error });
+  }
+  return undefined;
+}
+
+/**
+ * Starts `operation` in the background. `begun` resolves once it has begun for real (it called `started`: the lock
+ * is held, the plan is current and the journal has the run), or with its value when it finished without beginning,
+ * or rejects with the failure that came before that. A failure after that goes to `onLateFailure` only: the journal
+ * records it and the run's events show it. `done` settles when the operation has stopped.
+ */
+function startInBackground<T>(
+  operation: (started: () => void) => Promise<T>,
+  onLateFailure: (error: unknown) => void,
+): { begun: Promise<{ begun: true } | { begun: false; value: T }>; done: Promise<void> } {
+  let hasStarted = false;
+  let resolveBegun!: (outcome: { begun: true } | { begun: false; value: T }) => void;
+  let rejectBegun!: (error: unknown) => void;
+  const begun = new Promise<{ begun: true } | { begun: false; value: T }>((resolve, reject) => {
+    resolveBegun = resolve;
+    rejectBegun = reject;
+  });
+  const done = operation(() => {
+    hasStarted = true;
+    resolveBegun({ begun: true });
+  }).then(
+    (value) => resolveBegun({ begun: false, value }),
+    (error: unknown) => {
+      if (hasStarted) onLateFailure(error);
+      else rejectBegun(error);
+    },
+  );
+  return { begun, done };
+}
+
+/** A run id as reset-core's (`r` + UTC time + `_` + random hex), with 8 hex digits: instances start runs at once. */
+function newRunId(now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase();
+  return `r${stamp}_${randomBytes(4).toString('hex')}`;
+}
+
+/** The shape of run ids in URLs. */
+export const RUN_ID_PATTERN = /^[a-z0-9][a-z0-9_]{0,31}$/;
+
+/**
+ * Run control for one environment: plans kept in Postgres (any instance can apply them), runs and rollbacks started
+ * in the background once the environment's lock is held (Postgres advisory lock + Kubernetes Lease, so the lock
+ * holds across instances), and their events from the journal.
+ *
+ * @example
+ * ```ts
+ * const runs = createRunControl({ environment: ctx.environment, connection: ctx.connection, logger, instance: 'http on host-a pid 42' });
+ * const { stored } = await runs.createPlan({ mode: 'repair', createdBy: 'ops' });
+ * const { runId } = await runs.startRun(stored.plan.id, { requestedBy: 'ops' });
+ * for await (const event of await runs.events(runId)) console.log(event.type);
+ * ```
+ */
+export function createRunControl(deps: RunControlDependencies): RunControl {
+  const { environment, logger } = deps;
+  const local = new LocalRuns();
+  const inFlight = new Set<Promise<void>>();
+  const applyDeps = (): ApplyDependencies => ({ environment, kube: deps.connection.kube, synapse: deps.connection.synapse, db: deps.connection.db, openSecretStore: deps.connection.openSecretStore });
+  const holder = (who: string) => `matrix-reset http ${deps.instance} for ${who}`;
+
+  const source: RunEventSource = {
+    local,
+    async snapshot(runId) {
+      const [status] = await runStatus(deps.connection.db, { runId });
+      if (status === undefined) return undefined;
+      const rollbackSteps = status.rollback === undefined ? [] : await (await openRollbackJournal(deps.connection.db)).steps(runId);
+      return { run: status.run, steps: status.steps, rollback: status.rollback, rollbackSteps };
+    },
+  };
+
+  const track = (done: Promise<void>) => {
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  };
+
+  const getRun = async (runId: string): Promise<RunStatus> => {
+    const [status] = await runStatus(deps.connection.db, { runId });
+    if (status === undefined || status.run.environment !== environment.name) {
+      throw new RunRefusal('run_not_found', `No run ${runId} of environment ${environment.name} in the journal`, { nextSteps: ['GET /v1/runs lists the recent runs.'] });
+    }
+    return status;
+  };
+
+  const getPlan = async (planId: string): Promise<StoredPlan> => {
+    const stored = await (await openPlanStore(deps.connection.db)).get(planId);
+    if (stored === undefined || stored.plan.environment !== environment.name) {
+      throw new RunRefusal('plan_not_found', `No plan ${planId} for environment ${environment.name}`, { nextSteps: ['Make one: POST /v1/plans.'] });
+    }
+    return stored;
+  };
+
+  return Object.freeze({
+    async createPlan(request) {
+      const { plan, report } = await planEnvironment(environment, deps.connection, {
+        ...(request.mode === undefined ? {} : { mode: request.mode }),
+        ...(request.allowExternalDatabase === undefined ? {} : { allowExternalDatabase: request.allowExternalDatabase }),
+      });
+      const stored = await (await openPlanStore(deps.connection.db)).save(plan, { createdBy: request.createdBy });
+      logger.info({ planId: plan.id, mode: plan.mode, steps: plan.steps.length, createdBy: request.createdBy }, 'plan stored');
+      return { stored, report };
+    },
+
+    getPlan,
+
+    async startRun(planId, request) {
+      const { plan } = await getPlan(planId);
+      requireConfirmation(environment, request.confirm, `applying plan ${planId}`);
+      const runId = newRunId();
+      let confirmed = false;
+      const end = local.begin(runId);
+      const { begun, done } = startInBackground(
+        (started) =>
+          applyPlan(plan, applyDeps(), {
+            runId,
+            holder: holder(request.requestedBy),
+            confirm: async (asked) => {
+              // Checked again here: the plan's environment is the configured one, and its protection is the config's.
+              requireConfirmation(environment, request.confirm, `applying plan ${planId}`);
+              logger.info({ runId, planId, summary: asked.summary, requestedBy: request.requestedBy }, 'run confirmed');
+              confirmed = true;
+            },
+            onProgress: (message) => {
+              // The first message after the confirmation follows the journal's createRun: the run can be read now.
+              if (confirmed) started();
+              local.progress(runId, message);
+            },
+            onStep: () => local.journalChanged(runId),
+          }).finally(end),
+        (error) => logger.warn({ runId, planId, code: isResetError(error) ? error.code : 'bug', err: isResetError(error) ? undefined : error, msg: error instanceof Error ? error.message : String(error) }, 'run failed'),
+      );
+      track(done);
+      try {
+        await begun;
+      } catch (error) {
+        throw refusalOf(error) ?? error;
+      }
+      logger.info({ runId, planId, requestedBy: request.requestedBy }, 'run started');
+      return { runId };
+    },
+
+    async startRollback(runId, request) {
+      await getRun(runId);
+      requireConfirmation(environment, request.confirm, `rolling back run ${runId}`);
+      let confirmed = false;
+      const end = local.begin(runId);
+      const { begun, done } = startInBackground(
+        (started) =>
+          rollbackRun(runId, applyDeps(), {
+            holder: holder(request.requestedBy),
+            confirm: async () => {
+              requireConfirmation(environment, request.confirm, `rolling back run ${runId}`);
+              confirmed = true;
+            },
+            onProgress: (message) => {
+              // The first message after the confirmation follows the rollback journal's begin.
+              if (confirmed) started();
+              local.progress(runId, message);
+              local.journalChanged(runId);
+            },
+          }).finally(end),
+        (error) => logger.warn({ runId, code: isResetError(error) ? error.code : 'bug', msg: error instanceof Error ? error.message : String(error) }, 'rollback failed'),
+      );
+      track(done);
+      let outcome: Awaited<typeof begun>;
+      try {
+        outcome = await begun;
+      } catch (error) {
+        throw refusalOf(error) ?? error;
+      }
+      if (!outcome.begun) return { started: false, runId, result: outcome.value };
+      logger.info({ runId, requestedBy: request.requestedBy }, 'rollback started');
+      return { started: true, runId };
+    },
+
+    getRun,
+
+    async listRuns(options = {}) {
+      return runStatus(deps.connection.db, { environment: environment.name, limit: options.limit ?? 20 });
+    },
+
+    async rollbackSteps(runId) {
+      return (await openRollbackJournal(deps.connection.db)).steps(runId);
+    },
+
+    async events(runId, options = {}) {
+      await getRun(runId);
+      return runEvents(source, runId, { ...options, pollMs: deps.pollMs ?? 250, heartbeatMs: deps.heartbeatMs ?? 15_000 });
+    },
+
+    async settle() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+  } satisfies RunControl);
+}
+
+/** Opens the journal once so its tables exist before the first request reads them. */
+export async function prepareRunStorage(db: ObserveDependencies['db']): Promise<void> {
+  await openJournal(db);
+  await openRollbackJournal(db);
+  await openPlanStore(db);
+}
