@@ -9,8 +9,7 @@ describe('bin/matrix-reset-http.js', () => {
   it('starts from MATRIX_RESET_CONFIG and MATRIX_RESET_HTTP_PORT, logs its address, serves, and stops cleanly on SIGTERM', async () => {
     const fixture = await startServiceFixture();
     await fixture.close();
-    const env = { ...process.env, MATRIX_RESET_CONFIG: fixture.configPath, MATRIX_RESET_HTTP_PORT: '0', MATRIX_RESET_HTTP_HOST: '127.0.0.1' };
-    delete env.NODE_ENV;
+    const env: NodeJS.ProcessEnv = { ...process.env, MATRIX_RESET_CONFIG: fixture.configPath, MATRIX_RESET_HTTP_PORT: '0', MATRIX_RESET_HTTP_HOST: '127.0.0.1' };
     const child = spawn(process.execPath, [BIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
