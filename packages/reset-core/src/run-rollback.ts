@@ -183,15 +183,30 @@ function numberIn(detail: unknown, key: string): number | undefined {
  * Writes the previous version of each admin-token target back (the store's `restorePrevious`). A target is restored
  * only while it still holds what the run wrote: when the step journaled the version it wrote (`"<role> <reference>"`
  * in its detail), that version must still be current; when it did not, only a first rollback attempt restores.
+ * Targets the run did not change are left alone: those the step journaled as `unchanged` (except the primary target,
+ * which bootstrap-admin wrote), and those with no previous value kept (a Secret key or `.env` key whose neighbour in
+ * the same Secret or file changed its version). A Secret External Secrets manages is not written: it follows its
+ * restored source at the ExternalSecret's next refresh.
  */
 const restoreSecrets: Undo = async (context) => {
   const written = (typeof context.ran.detail === 'object' && context.ran.detail !== null ? context.ran.detail : {}) as Record<string, unknown>;
+  const primary = context.deps.environment.adminToken[0];
   const counts = { targets: 0, restored: 0, unchanged: 0 };
   const cannotUndo: string[] = [];
   for (const [target, plannedVersion] of Object.entries(context.step.observed)) {
     const reference = target.slice(target.indexOf(' ') + 1);
     counts.targets++;
     const store = context.deps.openSecretStore(reference);
+    const outcome = written[reference];
+    const isPrimary = reference === primary?.token || reference === primary?.user;
+    if (!isPrimary && (outcome === 'unchanged' || outcome === 'in-sync')) {
+      counts.unchanged++;
+      continue;
+    }
+    if (outcome === 'synced') {
+      cannotUndo.push(`${store.describe()} is managed by External Secrets: not written back; it takes the restored value of its source at its ExternalSecret's next refresh (force one: kubectl annotate externalsecret <name> force-sync=$(date +%s) --overwrite)`);
+      continue;
+    }
     const current = await store.read();
     if (current.version !== undefined && current.version === plannedVersion) {
       counts.unchanged++;
@@ -210,12 +225,17 @@ const restoreSecrets: Undo = async (context) => {
       cannotUndo.push(`${store.describe()} is read-only here: put its previous value back by hand`);
       continue;
     }
+    if (!(await store.readPrevious()).exists) {
+      if (plannedVersion === null) cannotUndo.push(`${store.describe()} did not exist before the run, which created it: remove it by hand if it must go`);
+      else counts.unchanged++;
+      continue;
+    }
     if (!context.dryRun) await store.restorePrevious(current.version === undefined ? {} : { expectedVersion: current.version });
     counts.restored++;
   }
   return {
     outcome: counts.restored > 0 ? (context.dryRun ? 'would-undo' : 'undone') : cannotUndo.length > 0 ? 'cannot-undo' : 'nothing-to-undo',
-    summary: `${context.dryRun ? 'would restore' : 'restored'} the previous version of ${counts.restored} of ${counts.targets} admin-token targets; ${counts.unchanged} were still at the planned version`,
+    summary: `${context.dryRun ? 'would restore' : 'restored'} the previous version of ${counts.restored} of ${counts.targets} admin-token targets; ${counts.unchanged} were unchanged by the run or still at the planned version`,
     cannotUndo,
     detail: counts,
   };

@@ -241,7 +241,8 @@ const scaleUp: StepExecutor = async (context) => {
 /**
  * Registers the admin on the fresh Synapse and stores its token in the primary adminToken target in the same step
  * (see the top of this file for why). Resumed after the token was stored, it keeps it; resumed after registration but
- * before the write, it logs in once with the run's derived password.
+ * before the write, it logs in once with the run's derived password and revokes the devices of the earlier attempts
+ * (their tokens were never stored).
  */
 const bootstrapAdmin: StepExecutor = async (context) => {
   const adminUserId = context.environment.synapse.adminUserId;
@@ -250,7 +251,7 @@ const bootstrapAdmin: StepExecutor = async (context) => {
     const stored = await readValue(context, primary.token);
     if (stored !== undefined && (await isAdminToken(client, stored, adminUserId))) {
       const userWritten = primary.user === undefined ? false : (await store(context, primary.user).write(adminUserId)).changed;
-      return { adminUserId, action: 'kept', tokenWritten: false, userWritten, passwordRotated: false };
+      return { adminUserId, action: 'kept', tokenWritten: false, userWritten, passwordRotated: false, strayDevicesRevoked: 0 };
     }
     const secret = await sharedSecret(context);
     const bootstrapPassword = createHmac('sha256', secret).update(`matrix-reset bootstrap ${context.runId} ${adminUserId}`).digest('base64url');
@@ -283,11 +284,21 @@ const bootstrapAdmin: StepExecutor = async (context) => {
         nextSteps: ['Make it an admin by hand (or remove it), then resume the run.'],
       });
     }
+    // Logged in with the run's password: an earlier attempt of this run registered (or logged in) and died before
+    // storing that token. Nobody holds it, yet it stays a working admin token: revoke every device but this one.
+    let strayDevicesRevoked = 0;
+    if (action === 'logged-in') {
+      const admin = client.withAccessToken(token);
+      const own = (await admin.whoami()).deviceId;
+      const stray = (await admin.admin.listDevices(adminUserId)).map((d) => d.deviceId).filter((id) => id !== own);
+      if (stray.length > 0) await admin.admin.deleteDevices(adminUserId, stray);
+      strayDevicesRevoked = stray.length;
+    }
     const tokenWritten = (await store(context, primary.token).write(token)).changed;
     const userWritten = primary.user === undefined ? false : (await store(context, primary.user).write(adminUserId)).changed;
     // The token is stored: the derived password is no longer needed; replace it with one nobody keeps.
     await client.withAccessToken(token).admin.resetPassword(adminUserId, { newPassword: randomBytes(24).toString('base64url'), logoutDevices: false });
-    return { adminUserId, action, tokenWritten, userWritten, passwordRotated: true };
+    return { adminUserId, action, tokenWritten, userWritten, passwordRotated: true, strayDevicesRevoked };
   });
 };
 

@@ -1,5 +1,8 @@
 import { synapseStatefulSet } from './synapse-statefulset.ts';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createKube, loadKubeConfig, portForwardToPod, waitForRollout, waitForStatefulSetReady, type Kube } from '@matrix-reset/k8s-ops';
 import { openSecretStore } from '@matrix-reset/secrets';
@@ -19,18 +22,32 @@ export interface FullResetSandbox {
   readonly keys: readonly number[];
   /** The users' tokens and the old admin token, issued by the Synapse before the reset. */
   readonly oldTokens: readonly string[];
-  readonly references: { readonly ssmToken: string; readonly k8sToken: string };
+  readonly references: { readonly ssmToken: string; readonly ssmUser: string; readonly k8sToken: string; readonly k8sUser: string };
+  /** With `moreTargets`: a `.env` file and a plain (unmanaged) Secret that also receive the admin token and user. */
+  readonly moreTargets: MoreTargets | undefined;
+  /** The registration shared secret of the pod's Synapse (to scan outputs for it). */
+  readonly sharedSecret: string;
   /** A client on the pod's Synapse through a fresh port-forward. */
   withSynapse<T>(fn: (baseUrl: string) => Promise<T>): Promise<T>;
   apiPodNames(): Promise<string[]>;
   connect(): Promise<EnvironmentConnection>;
 }
 
+export interface MoreTargets {
+  readonly dotenvPath: string;
+  readonly dotenvToken: string;
+  readonly dotenvUser: string;
+  /** Secret `admin-plain` in the sandbox's namespace, written by nobody but matrix-reset. */
+  readonly plainSecretName: string;
+  readonly plainToken: string;
+  readonly plainUser: string;
+}
+
 /**
  * Plants the full-reset sandbox in kube-sim (namespace of its own, ClusterSecretStore of its own), its SSM
  * parameters in moto and an OpenMeet tenant in Postgres whose users' tokens the pod's Synapse issued.
  */
-export async function plantFullResetSandbox(): Promise<FullResetSandbox> {
+export async function plantFullResetSandbox(options: { moreTargets?: boolean } = {}): Promise<FullResetSandbox> {
   const kubeconfig = process.env['KUBECONFIG'];
   if (!kubeconfig) throw new Error('KUBECONFIG is not set: run through the reset-core vitest config (kube-sim global setup)');
   const kube = createKube(loadKubeConfig({ kubeconfigPath: kubeconfig }));
@@ -145,6 +162,22 @@ export async function plantFullResetSandbox(): Promise<FullResetSandbox> {
     await db.destroy();
   }
 
+  let moreTargets: MoreTargets | undefined;
+  if (options.moreTargets === true) {
+    // Both hold what the app read before the incident: the old admin token and user.
+    const dotenvPath = join(await mkdtemp(join(tmpdir(), 'fullreset-env-')), '.env');
+    await writeFile(dotenvPath, `# app settings\nAPP_NAME=api\nMATRIX_ADMIN_ACCESS_TOKEN=${adminToken}\nMATRIX_ADMIN_USER=@admin:${SERVER_NAME}\n`, { mode: 0o600 });
+    await kube.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'admin-plain' }, stringData: { TOKEN: adminToken, USER: `@admin:${SERVER_NAME}` } } });
+    moreTargets = {
+      dotenvPath,
+      dotenvToken: `dotenv:${dotenvPath}#MATRIX_ADMIN_ACCESS_TOKEN`,
+      dotenvUser: `dotenv:${dotenvPath}#MATRIX_ADMIN_USER`,
+      plainSecretName: 'admin-plain',
+      plainToken: `k8s-secret:${namespace}/admin-plain#TOKEN`,
+      plainUser: `k8s-secret:${namespace}/admin-plain#USER`,
+    };
+  }
+
   const yaml = [
     'version: 1',
     'environments:',
@@ -162,6 +195,9 @@ export async function plantFullResetSandbox(): Promise<FullResetSandbox> {
     '    adminToken:',
     `      - { token: "${references.ssmToken}", user: "${references.ssmUser}" }`,
     `      - { token: "${references.k8sToken}", user: "${references.k8sUser}" }`,
+    ...(moreTargets === undefined
+      ? []
+      : [`      - { token: "${moreTargets.dotenvToken}", user: "${moreTargets.dotenvUser}" }`, `      - { token: "${moreTargets.plainToken}", user: "${moreTargets.plainUser}" }`]),
     '    appDatabase:',
     '      url: env:DATABASE_URL',
     `      layout: { preset: openmeet, schemas: { names: [${schema}] } }`,
@@ -176,6 +212,8 @@ export async function plantFullResetSandbox(): Promise<FullResetSandbox> {
     keys,
     oldTokens: [adminToken, ...users.map((u) => u.accessToken!)],
     references,
+    moreTargets,
+    sharedSecret,
     withSynapse,
     apiPodNames: async () =>
       (await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=api' })).items.filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => p.metadata?.name ?? ''),
