@@ -24,6 +24,8 @@ export interface DoctorBenchOptions {
   rounds?: number;
   /** Tenant schemas the credentials are spread over (default 10). */
   tenants?: number;
+  /** V8 flag sets to try doctor and the CLI with, after the rounds (default none). */
+  heapVariants?: readonly (readonly string[])[];
   /** Progress lines on stderr. */
   log?: (line: string) => void;
 }
@@ -68,6 +70,11 @@ export interface DoctorBenchResult {
   peakRssMb: number;
   /** One more doctor run after the rounds (not in the ratio), its child started with {@link CAPPED_HEAP_FLAGS}. */
   capped: { flags: string[]; seconds: number; perSecond: number; memory: DoctorMemory };
+  /**
+   * For each V8 flag set in `heapVariants` (not in the ratio): one more doctor child and one more `matrix-reset
+   * doctor` with those flags before the CLI's own arguments (as `node <flags> bin/run.js` or NODE_OPTIONS would).
+   */
+  variants: { flags: string[]; seconds: number; perSecond: number; memory: DoctorMemory; cli: CliDoctorRun }[];
   /**
    * `matrix-reset doctor --json` itself (apps/cli/bin/run.js, from source as in a checkout), once per round after the
    * doctor child: the real command's peak RSS (kernel high-water mark), its wall and CPU time (process start to exit,
@@ -159,7 +166,7 @@ interface CliDoctorInput {
  * token in a `.env` file (mode 0600, in a private temporary directory): neither the token nor the database URL is
  * in argv; the URL is in the child's environment (`env:DATABASE_URL`), as the CLI documents.
  */
-async function cliDoctorRun(input: CliDoctorInput, count: number): Promise<CliDoctorRun> {
+async function cliDoctorRun(input: CliDoctorInput, count: number, nodeFlags: readonly string[] = []): Promise<CliDoctorRun> {
   const dir = await mkdtemp(join(tmpdir(), 'mr-bench-cli-'));
   try {
     const config = join(dir, 'matrix-reset.yaml');
@@ -185,7 +192,7 @@ async function cliDoctorRun(input: CliDoctorInput, count: number): Promise<CliDo
     );
     const started = performance.now();
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', MEMORY_HOOK, CLI_BIN, 'doctor', '--config', config, '--json', '--concurrency', String(input.concurrency)], {
+      const child = spawn(process.execPath, [...nodeFlags, '--import', MEMORY_HOOK, CLI_BIN, 'doctor', '--config', config, '--json', '--concurrency', String(input.concurrency)], {
         cwd: dir,
         env: { ...process.env, DATABASE_URL: input.databaseUrl, MATRIX_RESET_BENCH_MEMORY_FILE: memoryFile },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -336,6 +343,18 @@ export async function runDoctorBench(options: DoctorBenchOptions = {}): Promise<
       const capped = { flags: CAPPED_HEAP_FLAGS, seconds: cappedRun.seconds, perSecond: cappedRun.examined / cappedRun.seconds, memory: memoryOf(cappedRun) };
       log(`doctor (capped) in ${capped.seconds.toFixed(2)} s = ${capped.perSecond.toFixed(0)}/s; RSS ${capped.memory.startMb.toFixed(0)} MB -> peak ${capped.memory.peakMb.toFixed(0)} MB`);
 
+      const variants: DoctorBenchResult['variants'] = [];
+      for (const flags of options.heapVariants ?? []) {
+        const run = await doctorChild(input, flags);
+        requireAllValid(run, count);
+        const command = await cliDoctorRun(cliInput, count, flags);
+        variants.push({ flags: [...flags], seconds: run.seconds, perSecond: run.examined / run.seconds, memory: memoryOf(run), cli: command });
+        log(
+          `with ${flags.join(' ')}: doctor() ${(run.examined / run.seconds).toFixed(0)}/s, RSS ${run.rssStartMb.toFixed(0)} -> ${run.rssPeakMb.toFixed(0)} MB; ` +
+            `matrix-reset doctor ${command.seconds.toFixed(2)} s, peak RSS ${command.maxRssMb.toFixed(0)} MB`,
+        );
+      }
+
       const medianDirectPerSecond = median(rounds.filter((r) => r.contender === 'direct').map((r) => r.perSecond));
       const medianDoctorPerSecond = median(rounds.filter((r) => r.contender === 'doctor').map((r) => r.perSecond));
       const ratio = medianDoctorPerSecond / medianDirectPerSecond;
@@ -356,6 +375,7 @@ export async function runDoctorBench(options: DoctorBenchOptions = {}): Promise<
         ratio,
         peakRssMb,
         capped,
+        variants,
         cli,
         cliPeakRssMb,
         goals: { ratio: ratio >= 0.9, peakRss: peakRssMb < 150, cliPeakRss: cliPeakRssMb < 150 },
