@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { runRoutes } from './routes/runs.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { statusPageRoutes } from './routes/status-page.ts';
 import type { AppEnv, ServiceContext } from './service-context.ts';
 
 /** The OpenAPI document's version string (the package's). */
@@ -65,7 +66,7 @@ export function createApp(ctx: ServiceContext): OpenAPIHono<AppEnv> {
   app.route('/', driftRoutes(ctx));
   app.route('/', metricsRoutes(ctx));
   app.route('/', runRoutes(ctx));
-  // The status page mounts here: app.route('/', statusPageRoutes(ctx));
+  app.route('/', statusPageRoutes(ctx));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -12,6 +12,7 @@ import {
   type DoctorReport,
   type EnvironmentConfig,
   type JournalRollbackStep,
+  type Plan,
   type ObserveDependencies,
   type RollbackResult,
   type RunStatus,
@@ -80,6 +81,8 @@ export interface RunControl {
   startRollback(runId: string, request: StartRequest): Promise<RollbackStart>;
   getRun(runId: string): Promise<RunStatus>;
   listRuns(options?: { limit?: number }): Promise<RunStatus[]>;
+  /** The plan a run applies, from the journal (checked against its checksum). */
+  runPlan(runId: string): Promise<Plan>;
   /** The undo steps of a run's rollback (empty when it was never rolled back). */
   rollbackSteps(runId: string): Promise<JournalRollbackStep[]>;
   /** The run's events from its start (or after `lastEventId`) to its end; throws `run_not_found` for an unknown run. */
@@ -285,6 +288,10 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
 
     async listRuns(options = {}) {
       return runStatus(deps.connection.db, { environment: environment.name, limit: options.limit ?? 20 });
+    },
+
+    async runPlan(runId) {
+      return (await openJournal(deps.connection.db)).runPlan(runId);
     },
 
     async rollbackSteps(runId) {
