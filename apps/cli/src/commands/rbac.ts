@@ -24,6 +24,7 @@ export default class Rbac extends BaseCommand<typeof Rbac> {
     }
     const usesExternalSecrets = environment.adminToken.some((t) => t.token.startsWith('ssm:'));
     const rbac = rbacManifests({ namespace: environment.kubernetes.namespace, snapshots: true, externalSecrets: usesExternalSecrets });
-    this.result(rbac, (r) => [r.yaml, ...(r.cluster ? [`# ${r.cluster.note}`, r.cluster.yaml] : [])].join('\n'));
+    // The optional cluster part is a document of its own: without the separator it would merge into the RoleBinding.
+    this.result(rbac, (r) => [r.yaml, ...(r.cluster ? [`---\n# ${r.cluster.note}\n${r.cluster.yaml}`] : [])].join(''));
   }
 }
