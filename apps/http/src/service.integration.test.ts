@@ -117,6 +117,36 @@ describe('POST /v1/users/{appUserId}/matrix-credentials', () => {
     expect((await storedCredentials(fixture.schema, user.id)).accessToken).toBe(minted.accessToken);
   });
 
+  it('joins concurrent calls for one user into one provisioning: one Matrix user, one token, every call answered', async () => {
+    const user = await insertUserWithDeadToken(fixture.schema);
+    const responses = await Promise.all(Array.from({ length: 25 }, () => ensure(user.id, fixture.tokens.reader)));
+    expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 25 }, () => 200));
+    const answers = responses.map((response) => response.json() as Credentials);
+    expect(new Set(answers.map((answer) => answer.accessToken)).size).toBe(1);
+    expect(answers.filter((answer) => answer.source === 'created').length).toBeGreaterThanOrEqual(1);
+    expect(answers.every((answer) => answer.source === 'created' || answer.source === 'kept')).toBe(true);
+    mintedTokens.push(answers[0]?.accessToken ?? '');
+    expect((await storedCredentials(fixture.schema, user.id)).accessToken).toBe(answers[0]?.accessToken);
+  });
+
+  it('answers 409 matrix_user_deactivated, and does not reactivate the user', async () => {
+    const user = await insertUserWithDeadToken(fixture.schema);
+    const created = (await ensure(user.id, fixture.tokens.reader)).json() as Credentials;
+    mintedTokens.push(created.accessToken ?? '');
+    const deactivate = await fetch(`${process.env.SYNAPSE_URL}/_synapse/admin/v1/deactivate/${encodeURIComponent(user.userId)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fixture.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ erase: false }),
+    });
+    expect(deactivate.status).toBe(200);
+    await psql(`UPDATE "${fixture.schema}".users SET "matrixAccessToken" = 'syt_dead_deactivated' WHERE id = ${user.id}`);
+    const response = await ensure(user.id, fixture.tokens.reader);
+    expect(response.status).toBe(409);
+    const body = response.json() as ErrorShape;
+    expect(body.error.code).toBe('matrix_user_deactivated');
+    expect(body.error.nextSteps.join(' ')).toContain('reactivate');
+  });
+
   it('answers 404 app_user_not_found for a key with no row', async () => {
     const response = await ensure('987654321', fixture.tokens.ensure);
     expect(response.status).toBe(404);
@@ -299,6 +329,22 @@ describe('rate limit', () => {
       expect((await call(limited, '/metrics', { token: limited.tokens.runner })).status).toBe(200);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('a layout over several schemas', () => {
+  it('answers 400 schema_required when the body names no schema, and serves the one it names', async () => {
+    const other = await startServiceFixture({ extraSchemas: ['tenant_other'] });
+    try {
+      const user = await insertUserWithDeadToken(other.schema);
+      const missing = await call(other, `/v1/users/${user.id}/matrix-credentials`, { token: other.tokens.ensure, json: {} });
+      expect(missing.status).toBe(400);
+      expect((missing.json() as ErrorShape).error.code).toBe('schema_required');
+      const named = await call(other, `/v1/users/${user.id}/matrix-credentials`, { token: other.tokens.ensure, json: { schema: other.schema } });
+      expect(named.status).toBe(200);
+    } finally {
+      await other.close();
     }
   });
 });

@@ -87,6 +87,8 @@ export interface ServiceFixtureOptions {
   serviceYaml?: string[];
   /** Point the environment's Synapse URL elsewhere (e.g. a closed port). */
   synapseUrl?: string;
+  /** Schemas the layout names besides the fixture's own tenant (then requests must say which one). */
+  extraSchemas?: string[];
 }
 
 export interface ServiceFixture {
@@ -96,6 +98,8 @@ export interface ServiceFixture {
   readonly dir: string;
   readonly configPath: string;
   readonly log: CapturedLog;
+  /** The admin token localBootstrap registered (a secret: for calling Synapse's admin API in tests). */
+  readonly adminToken: string;
   /** Bearer tokens by name: ensure (credentials:ensure), reader (credentials:ensure + credentials:read), ops (read), runner (runs:write). */
   readonly tokens: Readonly<Record<'ensure' | 'reader' | 'ops' | 'runner', string>>;
   /** Every secret in play (bearer tokens, the admin token, the shared secret); tests add minted user tokens. */
@@ -148,7 +152,7 @@ export async function startServiceFixture(options: ServiceFixtureOptions = {}): 
       '      - { token: dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN, user: dotenv:.env#MATRIX_ADMIN_USER }',
       '    appDatabase:',
       '      url: env:DATABASE_URL',
-      `      layout: { preset: openmeet, schemas: { names: [${schema}] } }`,
+      `      layout: { preset: openmeet, schemas: { names: [${[schema, ...(options.extraSchemas ?? [])].join(', ')}] } }`,
       'service:',
       '  tokens:',
       ...entries,
@@ -166,6 +170,7 @@ export async function startServiceFixture(options: ServiceFixtureOptions = {}): 
     dir,
     configPath,
     log,
+    adminToken,
     tokens,
     secrets: [...Object.values(tokens), adminToken, sharedSecret].filter((secret) => secret.length >= 8),
     close: () => service.close(),
