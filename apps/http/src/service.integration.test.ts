@@ -349,6 +349,24 @@ describe('a layout over several schemas', () => {
   });
 });
 
+describe('a homeserver that delegates auth to the Matrix Authentication Service', () => {
+  it('answers 501 delegated_auth with what to do instead, and creates nothing', async () => {
+    const delegated = await startServiceFixture({ synapseUrl: process.env.SYNAPSE_DELEGATED_URL });
+    try {
+      const user = await insertUserWithDeadToken(delegated.schema);
+      await psql(`UPDATE "${delegated.schema}".users SET "matrixAccessToken" = NULL WHERE id = ${user.id}`);
+      const response = await call(delegated, `/v1/users/${user.id}/matrix-credentials`, { token: delegated.tokens.ensure, json: {} });
+      expect(response.status).toBe(501);
+      const body = response.json() as ErrorShape;
+      expect(body.error.code).toBe('delegated_auth');
+      expect(body.error.nextSteps.join(' ')).toContain('mas-cli');
+      expect((await storedCredentials(delegated.schema, user.id)).accessToken).toBe('');
+    } finally {
+      await delegated.close();
+    }
+  });
+});
+
 describe('readiness with Synapse down', () => {
   it('answers 503 naming synapse (and not postgres) when the configured Synapse does not answer', async () => {
     const down = await startServiceFixture({ synapseUrl: `http://127.0.0.1:${await closedPort()}` });
