@@ -82,32 +82,47 @@ export class CapturedLog {
   }
 }
 
-export interface ServiceFixtureOptions {
+export interface ServiceSandboxOptions {
+  /** The environment's name in the config (default `sandbox`). */
+  environment?: string;
+  /** `protected: true` for the environment. */
+  protected?: boolean;
   /** Extra or different `service:` settings, as YAML lines indented under `service:` (two spaces). */
   serviceYaml?: string[];
   /** Point the environment's Synapse URL elsewhere (e.g. a closed port). */
   synapseUrl?: string;
   /** Schemas the layout names besides the fixture's own tenant (then requests must say which one). */
   extraSchemas?: string[];
+  /** Write a session key file and name it in `service.sessionSecret` (instances then share browser sessions). */
+  sessionSecret?: boolean;
 }
 
-export interface ServiceFixture {
-  readonly service: RunningService;
-  readonly url: string;
-  readonly schema: string;
+/** Token names of the fixture and their scopes. */
+export type FixtureTokenName = 'ensure' | 'reader' | 'ops' | 'runner';
+
+/** A config on disk for the sandbox, before any service runs. */
+export interface ServiceSandbox {
   readonly dir: string;
   readonly configPath: string;
-  readonly log: CapturedLog;
+  readonly environment: string;
+  /** The fresh OpenMeet tenant the layout names. */
+  readonly schema: string;
   /** The admin token localBootstrap registered (a secret: for calling Synapse's admin API in tests). */
   readonly adminToken: string;
-  /** Bearer tokens by name: ensure (credentials:ensure), reader (credentials:ensure + credentials:read), ops (read), runner (runs:write). */
-  readonly tokens: Readonly<Record<'ensure' | 'reader' | 'ops' | 'runner', string>>;
-  /** Every secret in play (bearer tokens, the admin token, the shared secret); tests add minted user tokens. */
+  /** Bearer tokens by name: ensure (credentials:ensure), reader (credentials:ensure + credentials:read), ops (read), runner (runs:write + read). */
+  readonly tokens: Readonly<Record<FixtureTokenName, string>>;
+  /** Every secret in play (bearer tokens, the admin token, the shared secret, the session key); tests add minted user tokens. */
   readonly secrets: string[];
+}
+
+export interface ServiceFixture extends ServiceSandbox {
+  readonly service: RunningService;
+  readonly url: string;
+  readonly log: CapturedLog;
   close(): Promise<void>;
 }
 
-const TOKEN_SCOPES: Readonly<Record<'ensure' | 'reader' | 'ops' | 'runner', ServiceScope[]>> = {
+const TOKEN_SCOPES: Readonly<Record<FixtureTokenName, ServiceScope[]>> = {
   ensure: ['credentials:ensure'],
   reader: ['credentials:ensure', 'credentials:read'],
   ops: ['read'],
@@ -115,13 +130,14 @@ const TOKEN_SCOPES: Readonly<Record<'ensure' | 'reader' | 'ops' | 'runner', Serv
 };
 
 /**
- * A running service against the sandbox: a fresh OpenMeet tenant, an admin registered by `localBootstrap` into a
- * `.env` beside a matrix-reset.yaml with a `service:` section holding four tokens' hashes, started on a free port
- * with its log captured.
+ * Prepares what a service needs against the sandbox, without starting one: a fresh OpenMeet tenant, an admin
+ * registered by `localBootstrap` into a `.env`, and beside it a matrix-reset.yaml whose `service:` section holds the
+ * hashes of four tokens ({@link FixtureTokenName}). Start one or several services on `configPath`.
  */
-export async function startServiceFixture(options: ServiceFixtureOptions = {}): Promise<ServiceFixture> {
+export async function prepareServiceSandbox(options: ServiceSandboxOptions = {}): Promise<ServiceSandbox> {
   const dir = await mkdtemp(join(tmpdir(), 'matrix-reset-http-'));
   const schema = await createTenant();
+  const environment = options.environment ?? 'sandbox';
   const sharedSecretFile = required('SYNAPSE_SHARED_SECRET_FILE');
   await localBootstrap({
     synapseUrl: required('SYNAPSE_URL'),
@@ -130,20 +146,23 @@ export async function startServiceFixture(options: ServiceFixtureOptions = {}): 
     adminUser: `httpadmin${unique()}`,
   });
   const adminToken = /MATRIX_ADMIN_ACCESS_TOKEN=(\S+)/.exec(await readFile(join(dir, '.env'), 'utf8'))?.[1]?.replace(/^["']|["']$/g, '') ?? '';
-  const tokens = {} as Record<'ensure' | 'reader' | 'ops' | 'runner', string>;
+  const tokens = {} as Record<FixtureTokenName, string>;
   const entries: string[] = [];
-  for (const [name, scopes] of Object.entries(TOKEN_SCOPES) as ['ensure' | 'reader' | 'ops' | 'runner', ServiceScope[]][]) {
+  for (const [name, scopes] of Object.entries(TOKEN_SCOPES) as [FixtureTokenName, ServiceScope[]][]) {
     const generated = generateServiceToken({ name: `test-${name}`, scopes });
     tokens[name] = generated.token.reveal();
     entries.push(`    - { name: ${generated.entry.name}, sha256: ${generated.entry.sha256}, scopes: [${generated.entry.scopes.join(', ')}] }`);
   }
+  const sessionKey = options.sessionSecret === true ? randomBytes(32).toString('base64url') : undefined;
+  if (sessionKey !== undefined) await writeFile(join(dir, 'session.key'), sessionKey, { mode: 0o600 });
   const configPath = join(dir, 'matrix-reset.yaml');
   await writeFile(
     configPath,
     [
       'version: 1',
       'environments:',
-      '  sandbox:',
+      `  ${environment}:`,
+      `    protected: ${options.protected === true}`,
       '    synapse:',
       `      url: ${options.synapseUrl ?? required('SYNAPSE_URL')}`,
       `      serverName: ${required('SYNAPSE_SERVER_NAME')}`,
@@ -154,27 +173,29 @@ export async function startServiceFixture(options: ServiceFixtureOptions = {}): 
       '      url: env:DATABASE_URL',
       `      layout: { preset: openmeet, schemas: { names: [${[schema, ...(options.extraSchemas ?? [])].join(', ')}] } }`,
       'service:',
+      ...(sessionKey === undefined ? [] : [`  sessionSecret: file:${join(dir, 'session.key')}`]),
       '  tokens:',
       ...entries,
       ...(options.serviceYaml ?? []),
       '',
     ].join('\n'),
   );
-  const log = new CapturedLog();
-  const service = await startService({ configPath, port: 0, host: '127.0.0.1', env: {}, logDestination: log });
   const sharedSecret = (await readFile(sharedSecretFile, 'utf8')).trim();
-  return {
-    service,
-    url: service.url,
-    schema,
-    dir,
-    configPath,
-    log,
-    adminToken,
-    tokens,
-    secrets: [...Object.values(tokens), adminToken, sharedSecret].filter((secret) => secret.length >= 8),
-    close: () => service.close(),
-  };
+  const secrets = [...Object.values(tokens), adminToken, sharedSecret, ...(sessionKey === undefined ? [] : [sessionKey])].filter((secret) => secret.length >= 8);
+  return { dir, configPath, environment, schema, adminToken, tokens, secrets };
+}
+
+/** Starts a service on `sandbox.configPath` on a free loopback port, its log captured. */
+export async function startSandboxService(sandbox: Pick<ServiceSandbox, 'configPath'>): Promise<{ service: RunningService; url: string; log: CapturedLog; close(): Promise<void> }> {
+  const log = new CapturedLog();
+  const service = await startService({ configPath: sandbox.configPath, port: 0, host: '127.0.0.1', env: {}, logDestination: log });
+  return { service, url: service.url, log, close: () => service.close() };
+}
+
+/** {@link prepareServiceSandbox} and one service started on it. */
+export async function startServiceFixture(options: ServiceSandboxOptions = {}): Promise<ServiceFixture> {
+  const sandbox = await prepareServiceSandbox(options);
+  return { ...sandbox, ...(await startSandboxService(sandbox)) };
 }
 
 /** `fetch` against the fixture with an optional bearer token and JSON body. */
