@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { ApiError, errorResponse, notFound, onError } from './http-errors.ts';
 import { accessLog } from './logger.ts';
 import { createRouter } from './router.ts';
+import { SESSION_COOKIE } from './session-cookie.ts';
 import { credentialsRoutes } from './routes/credentials.ts';
 import { driftRoutes } from './routes/drift.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -56,7 +57,7 @@ export function createApp(ctx: ServiceContext): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',
     in: 'cookie',
-    name: 'mr_session',
+    name: SESSION_COOKIE,
     description: 'Browser session from POST /session: GET requests needing read only',
   });
 

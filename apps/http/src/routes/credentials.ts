@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ensureCredentials, isResetError, type CredentialSource } from '@matrix-reset/reset-core';
+import { ensureCredentials, isResetError, type CredentialSource, type EnsureCredentialsEvent } from '@matrix-reset/reset-core';
 import { hasScope, requireScope } from '../auth.ts';
 import { errorResponses } from '../http-errors.ts';
 import { bearerSecurity, createRouter } from '../router.ts';
@@ -58,6 +58,11 @@ export function credentialsRoutes(ctx: ServiceContext) {
     synapse: connection.synapse,
     serverName: environment.synapse.serverName,
     now: () => ctx.now(),
+    // One line per decision (never a token): which user, where, how; write conflicts and failed revocations as warnings.
+    onEvent: (event: EnsureCredentialsEvent) => {
+      if (event.type === 'ensured') ctx.logger.debug({ ...event }, 'ensure-credentials');
+      else ctx.logger.warn({ ...event }, 'ensure-credentials');
+    },
   };
   return createRouter().openapi(ensureRoute, async (c) => {
     const { appUserId } = c.req.valid('param');
