@@ -51,9 +51,8 @@ describe('the status page in headless Chromium', () => {
     const cookies = await page.context().cookies();
     expect(cookies.map((c) => c.name)).toContain('mr_session');
     for (const cookie of cookies) expect(cookie.value).not.toContain(sandbox.tokens.ops);
-    await page.evaluate(() => {
-      (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
-    });
+    // Marks this document: still there at the end means the page never reloaded.
+    await page.evaluate('window.loadedOnce = true');
 
     // A run that stops at its clear step (a row lock held by the test) while the page watches.
     const plan = await call(sandbox.first, '/v1/plans', { token: sandbox.tokens.runner, json: { mode: 'repair' } });
@@ -67,7 +66,7 @@ describe('the status page in headless Chromium', () => {
       runId = (started.json() as { runId: string }).runId;
 
       // The page finds the new run by itself and shows it in progress: two steps done, the third under way.
-      await page.waitForFunction((id) => document.getElementById('current')?.dataset.runId === id, runId, { timeout: 10_000 });
+      await page.locator(`#current[data-run-id="${runId}"]`).waitFor({ timeout: 10_000 });
       const stepState = (id: string) => page.locator(`#steps li[data-step-id="${id}"] [data-role=state]`);
       await expect.poll(() => stepState(steps[2]!.id).textContent(), { timeout: 10_000 }).toBe('started');
       expect(await stepState(steps[0]!.id).textContent()).toBe('finished');
@@ -83,7 +82,7 @@ describe('the status page in headless Chromium', () => {
     for (const step of steps) expect(await page.locator(`#steps li[data-step-id="${step.id}"] [data-role=state]`).textContent()).toBe('finished');
     await expect.poll(() => page.locator('#current').getAttribute('data-live')).toBe('false');
     expect(await page.locator(`#runs tr[data-run-id="${runId}"] [data-role=state]`).textContent()).toBe('finished');
-    expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    expect(await page.evaluate('window.loadedOnce')).toBe(true);
 
     // A fresh load renders the finished run on the server: every step finished, drift as it was computed.
     await page.reload();
