@@ -96,6 +96,14 @@ export const STATUS_PAGE_SCRIPT = `
       body.prepend(row);
     }
     follow(run.id);
+    // The steps still to come, from the stored plan (a run started from the CLI has none stored: they appear as they start).
+    fetch('/v1/plans/' + encodeURIComponent(run.planId), { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((plan) => {
+        if (!plan || runId !== run.id) return;
+        for (const step of plan.steps) stepItem('steps', { stepId: step.id, kind: step.kind }).querySelector('[data-role=description]').textContent = step.description;
+      })
+      .catch(() => undefined);
   };
   const poll = async () => {
     try {
