@@ -94,7 +94,7 @@ export abstract class ChangingCommand<T extends typeof Command> extends BaseComm
   static override baseFlags = {
     ...BaseCommand.baseFlags,
     ...everyFlagHasEnv({
-    yes: Flags.boolean({ default: false, char: 'y', env: 'MATRIX_RESET_YES', description: 'Do it without asking (required when stdin is not a terminal)' }),
+    yes: Flags.boolean({ default: false, char: 'y', env: 'MATRIX_RESET_YES', description: 'Do it without asking (needed when stdin is not a terminal; a protected environment needs --confirm-environment NAME instead)' }),
     'dry-run': Flags.boolean({ default: false, env: 'MATRIX_RESET_DRY_RUN', description: 'Only say what would be done; change nothing' }),
     }),
   };

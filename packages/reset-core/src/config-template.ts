@@ -47,7 +47,7 @@ version: 1
 
 environments:
 ${local}  ${name}:
-    protected: false               # true: the operator must type "${name}" before anything is applied
+    protected: false               # true: the operator must type "${name}" before anything is applied (--yes is not enough; without a terminal: --confirm-environment ${name})
     kubernetes:
       context: ${name}             # the kubeconfig context; every other context is refused
       namespace: ${namespace}

@@ -1,7 +1,8 @@
 import { Args } from '@oclif/core';
 import { applyPlan, connectEnvironment, readPlanFile, type RunResult } from '@matrix-reset/reset-core';
 import { ChangingCommand } from '../base-command.ts';
-import { confirmDestructive } from '../confirm-destructive.ts';
+import { confirmDestructive, confirmEnvironmentFlag } from '../confirm-destructive.ts';
+import { everyFlagHasEnv } from '../env-flags.ts';
 import { loadEnvironment } from '../load-environment.ts';
 import { renderPlan } from './plan.ts';
 import { renderRun } from './status.ts';
@@ -11,12 +12,15 @@ export default class Apply extends ChangingCommand<typeof Apply> {
   static override summary = 'Apply a plan file: refuses a stale plan, locks the environment, journals every step';
   static override description =
     'Reads the plan, takes the environment lock, re-reads what the plan observed (a change refuses the plan), asks you ' +
-    'to type the environment name (or --yes without a terminal), then runs the steps, journaling each before and after. ' +
-    'If it stops, continue with matrix-reset resume RUN. Only repair plans are executable in this version.';
+    'to type the environment name (without a terminal: --yes, or for a protected environment --confirm-environment ' +
+    'NAME, which --yes does not replace), then runs the steps, journaling each before and after. ' +
+    'If it stops, continue with matrix-reset resume RUN.';
   static override examples = [
     { description: 'See the plan without applying it', command: '<%= config.bin %> <%= command.id %> dev.plan.json --env dev --dry-run' },
     { description: 'In a pipeline', command: 'MATRIX_RESET_YES=1 <%= config.bin %> <%= command.id %> dev.plan.json --env dev --json' },
+    { description: 'A protected environment in a pipeline: name it', command: 'MATRIX_RESET_CONFIRM_ENVIRONMENT=prod <%= config.bin %> <%= command.id %> prod.plan.json --env prod --json' },
   ];
+  static override flags = everyFlagHasEnv({ 'confirm-environment': confirmEnvironmentFlag() });
   static override args = { plan: Args.string({ description: 'The plan file written by matrix-reset plan', required: true }) };
 
   override async run(): Promise<void> {
@@ -30,7 +34,15 @@ export default class Apply extends ChangingCommand<typeof Apply> {
     let result: RunResult;
     try {
       result = await applyPlan(plan, connection, {
-        confirm: ({ environment: name, summary }) => confirmDestructive({ action: summary, expected: name, yes: this.flags.yes, commandLine: `matrix-reset apply ${this.args.plan as string}` }),
+        confirm: ({ environment: name, protected: isProtected, summary }) =>
+          confirmDestructive({
+            action: summary,
+            expected: name,
+            protected: isProtected,
+            yes: this.flags.yes,
+            confirmEnvironment: this.flags['confirm-environment'],
+            commandLine: `matrix-reset apply ${this.args.plan as string} --env ${name}`,
+          }),
         onProgress: (message) => this.progress(message),
       });
     } finally {

@@ -1,7 +1,8 @@
 import { Args } from '@oclif/core';
 import { connectEnvironment, rollbackRun, type RollbackResult } from '@matrix-reset/reset-core';
 import { ChangingCommand } from '../base-command.ts';
-import { confirmDestructive } from '../confirm-destructive.ts';
+import { confirmDestructive, confirmEnvironmentFlag } from '../confirm-destructive.ts';
+import { everyFlagHasEnv } from '../env-flags.ts';
 import { loadEnvironment } from '../load-environment.ts';
 import { renderTable } from '../render-table.ts';
 
@@ -13,11 +14,14 @@ export default class Rollback extends ChangingCommand<typeof Rollback> {
     'its snapshots (rows the app wrote since are kept), tokens a repair re-provisioned go back to their snapshot values ' +
     'only where the row still holds the repair\'s token, admin-token targets get their previous version back. A wiped ' +
     'Synapse, a deleted volume or a registered user cannot be undone: the output says so. Journaled; running it again ' +
-    'after it finished changes nothing.';
+    'after it finished changes nothing. Asks you to type the environment name (without a terminal: --yes, or for a ' +
+    'protected environment --confirm-environment NAME).';
   static override examples = [
     { description: 'See what would be undone and what cannot', command: '<%= config.bin %> <%= command.id %> r20260101t120000_3fa9 --env dev --dry-run' },
     { description: 'In a pipeline', command: 'MATRIX_RESET_YES=1 <%= config.bin %> <%= command.id %> r20260101t120000_3fa9 --env dev --json' },
+    { description: 'A protected environment without a terminal', command: '<%= config.bin %> <%= command.id %> r20260101t120000_3fa9 --env prod --confirm-environment prod' },
   ];
+  static override flags = everyFlagHasEnv({ 'confirm-environment': confirmEnvironmentFlag() });
   static override args = { run: Args.string({ description: 'The run id (matrix-reset status lists them)', required: true }) };
 
   override async run(): Promise<void> {
@@ -28,7 +32,15 @@ export default class Rollback extends ChangingCommand<typeof Rollback> {
     try {
       result = await rollbackRun(runId, connection, {
         dryRun: this.flags['dry-run'],
-        confirm: ({ environment: name, summary }) => confirmDestructive({ action: summary, expected: name, yes: this.flags.yes, commandLine: `matrix-reset rollback ${runId}` }),
+        confirm: ({ environment: name, protected: isProtected, summary }) =>
+          confirmDestructive({
+            action: summary,
+            expected: name,
+            protected: isProtected,
+            yes: this.flags.yes,
+            confirmEnvironment: this.flags['confirm-environment'],
+            commandLine: `matrix-reset rollback ${runId} --env ${name}`,
+          }),
         onProgress: (message) => this.progress(message),
       });
     } finally {

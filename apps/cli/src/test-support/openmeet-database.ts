@@ -56,10 +56,10 @@ export async function createOpenmeetTenant(id: string, rows: number): Promise<{ 
 }
 
 /**
- * A one-environment config for the sandbox: its Synapse, its Postgres holding one OpenMeet tenant, and a `.env` beside
+ * A one-environment config for the sandbox (environment `sandbox` unless `name` says otherwise; `protected` as given): its Synapse, its Postgres holding one OpenMeet tenant, and a `.env` beside
  * it holding an admin token that `matrix-reset local bootstrap` registered (doctor needs one to look users up).
  */
-export async function sandboxConfig(schema: string): Promise<{ dir: string; path: string }> {
+export async function sandboxConfig(schema: string, options: { name?: string; protected?: boolean } = {}): Promise<{ dir: string; path: string }> {
   const dir = await tempDir();
   const path = join(dir, 'matrix-reset.yaml');
   await writeFile(
@@ -67,7 +67,8 @@ export async function sandboxConfig(schema: string): Promise<{ dir: string; path
     [
       'version: 1',
       'environments:',
-      '  sandbox:',
+      `  ${options.name ?? 'sandbox'}:`,
+      ...(options.protected === true ? ['    protected: true'] : []),
       '    synapse:',
       `      url: ${process.env.SYNAPSE_URL ?? ''}`,
       `      serverName: ${process.env.SYNAPSE_SERVER_NAME ?? ''}`,

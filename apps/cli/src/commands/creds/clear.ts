@@ -1,7 +1,7 @@
 import { credsClear } from '@matrix-reset/reset-core';
 import { loadEnvironment } from '../../load-environment.ts';
 import { ChangingCommand } from '../../base-command.ts';
-import { confirmDestructive } from '../../confirm-destructive.ts';
+import { confirmDestructive, confirmEnvironmentFlag } from '../../confirm-destructive.ts';
 import { Flags } from '@oclif/core';
 import { everyFlagHasEnv } from '../../env-flags.ts';
 import { renderTable } from '../../render-table.ts';
@@ -12,25 +12,34 @@ export default class CredsClear extends ChangingCommand<typeof CredsClear> {
   static override description =
     'Backs up (creds snapshot) and then sets the credential columns to NULL batch by batch, leaving alone any row the ' +
     'app rewrote since the backup. Users get new credentials on their next chat action. Resumable: run it again with ' +
-    'the same --run-id after an interruption. Asks you to type the environment name; --yes without a terminal.';
+    'the same --run-id after an interruption. Asks you to type the environment name; without a terminal: --yes, or for a protected environment --confirm-environment NAME.';
   static override examples = [
     { description: 'See what would be cleared', command: '<%= config.bin %> <%= command.id %> --env dev --dry-run' },
     { description: 'Clear, confirming interactively', command: '<%= config.bin %> <%= command.id %> --env dev' },
     { description: 'In a pipeline', command: 'MATRIX_RESET_YES=1 <%= config.bin %> <%= command.id %> --env dev --run-id reset_0611 --json' },
   ];
   static override flags = everyFlagHasEnv({
+    'confirm-environment': confirmEnvironmentFlag(),
     'run-id': Flags.string({ env: 'MATRIX_RESET_RUN_ID', description: 'Run id of the backup and of the clear (default: a new one; reuse it to resume)' }),
     'batch-size': Flags.integer({ env: 'MATRIX_RESET_BATCH_SIZE', description: 'Rows per transaction', default: 10_000, min: 1, max: 1_000_000 }),
   });
 
   override async run(): Promise<void> {
+    const environment = await loadEnvironment(this.flags);
     const result = await credsClear({
-      environment: await loadEnvironment(this.flags),
+      environment,
       runId: this.flags['run-id'],
       batchSize: this.flags['batch-size'],
       dryRun: this.flags['dry-run'],
-      confirm: ({ environment, summary }) =>
-        confirmDestructive({ action: summary, expected: environment, yes: this.flags.yes, commandLine: 'matrix-reset creds clear' }),
+      confirm: ({ summary }) =>
+        confirmDestructive({
+          action: summary,
+          expected: environment.name,
+          protected: environment.protected,
+          yes: this.flags.yes,
+          confirmEnvironment: this.flags['confirm-environment'],
+          commandLine: `matrix-reset creds clear --env ${environment.name}`,
+        }),
       onProgress: (message) => this.progress(message),
     });
     this.result(result, (r) =>

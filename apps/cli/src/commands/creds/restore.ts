@@ -1,7 +1,7 @@
 import { credsRestore } from '@matrix-reset/reset-core';
 import { loadEnvironment } from '../../load-environment.ts';
 import { ChangingCommand } from '../../base-command.ts';
-import { confirmDestructive } from '../../confirm-destructive.ts';
+import { confirmDestructive, confirmEnvironmentFlag } from '../../confirm-destructive.ts';
 import { Flags } from '@oclif/core';
 import { everyFlagHasEnv } from '../../env-flags.ts';
 import { renderTable } from '../../render-table.ts';
@@ -12,25 +12,34 @@ export default class CredsRestore extends ChangingCommand<typeof CredsRestore> {
   static override description =
     "Verifies the run's backup checksum, then writes the values back in batches, only into rows whose credentials " +
     'are still cleared: anything the app provisioned since is never overwritten. Asks you to type the environment ' +
-    'name; --yes without a terminal.';
+    'name; without a terminal: --yes, or for a protected environment --confirm-environment NAME.';
   static override examples = [
     { description: 'See what would be restored', command: '<%= config.bin %> <%= command.id %> --env dev --run-id reset_0611 --dry-run' },
     { description: 'Restore, confirming interactively', command: '<%= config.bin %> <%= command.id %> --env dev --run-id reset_0611' },
     { description: 'Without a terminal', command: '<%= config.bin %> <%= command.id %> --env dev --run-id reset_0611 --yes' },
   ];
   static override flags = everyFlagHasEnv({
+    'confirm-environment': confirmEnvironmentFlag(),
     'run-id': Flags.string({ env: 'MATRIX_RESET_RUN_ID', description: 'Run id of the snapshot to restore', required: true }),
     'batch-size': Flags.integer({ env: 'MATRIX_RESET_BATCH_SIZE', description: 'Rows per transaction', default: 10_000, min: 1, max: 1_000_000 }),
   });
 
   override async run(): Promise<void> {
+    const environment = await loadEnvironment(this.flags);
     const result = await credsRestore({
-      environment: await loadEnvironment(this.flags),
+      environment,
       runId: this.flags['run-id'],
       batchSize: this.flags['batch-size'],
       dryRun: this.flags['dry-run'],
-      confirm: ({ environment, summary }) =>
-        confirmDestructive({ action: summary, expected: environment, yes: this.flags.yes, commandLine: 'matrix-reset creds restore' }),
+      confirm: ({ summary }) =>
+        confirmDestructive({
+          action: summary,
+          expected: environment.name,
+          protected: environment.protected,
+          yes: this.flags.yes,
+          confirmEnvironment: this.flags['confirm-environment'],
+          commandLine: `matrix-reset creds restore --env ${environment.name}`,
+        }),
       onProgress: (message) => this.progress(message),
     });
     this.result(result, (r) =>
