@@ -73,6 +73,8 @@ describe('the status page in headless Chromium', () => {
       expect(await stepState(steps[1]!.id).textContent()).toBe('finished');
       expect(await page.locator('#run-state').textContent()).toBe('running');
       expect(await page.locator('#current').getAttribute('data-live')).toBe('true');
+      // The latest progress message of the run (it executes on this instance) reached the late subscriber.
+      await expect.poll(() => page.locator('#progress').textContent()).toContain(steps[2]!.id);
       // The step still to come is listed from the stored plan.
       await expect.poll(() => stepState(steps[3]!.id).textContent()).toBe('pending');
     } finally {

@@ -72,6 +72,8 @@ describe('a repair run driven entirely over HTTP', () => {
     runId = body.runId;
     expect(body.links.events).toBe(`/v1/runs/${runId}/events`);
     expect(started.headers.get('location')).toBe(`/v1/runs/${runId}`);
+    // 202 means the journal has the run: it can be read at once.
+    expect((await http(sandbox.first, `/v1/runs/${runId}`, { token: sandbox.tokens.ops })).status).toBe(200);
 
     const stream = await events(sandbox.first, runId, { token: sandbox.tokens.ops });
     expect(stream.status).toBe(200);

@@ -1,9 +1,12 @@
 import type { LocalRunSignal, LocalRunSignals } from './run-events.ts';
 
+type ProgressSignal = Extract<LocalRunSignal, { kind: 'progress' }>;
+
 interface Entry {
   readonly listeners: Set<(signal: LocalRunSignal) => void>;
   active: number;
   seq: number;
+  last: ProgressSignal | undefined;
 }
 
 /**
@@ -24,7 +27,7 @@ export class LocalRuns implements LocalRunSignals {
   #entry(runId: string): Entry {
     let entry = this.#entries.get(runId);
     if (entry === undefined) {
-      entry = { listeners: new Set(), active: 0, seq: 0 };
+      entry = { listeners: new Set(), active: 0, seq: 0, last: undefined };
       this.#entries.set(runId, entry);
     }
     return entry;
@@ -61,10 +64,17 @@ export class LocalRuns implements LocalRunSignals {
     };
   }
 
+  /** The latest progress message of `runId` while this process still works on it. */
+  lastProgress(runId: string): ProgressSignal | undefined {
+    const entry = this.#entries.get(runId);
+    return entry !== undefined && entry.active > 0 ? entry.last : undefined;
+  }
+
   progress(runId: string, message: string): void {
     const entry = this.#entry(runId);
     entry.seq += 1;
-    this.#emit(entry, { kind: 'progress', seq: entry.seq, message, time: new Date() });
+    entry.last = { kind: 'progress', seq: entry.seq, message, time: new Date() };
+    this.#emit(entry, entry.last);
     this.#drop(runId, entry);
   }
 

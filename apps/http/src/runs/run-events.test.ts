@@ -93,6 +93,22 @@ describe('runEvents', () => {
   });
 });
 
+describe('runEvents for a late subscriber of a local run', () => {
+  it('starts with the latest progress message, and none once the run stopped here', async () => {
+    const local = new LocalRuns();
+    const done = local.begin('r1');
+    local.progress('r1', 'step 1');
+    local.progress('r1', 'step 2');
+    const { source } = scriptedSource([{ run: run('finished'), steps: [], rollback: undefined, rollbackSteps: [] }], local);
+    const items = await collect(runEvents(source, 'r1', { pollMs: 5 }), (item) => {
+      if (item.type === 'progress') done();
+    });
+    expect(items.filter((i) => i.type === 'progress').map((i) => (i.type === 'progress' ? i.data.message : ''))).toEqual(['step 2']);
+    const after = await collect(runEvents(source, 'r1', { pollMs: 5 }));
+    expect(after.map((i) => i.type)).toEqual(['run', 'run', 'end']);
+  });
+});
+
 describe('toServerSentEvent', () => {
   it('writes id, event and one JSON data line; heartbeats are comments', () => {
     expect(toServerSentEvent({ type: 'progress', id: 'a~p1', data: { runId: 'r1', message: 'two\nlines', time: 'now' } })).toBe(

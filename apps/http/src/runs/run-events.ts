@@ -83,6 +83,8 @@ export interface LocalRunSignals {
   subscribe(runId: string, listener: (signal: LocalRunSignal) => void): () => void;
   /** True while this process applies or rolls back `runId`. */
   isActive(runId: string): boolean;
+  /** The latest progress message of a run this process works on, for a subscriber that comes late. */
+  lastProgress?(runId: string): Extract<LocalRunSignal, { kind: 'progress' }> | undefined;
 }
 
 /** `seq` numbers a run's progress messages in this process (1, 2, ...), so a reconnecting client skips those it saw. */
@@ -186,7 +188,8 @@ function splitLastEventId(lastEventId: string | undefined): { journal: string | 
 /**
  * A run's events as an async iterator, from its start (or after `lastEventId`) until its end: the journal is read
  * every `pollMs` (so a run executing on another instance streams too) and at once when a local run signals a
- * change; progress messages of a run executing in this process come live; a heartbeat when nothing happened for
+ * change; progress messages of a run executing in this process come live (a late subscriber first gets the latest
+ * one); a heartbeat when nothing happened for
  * `heartbeatMs`. Ends with an `end` event once the run and its rollback have ended and nothing in this process still
  * works on it, or silently when `signal` aborts. Yields nothing for an unknown run.
  *
@@ -217,6 +220,9 @@ export async function* runEvents(source: RunEventSource, runId: string, options:
     if (s.kind === 'progress') progress.push({ seq: s.seq, message: s.message, time: s.time });
     poke();
   });
+  // A late subscriber learns where a local run stands now (earlier messages are not kept).
+  const latest = source.local?.lastProgress?.(runId);
+  if (latest !== undefined && !progress.some((p) => p.seq === latest.seq)) progress.unshift({ seq: latest.seq, message: latest.message, time: latest.time });
   signal?.addEventListener('abort', poke, { once: true });
   let lastYield = Date.now();
   try {
