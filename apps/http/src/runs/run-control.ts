@@ -7,12 +7,15 @@ import {
   openRollbackJournal,
   planEnvironment,
   rollbackRun,
-  runStatus,
   type ApplyDependencies,
   type DoctorReport,
   type EnvironmentConfig,
   type JournalRollbackStep,
+  type JournalRun,
+  type Journal,
   type Plan,
+  type PlanStore,
+  type RollbackJournal,
   type ObserveDependencies,
   type RollbackResult,
   type RunStatus,
@@ -141,6 +144,18 @@ function startInBackground<T>(
   return { begun, done };
 }
 
+/** Opens a store once (its migrations run on the first call only); a failed opening is tried again next time. */
+function openedOnce<T>(open: () => Promise<T>): () => Promise<T> {
+  let opened: Promise<T> | undefined;
+  return () => {
+    opened ??= open().catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+    return opened;
+  };
+}
+
 /** A run id as reset-core's (`r` + UTC time + `_` + random hex), with 8 hex digits: instances start runs at once. */
 function newRunId(now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase();
@@ -170,13 +185,25 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
   const applyDeps = (): ApplyDependencies => ({ environment, kube: deps.connection.kube, synapse: deps.connection.synapse, db: deps.connection.db, openSecretStore: deps.connection.openSecretStore });
   const holder = (who: string) => `matrix-reset http ${deps.instance} for ${who}`;
 
+  // Event streams read the journal several times a second: open (and migrate) the stores once.
+  const journal: () => Promise<Journal> = openedOnce(() => openJournal(deps.connection.db));
+  const rollbacks: () => Promise<RollbackJournal> = openedOnce(() => openRollbackJournal(deps.connection.db));
+  const plans: () => Promise<PlanStore> = openedOnce(() => openPlanStore(deps.connection.db));
+
+  /** A run as reset-core's `runStatus` reports it, read through the stores opened once. */
+  const statusOf = async (run: JournalRun): Promise<RunStatus> => {
+    const [steps, rollback] = await Promise.all([(await journal()).steps(run.id), (await rollbacks()).get(run.id)]);
+    return Object.freeze({ run, steps, rollback });
+  };
+
   const source: RunEventSource = {
     local,
     async snapshot(runId) {
-      const [status] = await runStatus(deps.connection.db, { runId });
-      if (status === undefined) return undefined;
-      const rollbackSteps = status.rollback === undefined ? [] : await (await openRollbackJournal(deps.connection.db)).steps(runId);
-      return { run: status.run, steps: status.steps, rollback: status.rollback, rollbackSteps };
+      const run = await (await journal()).getRun(runId);
+      if (run === undefined) return undefined;
+      const status = await statusOf(run);
+      const rollbackSteps = status.rollback === undefined ? [] : await (await rollbacks()).steps(runId);
+      return { run, steps: status.steps, rollback: status.rollback, rollbackSteps };
     },
   };
 
@@ -186,15 +213,15 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
   };
 
   const getRun = async (runId: string): Promise<RunStatus> => {
-    const [status] = await runStatus(deps.connection.db, { runId });
-    if (status === undefined || status.run.environment !== environment.name) {
+    const run = await (await journal()).getRun(runId);
+    if (run === undefined || run.environment !== environment.name) {
       throw new RunRefusal('run_not_found', `No run ${runId} of environment ${environment.name} in the journal`, { nextSteps: ['GET /v1/runs lists the recent runs.'] });
     }
-    return status;
+    return statusOf(run);
   };
 
   const getPlan = async (planId: string): Promise<StoredPlan> => {
-    const stored = await (await openPlanStore(deps.connection.db)).get(planId);
+    const stored = await (await plans()).get(planId);
     if (stored === undefined || stored.plan.environment !== environment.name) {
       throw new RunRefusal('plan_not_found', `No plan ${planId} for environment ${environment.name}`, { nextSteps: ['Make one: POST /v1/plans.'] });
     }
@@ -207,7 +234,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
         ...(request.mode === undefined ? {} : { mode: request.mode }),
         ...(request.allowExternalDatabase === undefined ? {} : { allowExternalDatabase: request.allowExternalDatabase }),
       });
-      const stored = await (await openPlanStore(deps.connection.db)).save(plan, { createdBy: request.createdBy });
+      const stored = await (await plans()).save(plan, { createdBy: request.createdBy });
       logger.info({ planId: plan.id, mode: plan.mode, steps: plan.steps.length, createdBy: request.createdBy }, 'plan stored');
       return { stored, report };
     },
@@ -287,15 +314,16 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
     getRun,
 
     async listRuns(options = {}) {
-      return runStatus(deps.connection.db, { environment: environment.name, limit: options.limit ?? 20 });
+      const runs = await (await journal()).listRuns({ environment: environment.name, limit: options.limit ?? 20 });
+      return Promise.all(runs.map(statusOf));
     },
 
     async runPlan(runId) {
-      return (await openJournal(deps.connection.db)).runPlan(runId);
+      return (await journal()).runPlan(runId);
     },
 
     async rollbackSteps(runId) {
-      return (await openRollbackJournal(deps.connection.db)).steps(runId);
+      return (await rollbacks()).steps(runId);
     },
 
     async events(runId, options = {}) {
@@ -307,11 +335,4 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
   } satisfies RunControl);
-}
-
-/** Opens the journal once so its tables exist before the first request reads them. */
-export async function prepareRunStorage(db: ObserveDependencies['db']): Promise<void> {
-  await openJournal(db);
-  await openRollbackJournal(db);
-  await openPlanStore(db);
 }
