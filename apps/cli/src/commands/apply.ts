@@ -36,7 +36,7 @@ export default class Apply extends ChangingCommand<typeof Apply> {
       result = await applyPlan(plan, connection, {
         confirm: ({ environment: name, protected: isProtected, summary }) =>
           confirmDestructive({
-            action: summary,
+            action: `apply the ${summary}`,
             expected: name,
             protected: isProtected,
             yes: this.flags.yes,

@@ -45,6 +45,7 @@ describe('confirming changes to a protected environment', () => {
 
     expect(wrong.typed).toBe(true);
     expect(wrong.output).toContain(`Type the environment name (${sandbox.name}) to continue:`);
+    expect(wrong.output).toContain(`About to apply the repair of ${sandbox.name}: 4 steps`);
     expect(wrong.output).toContain('--yes does not confirm it');
     expect(wrong.output).toContain('error[confirmation_required]: Confirmation did not match: typed "prod"');
     expect(wrong.code).toBe(2);
@@ -72,7 +73,7 @@ describe('confirming changes to a protected environment', () => {
 
     for (const refused of [yesOnly, yesByEnv]) {
       expect(refused.code).toBe(2);
-      expect(refused.stderr).toContain(`error[confirmation_required]: Refusing to repair of ${sandbox.name}`);
+      expect(refused.stderr).toContain(`error[confirmation_required]: Refusing to apply the repair of ${sandbox.name}`);
       expect(refused.stderr).toContain(`is a protected environment, and without a terminal only its name confirms it (--yes is not enough)`);
       expect(refused.stderr).toContain(`--confirm-environment ${sandbox.name} (or MATRIX_RESET_CONFIRM_ENVIRONMENT=${sandbox.name})`);
     }
