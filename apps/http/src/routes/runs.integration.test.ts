@@ -212,6 +212,35 @@ describe('refusals before anything is written', () => {
   });
 });
 
+describe('event streams and their clients', () => {
+  it('a client that goes away mid-run ends its stream on the server; a new one gets the run to its end', async () => {
+    const sandbox = await plantRunSandbox();
+    try {
+      const control = runControlFor(sandbox.first.service.context);
+      const plan = await makePlan(sandbox);
+      const rowLock = await holdRowLock(sandbox.schema, sandbox.rows.gone);
+      let runId: string;
+      try {
+        const started = await http(sandbox.first, '/v1/runs', { token: sandbox.tokens.runner, json: { planId: plan.planId } });
+        expect(started.status, started.text).toBe(202);
+        runId = (started.json() as { runId: string }).runId;
+        // Leaves once the blocked step has started: the run is still going.
+        const partial = await events(sandbox.first, runId, { token: sandbox.tokens.ops, until: (e) => e.event === 'step' && e.data.stepId === plan.steps[2]!.id });
+        expect(stepSummary(partial.events)).toContain(`apply ${plan.steps[2]!.id} started`);
+        expect(partial.events.some((e) => e.event === 'end')).toBe(false);
+        await expect.poll(() => control.openStreams(), { timeout: 5_000 }).toBe(0);
+      } finally {
+        await rowLock.release();
+      }
+      const rest = await events(sandbox.first, runId, { token: sandbox.tokens.ops });
+      expect(rest.events.at(-1)?.data).toMatchObject({ state: 'finished' });
+      expect(control.openStreams()).toBe(0);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
 describe('two instances on one database', () => {
   it('race for the lock: one run starts (202), the other is refused with 409 naming the holder; the run streams on both instances', async () => {
     const sandbox = await plantRunSandbox();
@@ -236,6 +265,7 @@ describe('two instances on one database', () => {
       expect(stepSummary(elsewhere.events)).toHaveLength(8);
       expect(elsewhere.events.some((e) => e.event === 'progress')).toBe(false);
       const here = await events(winner, runId, { token: sandbox.tokens.ops });
+      expect(runControlFor(winner.service.context).openStreams()).toBe(0);
       expect(here.events.filter((e) => e.event !== 'progress').map((e) => e.id)).toEqual(elsewhere.events.map((e) => e.id));
       await expectNoSecretsLeaked(sandbox, [sandbox.first, second]);
     } finally {

@@ -90,6 +90,8 @@ export interface RunControl {
   rollbackSteps(runId: string): Promise<JournalRollbackStep[]>;
   /** The run's events from its start (or after `lastEventId`) to its end; throws `run_not_found` for an unknown run. */
   events(runId: string, options?: Pick<RunEventsOptions, 'lastEventId' | 'signal'>): Promise<AsyncGenerator<RunStreamItem>>;
+  /** Event streams open now (each reads the journal until its run ends or its client goes away). */
+  openStreams(): number;
   /** Waits until every run and rollback started by this instance has stopped (for shutdown and tests). */
   settle(): Promise<void>;
 }
@@ -182,6 +184,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
   const { environment, logger } = deps;
   const local = new LocalRuns();
   const inFlight = new Set<Promise<void>>();
+  let streams = 0;
   const applyDeps = (): ApplyDependencies => ({ environment, kube: deps.connection.kube, synapse: deps.connection.synapse, db: deps.connection.db, openSecretStore: deps.connection.openSecretStore });
   const holder = (who: string) => `matrix-reset http ${deps.instance} for ${who}`;
 
@@ -328,8 +331,18 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
 
     async events(runId, options = {}) {
       await getRun(runId);
-      return runEvents(source, runId, { ...options, pollMs: deps.pollMs ?? 250, heartbeatMs: deps.heartbeatMs ?? 15_000 });
+      const stream = runEvents(source, runId, { ...options, pollMs: deps.pollMs ?? 250, heartbeatMs: deps.heartbeatMs ?? 15_000 });
+      return (async function* counted() {
+        streams += 1;
+        try {
+          yield* stream;
+        } finally {
+          streams -= 1;
+        }
+      })();
     },
+
+    openStreams: () => streams,
 
     async settle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
