@@ -1,25 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateServiceToken, localBootstrap, type ServiceScope } from '@matrix-reset/reset-core';
-import { startService, type RunningService } from '../start-service.ts';
-import { call, CapturedLog, createTenant, insertUserWithDeadToken, psql, unique } from './service-fixture.ts';
+import { call, insertUserWithDeadToken, prepareServiceSandbox, psql, startSandboxService, unique, type CapturedLog, type FixtureTokenName } from './service-fixture.ts';
+import type { RunningService } from '../start-service.ts';
 
 function required(name: string): string {
   const value = process.env[name]?.trim();
   if (value === undefined || value === '') throw new Error(`${name} is not set: run through apps/http/vitest.config.ts (the sandbox global setup exports it)`);
   return value;
 }
-
-type TokenName = 'runner' | 'ops' | 'reader' | 'ensure';
-
-const TOKEN_SCOPES: Readonly<Record<TokenName, ServiceScope[]>> = {
-  runner: ['runs:write', 'read'],
-  ops: ['read'],
-  reader: ['credentials:ensure', 'credentials:read'],
-  ensure: ['credentials:ensure'],
-};
 
 /** One running instance of the service over a run sandbox, with its log captured. */
 export interface Instance {
@@ -31,16 +18,17 @@ export interface Instance {
 
 /**
  * A tenant planted for a repair, driven over HTTP: three app users on the sandbox Synapse — one whose token works,
- * one whose token was logged out, one whose Matrix user does not exist — in a fresh OpenMeet schema, and a
- * matrix-reset.yaml (environment with a unique name, `service:` tokens) that any number of instances start from.
+ * one whose token was logged out, one whose Matrix user does not exist — in the service sandbox's OpenMeet schema
+ * (`prepareServiceSandbox`: an environment with a unique name, the four fixture tokens, a shared session key), and
+ * any number of instances started on its config.
  */
 export interface RunSandbox {
   readonly environment: string;
   readonly schema: string;
   readonly configPath: string;
-  readonly tokens: Readonly<Record<TokenName, string>>;
+  readonly tokens: Readonly<Record<FixtureTokenName, string>>;
   readonly rows: { readonly valid: string; readonly killed: string; readonly gone: string };
-  /** Every secret in play: bearer tokens, admin token, shared secret, the users' tokens (tests add minted ones). */
+  /** Every secret in play: bearer tokens, admin token, shared secret, session key, the users' tokens (tests add minted ones). */
   readonly secrets: string[];
   /** The first instance (it planted the users). */
   readonly first: Instance;
@@ -61,57 +49,16 @@ async function logout(accessToken: string): Promise<void> {
  * (real Synapse users and tokens); one token is then logged out on Synapse, one row names a user that never existed.
  */
 export async function plantRunSandbox(options: { protected?: boolean } = {}): Promise<RunSandbox> {
-  const dir = await mkdtemp(join(tmpdir(), 'matrix-reset-runs-'));
-  const schema = await createTenant();
-  const sharedSecretFile = required('SYNAPSE_SHARED_SECRET_FILE');
-  await localBootstrap({ synapseUrl: required('SYNAPSE_URL'), sharedSecret: `file:${sharedSecretFile}`, envFile: join(dir, '.env'), adminUser: `runadmin${unique()}` });
-  const adminToken = /MATRIX_ADMIN_ACCESS_TOKEN=(\S+)/.exec(await readFile(join(dir, '.env'), 'utf8'))?.[1]?.replace(/^["']|["']$/g, '') ?? '';
-  const tokens = {} as Record<TokenName, string>;
-  const entries: string[] = [];
-  for (const [name, scopes] of Object.entries(TOKEN_SCOPES) as [TokenName, ServiceScope[]][]) {
-    const generated = generateServiceToken({ name: `test-${name}`, scopes });
-    tokens[name] = generated.token.reveal();
-    entries.push(`    - { name: ${generated.entry.name}, sha256: ${generated.entry.sha256}, scopes: [${generated.entry.scopes.join(', ')}] }`);
-  }
-  const environment = `runs${unique()}`;
-  const configPath = join(dir, 'matrix-reset.yaml');
-  await writeFile(
-    configPath,
-    [
-      'version: 1',
-      'environments:',
-      `  ${environment}:`,
-      `    protected: ${options.protected === true}`,
-      '    synapse:',
-      `      url: ${required('SYNAPSE_URL')}`,
-      `      serverName: ${required('SYNAPSE_SERVER_NAME')}`,
-      `      sharedSecret: file:${sharedSecretFile}`,
-      '    adminToken:',
-      '      - { token: dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN, user: dotenv:.env#MATRIX_ADMIN_USER }',
-      '    appDatabase:',
-      '      url: env:DATABASE_URL',
-      `      layout: { preset: openmeet, schemas: { names: [${schema}] } }`,
-      'service:',
-      // Both instances sign browser sessions with the same key.
-      `  sessionSecret: file:${join(dir, 'session.key')}`,
-      '  tokens:',
-      ...entries,
-      '',
-    ].join('\n'),
-  );
-  await writeFile(join(dir, 'session.key'), `${unique()}${unique()}${unique()}${unique()}`, { mode: 0o600 });
-  const sharedSecret = (await readFile(sharedSecretFile, 'utf8')).trim();
-
+  const sandbox = await prepareServiceSandbox({ environment: `runs${unique()}`, protected: options.protected === true, sessionSecret: true });
   const instances: Instance[] = [];
   const startInstance = async (): Promise<Instance> => {
-    const log = new CapturedLog();
-    const service = await startService({ configPath, port: 0, host: '127.0.0.1', env: {}, logDestination: log });
-    const instance = { service, url: service.url, log, close: () => service.close() };
+    const instance = await startSandboxService(sandbox);
     instances.push(instance);
     return instance;
   };
   const first = await startInstance();
 
+  const { schema, tokens } = sandbox;
   const valid = await insertUserWithDeadToken(schema);
   const killed = await insertUserWithDeadToken(schema);
   const gone = await insertUserWithDeadToken(schema);
@@ -125,12 +72,12 @@ export async function plantRunSandbox(options: { protected?: boolean } = {}): Pr
   await psql(`UPDATE "${schema}".users SET preferences = '{"matrix": {"connected": true}}'::jsonb`);
 
   return {
-    environment,
+    environment: sandbox.environment,
     schema,
-    configPath,
+    configPath: sandbox.configPath,
     tokens,
     rows: { valid: valid.id, killed: killed.id, gone: gone.id },
-    secrets: [...Object.values(tokens), adminToken, sharedSecret, ...userTokens].filter((secret) => secret.length >= 8),
+    secrets: [...sandbox.secrets, ...userTokens].filter((secret) => secret.length >= 8),
     first,
     startInstance,
     storedTokens: async () => (await psql(`SELECT "matrixAccessToken" FROM "${schema}".users WHERE "matrixAccessToken" IS NOT NULL`)).filter((t) => t !== ''),
