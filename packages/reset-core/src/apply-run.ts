@@ -40,6 +40,11 @@ export interface ApplyOptions {
   onProgress?: (message: string) => void;
   /** Users handled at once by the re-provisioning step (default 8). */
   concurrency?: number;
+  /**
+   * Rows cleared per transaction by the clear step (default 10,000): smaller batches hold row locks for less time on
+   * a busy table. A run that dies between batches resumes after the last committed one.
+   */
+  batchSize?: number;
   /** Shown to anyone refused by the lock, and journaled. */
   holder?: string;
   /** The journal run id (default a new one). */
@@ -113,6 +118,7 @@ async function runSteps(journal: Journal, runId: string, plan: Plan, deps: Apply
         synapse: deps.synapse,
         db: deps.db,
         concurrency: options.concurrency ?? 8,
+        batchSize: options.batchSize,
         onProgress: options.onProgress,
       });
     } catch (error) {

@@ -19,8 +19,9 @@ import { plantFullResetSandbox, type FullResetSandbox, type MoreTargets } from '
  * Secret fed from SSM, a .env file, a plain Secret):
  *   A: uninterrupted, after being refused by a Lease another holder keeps in the namespace; then rolled back;
  *   B: crashed before AND after every step (22 crashes, each resumed through a fresh connection, as a new process);
- *   C: crashed inside bootstrap-admin, after the admin was registered and before its token was stored.
- * B and C must end in A's state. Every message, result and journal row is scanned for the secrets in play.
+ *   C: crashed inside bootstrap-admin, after the admin was registered and before its token was stored;
+ *   D: crashed inside the batched clear (one row per transaction), after the first batch committed.
+ * B, C and D must end in A's state. Every message, result and journal row is scanned for the secrets in play.
  */
 
 const yes = async () => undefined;
@@ -44,6 +45,8 @@ const newAdminTokens: string[] = [];
 let a: Flow;
 let b: Flow;
 let c: Flow;
+let d: Flow;
+let clearCrash: { error: unknown; stateAtCrash: { run: string; step: string }; rowsAtCrash: Awaited<ReturnType<typeof storedRow>>[] };
 let leaseRefusal: unknown;
 let runsAfterRefusal: number;
 let chainErrors: string[];
@@ -251,7 +254,26 @@ beforeAll(async () => {
   c = { ...plantedC, result: await attempt(plantedC.sandbox, (connection) => resumeRun(stopped!.run.id, connection, { onProgress: capture })) };
   flows.push(c);
   newAdminTokens.push((await read(c.connection, c.sandbox.references.ssmToken)) ?? '');
-}, 420_000);
+
+  // D: the process dies inside the batched clear, after its first one-row batch committed.
+  const plantedD = await plant();
+  const dyingInClear = (message: string) => {
+    capture(message);
+    if (/clear-credentials: \S+ batch 1:/.test(message)) throw new Error('injected crash inside the batched clear, after batch 1');
+  };
+  const clearError = await applyPlan(plantedD.plan, plantedD.connection, { confirm: yes, batchSize: 1, onProgress: dyingInClear }).catch((caught: unknown) => caught);
+  captured.push(String((clearError as Error).message));
+  if (!String((clearError as Error).message).includes('injected crash inside the batched clear')) throw clearError;
+  const [stoppedD] = await runStatus(plantedD.connection.db, { environment: plantedD.connection.environment.name });
+  clearCrash = {
+    error: clearError,
+    stateAtCrash: { run: stoppedD!.run.state, step: stoppedD!.steps.map((s) => `${s.kind}: ${s.state}`).at(-1)! },
+    rowsAtCrash: await Promise.all(plantedD.sandbox.keys.map((key) => storedRow(plantedD.connection.db, plantedD.sandbox.schema, key))),
+  };
+  d = { ...plantedD, result: await attempt(plantedD.sandbox, (connection) => resumeRun(stoppedD!.run.id, connection, { batchSize: 1, onProgress: capture })) };
+  flows.push(d);
+  newAdminTokens.push((await read(d.connection, d.sandbox.references.ssmToken)) ?? '');
+}, 540_000);
 
 afterAll(async () => {
   for (const flow of flows) {
@@ -315,6 +337,19 @@ describe('full reset end to end against kube-sim and the sandbox', () => {
     // No target holds the token of the lost registration, and Synapse no longer accepts it.
     for (const target of c.connection.environment.adminToken) expect(await read(c.connection, target.token)).not.toBe(insideCrash.lostToken);
     expect(await c.sandbox.withSynapse((url) => tokenOwner(url, insideCrash.lostToken))).toBe('M_UNKNOWN_TOKEN');
+  });
+
+  it('after a crash inside the batched clear, resumes after the last committed batch to the same state', async () => {
+    expect((clearCrash.error as Error).message).toContain('injected crash inside the batched clear');
+    expect(clearCrash.stateAtCrash).toEqual({ run: 'failed', step: 'clear-credentials: failed' });
+    // One row per transaction: the first row was cleared and committed, the second still held its credentials.
+    const cleared = { userId: null, accessToken: null, deviceId: null };
+    expect(clearCrash.rowsAtCrash).toEqual([cleared, d.rowsBefore[1]]);
+    expect(d.rowsBefore[1]?.accessToken).not.toBeNull();
+    const clear = d.result.steps.find((s) => s.kind === 'clear-credentials');
+    // The resumed clear counts the rows of both attempts (the progress row in our schema carries them over).
+    expect(clear).toMatchObject({ state: 'finished', attempts: 2, detail: { cleared: 2 } });
+    expect(await endState(d)).toEqual(await endState(a));
   });
 
   let rollback: RollbackResult;

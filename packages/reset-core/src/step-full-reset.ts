@@ -394,6 +394,7 @@ const clearCredentials: StepExecutor = async (context) => {
   const creds = createUserCreds({ db: context.db, layout: context.environment.appDatabase.layout });
   const result = await creds.clear({
     runId: context.runId,
+    ...(context.batchSize === undefined ? {} : { batchSize: context.batchSize }),
     onProgress: (p) => context.onProgress?.(`${context.step.id}: ${p.schema} batch ${p.batch}: ${p.totalCleared} cleared`),
   });
   return { schemas: result.schemas.length, cleared: result.totalCleared, kept: result.totalKept, snapshotRunId: context.runId };

@@ -35,6 +35,8 @@ export interface StepContext {
   readonly db: AnyKysely;
   /** Users handled at once (default 8). */
   readonly concurrency: number;
+  /** Rows per transaction when stored credentials are cleared (default: user-creds' batch size). */
+  readonly batchSize: number | undefined;
   readonly onProgress: ((message: string) => void) | undefined;
 }
 

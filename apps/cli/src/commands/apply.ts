@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { applyPlan, connectEnvironment, readPlanFile, type RunResult } from '@matrix-reset/reset-core';
 import { ChangingCommand } from '../base-command.ts';
 import { confirmDestructive, confirmEnvironmentFlag } from '../confirm-destructive.ts';
@@ -6,6 +6,17 @@ import { everyFlagHasEnv } from '../env-flags.ts';
 import { loadEnvironment } from '../load-environment.ts';
 import { renderPlan } from './plan.ts';
 import { renderRun } from './status.ts';
+
+/** `--batch-size`: rows per transaction when a run clears stored credentials (apply and resume). */
+export function batchSizeFlag() {
+  return Flags.integer({
+    env: 'MATRIX_RESET_BATCH_SIZE',
+    description: 'Rows per transaction when the run clears stored credentials (smaller: shorter row locks on a busy table)',
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+  });
+}
 
 /** `matrix-reset apply PLAN`: run a plan file's steps, journaled and resumable. Destructive. */
 export default class Apply extends ChangingCommand<typeof Apply> {
@@ -20,7 +31,10 @@ export default class Apply extends ChangingCommand<typeof Apply> {
     { description: 'In a pipeline', command: 'MATRIX_RESET_YES=1 <%= config.bin %> <%= command.id %> dev.plan.json --env dev --json' },
     { description: 'A protected environment in a pipeline: name it', command: 'MATRIX_RESET_CONFIRM_ENVIRONMENT=prod <%= config.bin %> <%= command.id %> prod.plan.json --env prod --json' },
   ];
-  static override flags = everyFlagHasEnv({ 'confirm-environment': confirmEnvironmentFlag() });
+  static override flags = everyFlagHasEnv({
+    'confirm-environment': confirmEnvironmentFlag(),
+    'batch-size': batchSizeFlag(),
+  });
   static override args = { plan: Args.string({ description: 'The plan file written by matrix-reset plan', required: true }) };
 
   override async run(): Promise<void> {
@@ -44,6 +58,7 @@ export default class Apply extends ChangingCommand<typeof Apply> {
             commandLine: `matrix-reset apply ${this.args.plan as string} --env ${name}`,
           }),
         onProgress: (message) => this.progress(message),
+        batchSize: this.flags['batch-size'],
       });
     } finally {
       await connection.close();

@@ -1,6 +1,8 @@
 import { Args } from '@oclif/core';
 import { connectEnvironment, resumeRun, type RunResult } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../base-command.ts';
+import { everyFlagHasEnv } from '../env-flags.ts';
+import { batchSizeFlag } from './apply.ts';
 import { loadEnvironment } from '../load-environment.ts';
 import { renderRun } from './status.ts';
 
@@ -12,6 +14,7 @@ export default class Resume extends BaseCommand<typeof Resume> {
     'started but did not finish runs again (every step is idempotent). The run was confirmed when it was applied. ' +
     'A run that was rolled back (or whose rollback did not finish) is refused: make a new plan instead.';
   static override examples = [{ description: 'Continue a run', command: '<%= config.bin %> <%= command.id %> r20260101t120000_3fa9 --env dev' }];
+  static override flags = everyFlagHasEnv({ 'batch-size': batchSizeFlag() });
   static override args = { run: Args.string({ description: 'The run id (matrix-reset status lists them)', required: true }) };
 
   override async run(): Promise<void> {
@@ -19,7 +22,10 @@ export default class Resume extends BaseCommand<typeof Resume> {
     const connection = await connectEnvironment(environment);
     let result: RunResult;
     try {
-      result = await resumeRun(this.args.run as string, connection, { onProgress: (message) => this.progress(message) });
+      result = await resumeRun(this.args.run as string, connection, {
+        onProgress: (message) => this.progress(message),
+        batchSize: this.flags['batch-size'],
+      });
     } finally {
       await connection.close();
     }
