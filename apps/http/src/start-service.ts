@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { connectEnvironment, doctor, ResetError, type ConnectEnvironmentOptions, type EnvironmentConnection } from '@matrix-reset/reset-core';
 import type { DestinationStream, Logger } from 'pino';
 import { createApp } from './app.ts';
+import { runControlFor } from './routes/runs.ts';
 import { Authenticator } from './auth.ts';
 import { createDriftService } from './drift-cache.ts';
 import { createServiceLogger } from './logger.ts';
@@ -81,6 +82,11 @@ export interface StartServiceOptions extends ServiceSettingsOptions {
   logLevel?: string;
   now?: () => number;
   connect?: ConnectEnvironmentOptions;
+  /**
+   * On close, wait at most this long for runs this instance started to stop (default 20 s, inside Kubernetes'
+   * default 30 s termination grace). A run still going is cut off there and can be continued with `matrix-reset resume`.
+   */
+  shutdownGraceMs?: number;
 }
 
 /** A running service. */
@@ -88,7 +94,10 @@ export interface RunningService {
   /** `http://host:port` it listens on. */
   readonly url: string;
   readonly context: ServiceContext;
-  /** Stops accepting connections, ends open ones (SSE streams too), closes the environment's connection. */
+  /**
+   * Stops accepting connections, ends open ones (SSE streams too), waits (up to the shutdown grace) for runs this
+   * instance started, closes the environment's connection.
+   */
   close(): Promise<void>;
 }
 
@@ -136,6 +145,17 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           // Long-lived responses (SSE) do not end by themselves: give them a moment, then cut them.
           setTimeout(() => http.closeAllConnections(), 1000).unref();
         });
+        const runs = runControlFor(context);
+        let timer: NodeJS.Timeout | undefined;
+        const settled = await Promise.race([
+          runs.settle().then(() => true),
+          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), options.shutdownGraceMs ?? 20_000))),
+        ]);
+        clearTimeout(timer);
+        if (!settled) {
+          const running = (await runs.listRuns({ limit: 20 }).catch(() => [])).filter((r) => r.run.state === 'running').map((r) => r.run.id);
+          logger.warn({ runs: running }, 'stopping with a run still going: continue it with matrix-reset resume <run>');
+        }
         await context.connection.close();
         logger.info('stopped');
       })();
