@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runDoctorBench } from './doctor-bench.ts';
 import { runFullResetBench, type Timing } from './full-reset-bench.ts';
+import { HTTP_ENSURE_USAGE, httpEnsureCommand } from './http-ensure-bench.ts';
 import { runWhoamiBench } from './synapse-whoami-bench.ts';
 import { runUserCredsBench } from './user-creds-bench.ts';
 
@@ -20,6 +21,7 @@ benchmarks:
                    real Synapse pod), a fresh incident each round: per step wall time, own time (this process's
                    CPU) and waiting (wall - own); medians over the rounds
                    --rounds N (3)  --users N per tenant, 3 tenants (10)  --json
+${HTTP_ENSURE_USAGE}
 
 synapse-whoami and doctor use the Synapse in SYNAPSE_URL / SYNAPSE_SHARED_SECRET_FILE (a running sandbox) or start
 one; user-creds and doctor use the Postgres in DATABASE_URL or start a sandbox Postgres; full-reset always starts
@@ -30,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
   if (name === 'user-creds') return userCreds(rest);
   if (name === 'doctor') return doctorBench(rest);
   if (name === 'full-reset') return fullResetBench(rest);
+  if (name === 'http-ensure') return httpEnsureCommand(rest);
   if (name !== 'synapse-whoami') {
     process.stderr.write(`${name ? `unknown benchmark '${name}'\n` : ''}${usage}\n`);
     return 2;
