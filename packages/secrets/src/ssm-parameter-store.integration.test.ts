@@ -28,6 +28,37 @@ describe('ssmParameterStore against moto', () => {
     expect(await labelsByVersion(store)).toEqual(new Map([['1', ['current']]]));
   });
 
+  it('takes a client factory, called once at the first request and not before', async () => {
+    let made = 0;
+    const store = ssmParameterStore({
+      client: async () => {
+        made++;
+        return client;
+      },
+      name: uniqueParameterName(),
+    });
+    expect(made).toBe(0);
+    expect(await store.read()).toEqual({ exists: false, value: undefined, version: undefined });
+    await store.write('syt_lazy');
+    expect((await store.read()).value?.reveal()).toBe('syt_lazy');
+    expect(made).toBe(1);
+  });
+
+  it('reports a failing client factory as a typed error, and asks it again at the next request', async () => {
+    let attempts = 0;
+    const store = ssmParameterStore({
+      client: () => {
+        attempts++;
+        if (attempts === 1) throw new Error('no credentials in this environment');
+        return client;
+      },
+      name: uniqueParameterName(),
+    });
+    await expect(store.read()).rejects.toMatchObject({ code: 'store_error' });
+    expect((await store.read()).exists).toBe(false);
+    expect(attempts).toBe(2);
+  });
+
   it('writes only when the value differs', async () => {
     const store = ssmParameterStore({ client, name: uniqueParameterName() });
     await store.write('same');

@@ -16,7 +16,7 @@ benchmarks:
   doctor           reset-core doctor() over real stored credentials (openmeet layout, a database of its own) vs
                    autocannon on whoami with the same tokens, one run; doctor's peak RSS in a fresh child
                    --credentials N (10000)  --concurrency N (32)  --rounds N (3)  --json
-                   --heap-flags "V8 FLAGS" (repeatable: one more doctor child and CLI run with those node flags)
+                   --heap-flags="V8 FLAGS" (repeatable: one more doctor child and CLI run with those node flags)
   full-reset       the runbook's full reset applied step by step on the demo's sandbox (kube-sim openmeet-dev, a
                    real Synapse pod), a fresh incident each round: per step wall time, own time (this process's
                    CPU) and waiting (wall - own); medians over the rounds
