@@ -56,6 +56,12 @@ export interface LatencyComparison {
   overheadP99Ms: number;
   /** CPU time (user + system) the service process spent per ensure call in the measured rounds; undefined without /proc. */
   serviceCpuMsPerCall: number | undefined;
+  /**
+   * Postgres transactions committed in the app database per ensure call (`pg_stat_database.xact_commit`, over the
+   * warm-up and measured calls at this concurrency): on this path every statement runs on its own, so this is the
+   * number of statements one call sends.
+   */
+  statementsPerCall: number;
 }
 
 export interface ThroughputRound {
@@ -218,6 +224,16 @@ async function forEachConcurrent<T>(items: readonly T[], concurrency: number, wo
   for await (const r of mapConcurrent(items, concurrency, work)) if (r.status === 'rejected') throw r.reason;
 }
 
+/**
+ * Transactions committed in this database so far. An idle backend reports its counts to the statistics system at
+ * most 10 s later (PGSTAT_IDLE_INTERVAL), so this waits 11 s first; it is itself one transaction.
+ */
+async function committedTransactions(db: AnyKysely): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
+  const result = await sql<{ n: string }>`SELECT xact_commit::text AS n FROM pg_catalog.pg_stat_database WHERE datname = current_database()`.execute(db);
+  return Number(result.rows[0]?.n ?? Number.NaN);
+}
+
 const deadToken = () => `syt_dead_${randomBytes(15).toString('base64url')}`;
 
 /**
@@ -307,6 +323,7 @@ export async function runHttpEnsureBench(options: HttpEnsureBenchOptions = {}): 
     log(`${validCount} users with valid tokens stored`);
 
     const latency: LatencyComparison[] = [];
+    let commitsBefore = await committedTransactions(db);
     for (const concurrency of concurrencies) {
       const serviceAgent = new Agent({ connections: concurrency });
       const synapseAgent = new Agent({ connections: concurrency });
@@ -317,8 +334,9 @@ export async function runHttpEnsureBench(options: HttpEnsureBenchOptions = {}): 
           );
         const whoamiRound = (n: number) => timedPool(n, concurrency, (i) => call(synapseAgent, synapse.url + WHOAMI, { token: valid[i % validCount]!.token, expect: 200 }));
         // Warm-up, unmeasured: every token through both (Synapse's token cache, the service's JIT and pools).
-        await ensureRound(Math.max(validCount, 200));
-        await whoamiRound(Math.max(validCount, 200));
+        const warmUpCalls = Math.max(validCount, 200);
+        await ensureRound(warmUpCalls);
+        await whoamiRound(warmUpCalls);
         const ensureRounds: number[][] = [];
         const whoamiRounds: number[][] = [];
         let serviceCpuMs: number | undefined = (await service.cpuMs()) === undefined ? undefined : 0;
@@ -333,13 +351,16 @@ export async function runHttpEnsureBench(options: HttpEnsureBenchOptions = {}): 
             (contender === 'ensure' ? ensureRounds : whoamiRounds).push(latencies);
           }
         }
+        const commitsAfter = await committedTransactions(db);
+        const statementsPerCall = (commitsAfter - commitsBefore - 1) / (warmUpCalls + calls * latencyRounds);
+        commitsBefore = commitsAfter;
         const ensure = figures(ensureRounds);
         const whoami = figures(whoamiRounds);
-        const comparison = { concurrency, ensure, whoami, overheadP50Ms: ensure.p50Ms - whoami.p50Ms, overheadP99Ms: ensure.p99Ms - whoami.p99Ms, serviceCpuMsPerCall: serviceCpuMs === undefined ? undefined : serviceCpuMs / (calls * latencyRounds) };
+        const comparison = { concurrency, ensure, whoami, overheadP50Ms: ensure.p50Ms - whoami.p50Ms, overheadP99Ms: ensure.p99Ms - whoami.p99Ms, serviceCpuMsPerCall: serviceCpuMs === undefined ? undefined : serviceCpuMs / (calls * latencyRounds), statementsPerCall };
         latency.push(comparison);
         log(
           `valid-token path, concurrency ${concurrency}: ensure p50 ${ensure.p50Ms.toFixed(2)} ms p99 ${ensure.p99Ms.toFixed(2)} ms; ` +
-            `whoami p50 ${whoami.p50Ms.toFixed(2)} ms p99 ${whoami.p99Ms.toFixed(2)} ms; p50 overhead ${comparison.overheadP50Ms.toFixed(2)} ms; service CPU ${comparison.serviceCpuMsPerCall?.toFixed(2) ?? '?'} ms/call`,
+            `whoami p50 ${whoami.p50Ms.toFixed(2)} ms p99 ${whoami.p99Ms.toFixed(2)} ms; p50 overhead ${comparison.overheadP50Ms.toFixed(2)} ms; service CPU ${comparison.serviceCpuMsPerCall?.toFixed(2) ?? '?'} ms/call; ${comparison.statementsPerCall.toFixed(2)} SQL statements/call`,
         );
       } finally {
         await serviceAgent.close();
@@ -469,7 +490,7 @@ export async function httpEnsureCommand(args: string[]): Promise<number> {
   const rate = (x: number) => x.toFixed(1).padStart(10);
   const summary = {
     synapseVersion: r.synapseVersion,
-    latency: r.latency.map((x) => ({ concurrency: x.concurrency, ensureP50Ms: x.ensure.p50Ms, ensureP99Ms: x.ensure.p99Ms, whoamiP50Ms: x.whoami.p50Ms, whoamiP99Ms: x.whoami.p99Ms, overheadP50Ms: x.overheadP50Ms, serviceCpuMsPerCall: x.serviceCpuMsPerCall })),
+    latency: r.latency.map((x) => ({ concurrency: x.concurrency, ensureP50Ms: x.ensure.p50Ms, ensureP99Ms: x.ensure.p99Ms, whoamiP50Ms: x.whoami.p50Ms, whoamiP99Ms: x.whoami.p99Ms, overheadP50Ms: x.overheadP50Ms, serviceCpuMsPerCall: x.serviceCpuMsPerCall, statementsPerCall: x.statementsPerCall })),
     reprovision: r.reprovision.map((x) => ({ kind: x.kind, users: x.users, concurrency: x.concurrency, servicePerSecond: x.medianServicePerSecond, directPerSecond: x.medianDirectPerSecond, ratio: x.ratio })),
     goals: r.goals,
   };
@@ -478,9 +499,9 @@ export async function httpEnsureCommand(args: string[]): Promise<number> {
       `http-ensure: one service instance (bin/matrix-reset-http.js), Synapse ${r.synapseVersion}, client-side times (undici keep-alive)`,
       '',
       `valid-token path: ${r.validUsers} users with working tokens; ${r.latency[0]?.ensure.calls ?? 0} calls per contender and concurrency`,
-      ['concurrency'.padEnd(12), 'ensure p50'.padStart(11), 'p99'.padStart(8), 'whoami p50'.padStart(11), 'p99'.padStart(8), 'overhead p50'.padStart(13), 'p99'.padStart(8), 'svc CPU/call'.padStart(13)].join(''),
+      ['concurrency'.padEnd(12), 'ensure p50'.padStart(11), 'p99'.padStart(8), 'whoami p50'.padStart(11), 'p99'.padStart(8), 'overhead p50'.padStart(13), 'p99'.padStart(8), 'svc CPU/call'.padStart(13), 'SQL/call'.padStart(9)].join(''),
       ...r.latency.map((x) =>
-        [String(x.concurrency).padEnd(12), ms(x.ensure.p50Ms).padStart(11), ms(x.ensure.p99Ms), ms(x.whoami.p50Ms).padStart(11), ms(x.whoami.p99Ms), ms(x.overheadP50Ms).padStart(13), ms(x.overheadP99Ms), (x.serviceCpuMsPerCall === undefined ? '?' : x.serviceCpuMsPerCall.toFixed(2)).padStart(13)].join(''),
+        [String(x.concurrency).padEnd(12), ms(x.ensure.p50Ms).padStart(11), ms(x.ensure.p99Ms), ms(x.whoami.p50Ms).padStart(11), ms(x.whoami.p99Ms), ms(x.overheadP50Ms).padStart(13), ms(x.overheadP99Ms), (x.serviceCpuMsPerCall === undefined ? '?' : x.serviceCpuMsPerCall.toFixed(2)).padStart(13), x.statementsPerCall.toFixed(2).padStart(9)].join(''),
       ),
       `  (ms) p50 overhead <= 2 ms at concurrency 1: ${r.goals.overheadP50AtConcurrency1 ? 'met' : 'NOT met'}`,
       '',
