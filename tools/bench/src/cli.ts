@@ -3,7 +3,7 @@ import { runDoctorBench } from './doctor-bench.ts';
 import { runFullResetBench, type Timing } from './full-reset-bench.ts';
 import { HTTP_ENSURE_USAGE, httpEnsureCommand } from './http-ensure-bench.ts';
 import { runWhoamiBench } from './synapse-whoami-bench.ts';
-import { runUserCredsBench } from './user-creds-bench.ts';
+import { RECOMMENDED_HEAP_FLAGS, runUserCredsBench } from './user-creds-bench.ts';
 
 const usage = `usage: bench <name> [options]
 
@@ -114,6 +114,7 @@ async function userCreds(args: string[]): Promise<number> {
           ['library, default heap', r.stream.library],
           ['bare Kysely loop, default heap', r.stream.bare],
           ['library, heap capped (--max-semi-space-size=8 --max-old-space-size=48)', r.stream.capped],
+          [`library, ${RECOMMENDED_HEAP_FLAGS.join(' ')}`, r.stream.recommended],
         ] as const
       ).map(
         ([label, run]) =>
