@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -390,6 +390,10 @@ export async function runFullResetBench(options: FullResetBenchOptions = {}): Pr
     };
   } finally {
     log('stopping the sandbox');
-    await sandboxCli(['down', '--state-dir', stateDir], log).catch((error: unknown) => log(`sandbox down failed: ${String(error)}`));
+    await sandboxCli(['down', '--state-dir', stateDir], log).then(
+      // Stopped: its state (logs, config, plan file) goes too; kept when the sandbox could not be stopped.
+      () => rmSync(stateDir, { recursive: true, force: true }),
+      (error: unknown) => log(`sandbox down failed (its state stays in ${stateDir}): ${String(error)}`),
+    );
   }
 }
