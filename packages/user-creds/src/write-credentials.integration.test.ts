@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openmeetLayout, runbookLayout } from './credential-layout.ts';
 import { createUserCreds, type UserCreds } from './user-creds.ts';
@@ -36,6 +37,19 @@ describe('writeCredentials (compare-and-set on the old token)', () => {
     const result = await creds.write({ schema, key: 1, expectedAccessToken: 'syt_stale', userId: '@a:x', accessToken: 'syt_b', deviceId: 'D' });
     expect(result).toEqual({ status: 'conflict' });
     expect((await creds.read({ schema, key: 1 }))?.accessToken).toBe('syt_c4ca4238a0b923820dcc509a6f75849b');
+  });
+
+  it('follows a migration that drops a column between two calls (the remembered columns are refreshed on the error)', async () => {
+    const schema = uniqueName('rb');
+    await createRunbookFixture(db, schema, 3);
+    const creds = createUserCreds({ db, layout: runbookLayout({ schemas: { names: [schema] } }), ownSchema: uniqueName('mr') });
+    expect((await creds.read({ schema, key: 1 }))?.deviceId).toBe('DEV1');
+    await sql`ALTER TABLE ${sql.id(schema, 'user')} DROP COLUMN matrix_device_id`.execute(db);
+    const current = await creds.read({ schema, key: 1 });
+    expect(current?.deviceId).toBeNull();
+    const result = await creds.write({ schema, key: 1, expectedAccessToken: current?.accessToken ?? null, userId: '@a:x', accessToken: 'syt_after', deviceId: 'D' });
+    expect(result).toEqual({ status: 'written' });
+    expect(await creds.read({ schema, key: 1 })).toMatchObject({ userId: '@a:x', accessToken: 'syt_after', deviceId: null });
   });
 
   it('answers not_found for a missing key', async () => {
