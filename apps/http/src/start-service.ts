@@ -33,7 +33,7 @@ export interface CreateServiceContextOptions {
  */
 export async function createServiceContext(settings: ServiceSettings, options: CreateServiceContextOptions): Promise<ServiceContext> {
   const now = options.now ?? Date.now;
-  const connection = await connectEnvironment(settings.environment, options.connect);
+  const connection = await connectEnvironment(settings.environment, { appDatabasePoolSize: settings.service.databasePoolSize, ...options.connect });
   try {
     const sessionKey = await readSessionKey(settings, connection, options.logger);
     const metrics = createServiceMetrics();

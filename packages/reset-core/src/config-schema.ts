@@ -154,6 +154,7 @@ function serviceSchema(baseDir: string) {
         .default({ perMinute: 600, burst: 60 }),
       bodyLimitBytes: z.number().int().min(256).max(16 * 1024 * 1024).default(65_536),
       drift: z.strictObject({ maxAgeSeconds: z.number().int().min(0).default(300) }).default({ maxAgeSeconds: 300 }),
+      databasePoolSize: z.number().int().min(2, 'databasePoolSize must be at least 2 (provisioning holds one connection while it locks)').max(200).default(16),
       sessionSecret: secretReference(baseDir, 'the session signing key').optional(),
     })
     .superRefine((service, ctx) => {

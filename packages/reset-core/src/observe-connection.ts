@@ -11,6 +11,8 @@ export interface ConnectEnvironmentOptions {
   ssm?: SSMClient;
   /** For `env:` references (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Connections in the app database pool (default 4; a long-running service wants more). */
+  appDatabasePoolSize?: number;
   /** Extra Synapse client settings (dispatcher, retry, logger). */
   synapse?: Omit<SynapseClientOptions, 'baseUrl' | 'serverName' | 'accessToken'>;
 }
@@ -65,7 +67,7 @@ export async function connectEnvironment(environment: EnvironmentConfig, options
     for (const closer of closers.reverse()) await closer();
   };
   try {
-    const db = await openAppDatabase(environment, open);
+    const db = await openAppDatabase(environment, open, options.appDatabasePoolSize === undefined ? {} : { max: options.appDatabasePoolSize });
     closers.push(() => db.destroy());
 
     let baseUrl = environment.synapse.url;
@@ -110,12 +112,12 @@ export async function connectEnvironment(environment: EnvironmentConfig, options
  * try { ... } finally { await db.destroy(); }
  * ```
  */
-export async function openAppDatabase(environment: EnvironmentConfig, open: (reference: string) => SecretStore): Promise<AnyKysely> {
+export async function openAppDatabase(environment: EnvironmentConfig, open: (reference: string) => SecretStore, options: { max?: number } = {}): Promise<AnyKysely> {
   const urlReading = await open(environment.appDatabase.url).read();
   if (!urlReading.exists || urlReading.value === undefined || urlReading.value.length === 0) {
     throw new ResetError('config_invalid', `${environment.appDatabase.url} (appDatabase.url of ${environment.name}) holds no value`, {
       nextSteps: [`Set it, e.g. export DATABASE_URL=postgres://... for env:DATABASE_URL, or point appDatabase.url elsewhere.`],
     });
   }
-  return postgresKysely({ connectionString: urlReading.value.reveal() });
+  return postgresKysely({ connectionString: urlReading.value.reveal(), ...(options.max === undefined ? {} : { max: options.max }) });
 }

@@ -92,6 +92,11 @@ export interface ServiceConfig {
   readonly bodyLimitBytes: number;
   /** How long a doctor summary is served before it is recomputed. */
   readonly drift: { readonly maxAgeSeconds: number };
+  /**
+   * Connections to the app database per instance (default 16): a user being provisioned holds one across its Synapse
+   * calls, so this bounds the provisionings one instance runs at once.
+   */
+  readonly databasePoolSize: number;
   /** Secret reference of the key that signs browser session cookies; undefined: a random key per process. */
   readonly sessionSecret: string | undefined;
 }
@@ -200,6 +205,7 @@ function toService(parsed: ParsedService | undefined): ServiceConfig | undefined
     bodyLimitBytes: parsed.bodyLimitBytes,
     drift: { maxAgeSeconds: parsed.drift.maxAgeSeconds },
     sessionSecret: parsed.sessionSecret,
+    databasePoolSize: parsed.databasePoolSize,
   };
 }
 

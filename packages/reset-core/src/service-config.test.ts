@@ -46,6 +46,7 @@ describe('the service: section', () => {
       rateLimit: { perMinute: 600, burst: 60 },
       bodyLimitBytes: 65_536,
       drift: { maxAgeSeconds: 300 },
+      databasePoolSize: 16,
       sessionSecret: 'file:/srv/app/session.key',
     });
     expect(Object.isFrozen(config.service?.tokens[0])).toBe(true);
