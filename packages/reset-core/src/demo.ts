@@ -195,8 +195,14 @@ async function runOnSandbox(sandbox: DemoSandboxRecord, options: { usersPerTenan
   return { stateDir: sandbox.stateDir, configFile, seeded: { tenants: TENANTS, users: users.length, admin: environment.synapse.adminUserId }, reprovisioned, scenarios, kept: options.keep, explore };
 }
 
-/** The `matrix-reset.yaml` of the sandbox's openmeet-dev environment. */
-function writeDemoConfig(path: string, options: { context: string; kubeconfig: string }): EnvironmentConfig {
+/**
+ * Writes the `matrix-reset.yaml` of the sandbox's kube-sim openmeet-dev environment (the demo's, and the full-reset
+ * benchmark's) to `path` and returns the environment it defines.
+ *
+ * @example
+ * const env = writeDemoConfig('/tmp/demo/matrix-reset.yaml', { context: 'kube-sim', kubeconfig: process.env.KUBECONFIG! });
+ */
+export function writeDemoConfig(path: string, options: { context: string; kubeconfig: string }): EnvironmentConfig {
   const yaml = [
     '# Written by `matrix-reset demo` for the sandbox\'s kube-sim openmeet-dev scenario.',
     'version: 1',

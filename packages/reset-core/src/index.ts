@@ -16,7 +16,7 @@ export * from './step-repair.ts';
 export * from './apply-run.ts';
 export * from './run-rollback-journal.ts';
 export * from './run-rollback.ts';
-export { runDemo, findRepositoryRoot, type DemoOptions, type DemoSummary, type DemoScenario, type DemoDoctorSummary, type DemoStepTiming } from './demo.ts';
+export { runDemo, writeDemoConfig, findRepositoryRoot, type DemoOptions, type DemoSummary, type DemoScenario, type DemoDoctorSummary, type DemoStepTiming } from './demo.ts';
 export * from './plan-store.ts';
 export * from './service-tokens.ts';
 export * from './service-readiness.ts';

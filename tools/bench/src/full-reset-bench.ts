@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,11 +19,10 @@ import {
   connectEnvironment,
   doctor,
   observePlanState,
-  parseResetConfig,
-  resolveEnvironment,
   type EnvironmentConfig,
   type EnvironmentConnection,
   type StepHook,
+  writeDemoConfig,
 } from '@matrix-reset/reset-core';
 import { sql } from 'kysely';
 import type { CliMemoryRecord } from './cli-memory-hook.ts';
@@ -45,8 +44,6 @@ import { median } from './synapse-whoami-bench.ts';
  */
 
 const NAMESPACE = 'openmeet-dev';
-const ENVIRONMENT = 'openmeet-dev';
-const SERVER_NAME = 'matrix-local.openmeet.test';
 const SSM_TOKEN = '/openmeet/dev/matrix-admin-access-token';
 const SSM_USER = '/openmeet/dev/matrix-admin-user';
 const PVC = 'data-matrix-0';
@@ -203,36 +200,6 @@ function cliCommand(args: readonly string[], dir: string): Promise<CliCommandTim
   });
 }
 
-/** The demo's `matrix-reset.yaml` for the sandbox's openmeet-dev environment. */
-function writeConfig(dir: string, kube: { context: string; kubeconfig: string }): EnvironmentConfig {
-  const path = join(dir, 'matrix-reset.yaml');
-  const yaml = [
-    'version: 1',
-    'environments:',
-    `  ${ENVIRONMENT}:`,
-    '    kubernetes:',
-    `      context: ${kube.context}`,
-    `      kubeconfig: ${kube.kubeconfig}`,
-    `      namespace: ${NAMESPACE}`,
-    '      statefulSet: matrix',
-    '      restart: [{ kind: Deployment, name: openmeet-api }]',
-    '    synapse:',
-    '      portForward: { pod: matrix-0, port: 8008 }',
-    `      serverName: ${SERVER_NAME}`,
-    `      sharedSecret: "k8s-secret:${NAMESPACE}/matrix-secrets#SYNAPSE_REGISTRATION_SHARED_SECRET"`,
-    '    adminToken:',
-    `      - { token: "ssm:${SSM_TOKEN}", user: "ssm:${SSM_USER}" }`,
-    `      - { token: "k8s-secret:${NAMESPACE}/openmeet-api-secrets#MATRIX_ADMIN_ACCESS_TOKEN", user: "k8s-secret:${NAMESPACE}/openmeet-api-secrets#MATRIX_ADMIN_USER" }`,
-    '    appDatabase:',
-    '      url: env:DATABASE_URL',
-    '      layout: openmeet',
-    '',
-  ].join('\n');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path, yaml);
-  return resolveEnvironment(parseResetConfig(yaml, { path }), ENVIRONMENT);
-}
-
 async function sharedSecret(connection: EnvironmentConnection, environment: EnvironmentConfig): Promise<string> {
   const value = (await connection.openSecretStore(environment.synapse.sharedSecret!).read()).value?.reveal();
   if (value === undefined) throw new Error(`${environment.synapse.sharedSecret} holds no value`);
@@ -306,7 +273,7 @@ export async function runFullResetBench(options: FullResetBenchOptions = {}): Pr
     const kubeconfig = record.env['KUBECONFIG'];
     if (kubeconfig === undefined) throw new Error('sandbox up --with kube printed no KUBECONFIG');
     const kube = createKube(loadKubeConfig({ kubeconfigPath: kubeconfig }));
-    const environment = writeConfig(stateDir, { context: kube.config.getCurrentContext(), kubeconfig });
+    const environment = writeDemoConfig(join(stateDir, 'matrix-reset.yaml'), { context: kube.config.getCurrentContext(), kubeconfig });
     const withConnection = async <T>(fn: (c: EnvironmentConnection) => Promise<T>): Promise<T> => {
       const connection = await connectEnvironment(environment);
       try {
