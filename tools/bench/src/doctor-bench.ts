@@ -1,6 +1,7 @@
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,6 +150,13 @@ async function doctorChild(input: DoctorChildInput, heapFlags: readonly string[]
 }
 
 const CLI_BIN = fileURLToPath(new URL('../../../apps/cli/bin/run.js', import.meta.url));
+
+/** The Node flags of the bin's `#!/usr/bin/env -S node <flags>` line: what the installed `matrix-reset` runs with. */
+export function shebangNodeFlags(binPath: string): string[] {
+  const first = readFileSync(binPath, 'utf8').split('\n', 1)[0] ?? '';
+  const match = /^#!\/usr\/bin\/env -S node((?: [^ ]+)*)$/.exec(first.trimEnd());
+  return match?.[1]?.trim().split(' ').filter(Boolean) ?? [];
+}
 const MEMORY_HOOK = fileURLToPath(new URL('./cli-memory-hook.ts', import.meta.url));
 
 interface CliDoctorInput {
@@ -192,7 +200,8 @@ async function cliDoctorRun(input: CliDoctorInput, count: number, nodeFlags: rea
     );
     const started = performance.now();
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [...nodeFlags, '--import', MEMORY_HOOK, CLI_BIN, 'doctor', '--config', config, '--json', '--concurrency', String(input.concurrency)], {
+      // As the installed bin runs: with its shebang's flags, then any extra ones.
+      const child = spawn(process.execPath, [...shebangNodeFlags(CLI_BIN), ...nodeFlags, '--import', MEMORY_HOOK, CLI_BIN, 'doctor', '--config', config, '--json', '--concurrency', String(input.concurrency)], {
         cwd: dir,
         env: { ...process.env, DATABASE_URL: input.databaseUrl, MATRIX_RESET_BENCH_MEMORY_FILE: memoryFile },
         stdio: ['ignore', 'pipe', 'pipe'],
