@@ -1,8 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
-// The shebang caps V8's young generation (semi-space 2 MB instead of growing to 16+ MB each): under a steady stream of
-// requests V8 otherwise grows it to ~128 MB of RSS that holds nothing live (tools/bench: doctor over 10,000 tokens
-// peaks at ~260 MB without it, ~157 MB from source with it). `node bin/...` ignores the shebang; pass the flag or
-// NODE_OPTIONS=--max-semi-space-size=2 there. Old space is not capped, so large runs never die of a heap limit.
+#!/usr/bin/env node
 // The matrix-reset HTTP service. In a workspace checkout (src/ next to bin/) it runs the TypeScript source with
 // Node's type stripping and resolves workspace packages to their source (the `@matrix-reset/source` condition);
 // installed from a tarball (no src/) it runs the compiled dist/. MATRIX_RESET_HTTP_FROM=dist forces dist/.

@@ -169,7 +169,7 @@ async function doctorBench(args: string[]): Promise<number> {
       `  peak RSS ${r.peakRssMb.toFixed(0)} MB (goal < 150 MB: ${mark(r.goals.peakRss)})`,
       `  heap capped (${r.capped.flags.join(' ')}), one more run: ${r.capped.perSecond.toFixed(0)}/s (${r.capped.seconds.toFixed(2)} s), ` +
         `RSS ${r.capped.memory.startMb.toFixed(0)} -> ${r.capped.memory.peakMb.toFixed(0)} MB (+${r.capped.memory.growthMb.toFixed(0)})`,
-      `  matrix-reset doctor --json (the CLI from source, no Kubernetes, no ssm:), per round: ${r.cli
+      `  matrix-reset doctor --json (the CLI from ${process.env['MATRIX_RESET_CLI_FROM'] === 'dist' ? 'dist/, as installed' : 'source'}, with its shebang's Node flags; no Kubernetes, no ssm:), per round: ${r.cli
         .map((c) => `peak RSS ${c.maxRssMb.toFixed(0)} MB, ${c.seconds.toFixed(2)} s wall, ${c.cpuSeconds.toFixed(2)} s CPU`)
         .join('; ')}`,
       `    heavy modules loaded: ${[...new Set(r.cli.flatMap((c) => c.heavyModules))].join(', ') || 'none'}; peak ${r.cliPeakRssMb.toFixed(0)} MB (goal < 150 MB: ${mark(r.goals.cliPeakRss)})`,
