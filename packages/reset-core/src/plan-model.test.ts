@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPlan, planObserved } from './plan-build.ts';
-import { canonicalJson, diffObserved, parsePlan, readPlanFile, serializePlan, writePlanFile } from './plan-model.ts';
+import { canonicalJson, diffObserved, newPlanId, parsePlan, readPlanFile, serializePlan, writePlanFile } from './plan-model.ts';
 import { isResetError } from './reset-error.ts';
 import { fakeDoctorReport, fakeEnvironment, fakeObservation } from './test-support/plan-fixtures.ts';
 
@@ -41,6 +41,17 @@ describe('plan files', () => {
     const { stat } = await import('node:fs/promises');
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(await readFile(path, 'utf8')).toContain('"checksum": "sha256:');
+  });
+});
+
+describe('newPlanId', () => {
+  it('carries the UTC second and 4 random bytes, and builds a plan the schema accepts', () => {
+    const now = new Date('2026-03-04T05:06:07.890Z');
+    const ids = Array.from({ length: 50 }, () => newPlanId(now));
+    for (const id of ids) expect(id).toMatch(/^p20260304t050607_[0-9a-f]{8}$/);
+    expect(new Set(ids.map((id) => id.slice(-8))).size).toBeGreaterThan(1);
+    const built = buildPlan(fakeEnvironment(), fakeObservation(), fakeDoctorReport({ missing_user: 1 }), { now, id: ids[0]! });
+    expect(parsePlan(serializePlan(built)).id).toBe(ids[0]);
   });
 });
 

@@ -150,14 +150,15 @@ export function planChecksum(plan: Plan): string {
 }
 
 /**
- * A fresh plan id: `p` + UTC timestamp + 4 random hex digits.
+ * A fresh plan id: `p` + UTC timestamp + 8 random hex digits (4 random bytes, as run ids), so two plans made in
+ * the same second by several operators or service instances do not collide.
  *
  * @example
- * newPlanId(); // 'p20260101t120000_3fa9'
+ * newPlanId(); // 'p20260101t120000_3fa9c2d1'
  */
 export function newPlanId(now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase();
-  return `p${stamp}_${randomBytes(2).toString('hex')}`;
+  return `p${stamp}_${randomBytes(4).toString('hex')}`;
 }
 
 /**
