@@ -164,6 +164,32 @@ describe('ensureCredentials', () => {
     }
   });
 
+  it('mints one token for concurrent calls that spell one integer key differently ("1", "01")', async () => {
+    const { schema, tenant, deps } = await tenantDeps();
+    const slug = `spelled${uniqueSuffix()}`;
+    const id = await insertAppUser(db, schema, { slug });
+    let mints = 0;
+    const synapse = createSynapseClient({
+      baseUrl: synapseEnv().url,
+      accessToken: adminToken,
+      logger: (event) => {
+        if (event.route === '/_synapse/admin/v1/users/{userId}/login' && event.status === 200) mints++;
+      },
+    });
+    const events: EnsureCredentialsEvent[] = [];
+    const spellings = [String(id), `0${id}`, `00${id}`];
+
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => ensureCredentials({ ...deps, synapse, onEvent: (event) => events.push(event) }, { schema, appUserKey: spellings[i % 3]! })),
+    );
+
+    expect(mints).toBe(1);
+    expect(new Set(results.map((result) => result.accessToken.reveal())).size).toBe(1);
+    expect(events.filter((event) => event.type === 'write_conflict')).toEqual([]);
+    expect(await countMatrixUsers(admin, `${slug}_${tenant}`)).toBe(1);
+    expect((await storedRow(db, schema, id)).accessToken).toBe(results[0]!.accessToken.reveal());
+  });
+
   it('keeps what a concurrent writer stored instead of overwriting it (compare-and-set)', async () => {
     const { schema, deps } = await tenantDeps();
     const user = await registerMatrixUser();

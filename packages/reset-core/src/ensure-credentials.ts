@@ -110,7 +110,8 @@ const LOCALPART = /^[a-z0-9._=\-/+]+$/;
  * The new values are written with compare-and-set on the token that was read; when another writer got there first,
  * its value is used if `whoami` accepts it (and the token just minted is revoked). Concurrent calls for one user
  * share one attempt in this process ({@link SingleFlight}) and queue on a Postgres advisory lock
- * (`pg_advisory_xact_lock`, keyed by a hash of schema, table and key) across processes, so a thousand concurrent
+ * (`pg_advisory_xact_lock`, keyed by a hash of schema, table and key) across processes, both keyed by the row's key
+ * as Postgres returns it (so `"01"` and `1` for an integer key are one user), so a thousand concurrent
  * calls create one Matrix user and one token. A deactivated Matrix user is never reactivated: that is an
  * {@link EnsureCredentialsError} with next steps. Under delegated auth (Matrix Authentication Service) it throws a
  * `delegated_auth` {@link ResetError}.
@@ -143,7 +144,19 @@ export function ensureCredentials(deps: EnsureCredentialsDeps, options: EnsureCr
     flights = new SingleFlight<EnsuredCredentials>();
     defaultFlights.set(deps.db, flights);
   }
-  return flights.run(JSON.stringify([deps.layout.table, schema, key]), () => ensureOnce(deps, schema, options.appUserKey));
+  const joined = flights;
+  // Two levels: identical requests share one row read; then every spelling of one row ("1", "01", 1 for an integer
+  // key) shares one attempt, keyed by the key as Postgres returns it (the advisory lock uses that key too).
+  return joined.run(JSON.stringify(['request', deps.layout.table, schema, key]), async () => {
+    const started = performance.now();
+    let row: StoredCredential;
+    try {
+      row = await readRow(deps, deps.db, schema, options.appUserKey);
+    } catch (error) {
+      throw translateError(error, deps, schema, key);
+    }
+    return joined.run(JSON.stringify(['row', deps.layout.table, schema, row.key]), () => ensureOnce(deps, schema, key, row, started));
+  });
 }
 
 function resolveSchema(layout: CredentialLayout, schema: string | undefined, key: string): string {
@@ -159,15 +172,14 @@ function resolveSchema(layout: CredentialLayout, schema: string | undefined, key
   });
 }
 
-async function ensureOnce(deps: EnsureCredentialsDeps, schema: string, appUserKey: string | number): Promise<EnsuredCredentials> {
-  const started = performance.now();
-  const key = String(appUserKey);
+/** `key` is the caller's spelling (for events and errors); `row.key` is the database's, used for locking and reads. */
+async function ensureOnce(deps: EnsureCredentialsDeps, schema: string, key: string, row: StoredCredential, started: number): Promise<EnsuredCredentials> {
   try {
     // Fast path, no lock: a stored token that still works is the common case.
-    const kept = await keepIfValid(deps, deps.db, schema, await readRow(deps, deps.db, schema, appUserKey));
+    const kept = await keepIfValid(deps, deps.db, schema, row);
     const result = kept ?? (await deps.db.transaction().execute(async (trx) => {
-      await lockUser(trx, deps, schema, key);
-      return provisionLocked(deps, trx, schema, appUserKey);
+      await lockUser(trx, deps, schema, row.key);
+      return provisionLocked(deps, trx, schema, row.key, key);
     }));
     emit(deps, { type: 'ensured', schema, key, userId: result.userId, source: result.source, durationMs: Math.round(performance.now() - started) });
     return result;
@@ -177,11 +189,10 @@ async function ensureOnce(deps: EnsureCredentialsDeps, schema: string, appUserKe
 }
 
 /** The row under the advisory lock: re-check, then mint or create, then compare-and-set. */
-async function provisionLocked(deps: EnsureCredentialsDeps, trx: AnyKysely, schema: string, appUserKey: string | number): Promise<EnsuredCredentials> {
-  const key = String(appUserKey);
+async function provisionLocked(deps: EnsureCredentialsDeps, trx: AnyKysely, schema: string, rowKey: string, key: string): Promise<EnsuredCredentials> {
   const ctx: UserCredsContext = { db: trx, layout: deps.layout, ownSchema: DEFAULT_OWN_SCHEMA };
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const row = await readRow(deps, trx, schema, appUserKey);
+    const row = await readRow(deps, trx, schema, rowKey);
     const kept = await keepIfValid(deps, trx, schema, row);
     if (kept !== undefined) return kept;
 
@@ -208,7 +219,7 @@ async function provisionLocked(deps: EnsureCredentialsDeps, trx: AnyKysely, sche
     }
     const validUntilMs = (deps.now ?? Date.now)() + (deps.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS);
     const { accessToken } = await deps.synapse.admin.loginAsUser(userId, { validUntilMs });
-    const written = await writeCredentials(ctx, { schema, key: appUserKey, expectedAccessToken: row.accessToken, userId, accessToken, deviceId: null });
+    const written = await writeCredentials(ctx, { schema, key: rowKey, expectedAccessToken: row.accessToken, userId, accessToken, deviceId: null });
     if (written.status === 'written') return Object.freeze({ userId, deviceId: undefined, accessToken: new SecretValue(accessToken), source });
     if (written.status === 'not_found') throw appUserNotFound(deps, schema, key);
     // Someone outside our lock (the app itself) wrote first: ours is unused. Revoke it, re-read, keep theirs if it works.
@@ -224,6 +235,7 @@ async function provisionLocked(deps: EnsureCredentialsDeps, trx: AnyKysely, sche
   });
 }
 
+/** The row for `appUserKey`; its `key` is the key column as text, as Postgres spells it (`01` reads back as `1`). */
 async function readRow(deps: EnsureCredentialsDeps, db: AnyKysely, schema: string, appUserKey: string | number): Promise<StoredCredential> {
   const row = await readCredentials({ db, layout: deps.layout, ownSchema: DEFAULT_OWN_SCHEMA }, { schema, key: appUserKey });
   if (row === undefined) throw appUserNotFound(deps, schema, String(appUserKey));
