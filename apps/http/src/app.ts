@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { ApiError, errorResponse, notFound, onError } from './http-errors.ts';
+import { ApiError, errorResponse, notFoundHandler, onError } from './http-errors.ts';
 import { accessLog } from './logger.ts';
 import { createRouter } from './router.ts';
 import { SESSION_COOKIE } from './session-cookie.ts';
@@ -46,8 +46,13 @@ export function createApp(ctx: ServiceContext): OpenAPIHono<AppEnv> {
         ),
     }),
   );
-  app.onError(onError(ctx.logger));
-  app.notFound(notFound);
+  app.onError(
+    onError(ctx.logger, {
+      adminToken: { references: ctx.environment.adminToken.map((target) => target.token), environment: ctx.environment.name, configPath: ctx.configPath },
+    }),
+  );
+  // 405 with Allow for a path served under other methods, 404 otherwise (routes are read once all are mounted).
+  app.notFound(notFoundHandler(() => app.routes));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -26,13 +26,14 @@ interface ContainerJson {
   securityContext: object;
   readinessProbe: { httpGet: object };
   livenessProbe: { httpGet: object };
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
   resources: object;
   env: { name: string; value?: string; valueFrom?: unknown }[];
 }
 interface DeploymentJson {
   spec: {
     selector: { matchLabels: Record<string, string> };
-    template: { spec: { serviceAccountName: string; securityContext: object; containers: ContainerJson[]; volumes: object[] } };
+    template: { spec: { serviceAccountName: string; terminationGracePeriodSeconds?: number; securityContext: object; containers: ContainerJson[]; volumes: object[] } };
   };
 }
 interface RoleJson {
@@ -114,8 +115,11 @@ describe('deploy/', () => {
     expect(pod.serviceAccountName).toBe('matrix-reset');
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 'http' });
+    // Readiness without Synapse (a full reset scales it to 0), liveness of the process alone, a drain before SIGTERM.
+    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/readyz/local', port: 'http' });
     expect(container.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 'http' });
+    expect(container.lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
+    expect(pod.terminationGracePeriodSeconds).toBe(30);
     expect(container.resources).toMatchObject({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '384Mi' } });
     // Secrets by reference only: no env value holds one.
     const env = Object.fromEntries(container.env.map((e) => [e.name, e]));

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import type { Context, ErrorHandler } from 'hono';
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { TrieRouter } from 'hono/router/trie-router';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { EnsureCredentialsError, isResetError, type ResetErrorCode } from '@matrix-reset/reset-core';
 import type { Logger } from 'pino';
@@ -80,6 +81,20 @@ const ENSURE_STATUS: Readonly<Record<EnsureCredentialsError['reason'], Contentfu
   write_contended: 503,
 };
 
+/** Where the service's Synapse admin token comes from, for the next steps of an error about that token. */
+export interface AdminTokenHint {
+  /** The references the environment's `adminToken` names, in order (e.g. `ssm:/openmeet/dev/matrix-admin-access-token`). */
+  readonly references: readonly string[];
+  /** The environment's name and the config file, to say where those references are set. */
+  readonly environment: string;
+  readonly configPath: string;
+}
+
+/** What {@link toApiError} may use to say more than the error itself knows. */
+export interface ErrorContext {
+  readonly adminToken?: AdminTokenHint;
+}
+
 /** Synapse answered nothing, or said "later": the service is fine, its dependency is not. */
 const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['connection_refused', 'timeout', 'connection_reset', 'dns_lookup_failed', 'network_error', 'rate_limited', 'server_error']);
 
@@ -89,7 +104,7 @@ const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['connection_refused', 't
  * delegated auth 501, ...), a library's typed error (a string `code` and `nextSteps`, e.g. Synapse unreachable) to
  * 502/503, and anything else to a 500 that says nothing about the internals (the log has the stack).
  */
-export function toApiError(error: unknown): ApiError {
+export function toApiError(error: unknown, context: ErrorContext = {}): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof EnsureCredentialsError) {
     const status = ENSURE_STATUS[error.reason];
@@ -108,6 +123,13 @@ export function toApiError(error: unknown): ApiError {
     });
   }
   if (error instanceof HTTPException) {
+    if (error.status === 415) {
+      // The JSON validator's refusal of a body declared as something else.
+      return new ApiError(415, 'unsupported_media_type', 'This endpoint takes a JSON body', {
+        nextSteps: ['Send the body as JSON with the header `content-type: application/json`; GET /openapi.json describes every request.'],
+        cause: error,
+      });
+    }
     const code = error.status === 413 ? 'body_too_large' : error.status === 400 ? 'invalid_request' : 'http_error';
     // Hono's own refusals, e.g. "Malformed JSON in request body".
     return new ApiError(error.status as ContentfulStatusCode, code, error.message || 'Request failed', {
@@ -116,6 +138,10 @@ export function toApiError(error: unknown): ApiError {
     });
   }
   if (isTypedLibraryError(error)) {
+    const adminTokenError = ADMIN_TOKEN_CODES[error.code];
+    if (adminTokenError !== undefined) {
+      return new ApiError(502, `upstream_${error.code}`, adminTokenError, { nextSteps: adminTokenNextSteps(context.adminToken), cause: error });
+    }
     const unavailable = UNAVAILABLE_CODES.has(error.code);
     return new ApiError(unavailable ? 503 : 502, `upstream_${error.code}`, error.message, {
       nextSteps: error.nextSteps,
@@ -123,7 +149,69 @@ export function toApiError(error: unknown): ApiError {
       cause: error,
     });
   }
+  const database = databaseUnavailable(error);
+  if (database !== undefined) {
+    // The driver's message names the host, port, database or role: only the code goes out.
+    return new ApiError(503, 'database_unavailable', `The app database is unavailable (${database})`, {
+      nextSteps: [
+        'Retry after Retry-After seconds; GET /readyz/local says whether this instance reaches its database.',
+        "For the operator: check that Postgres is up, reachable and accepting connections at the environment's appDatabase.url (the service log has the code).",
+      ],
+      headers: { 'Retry-After': RETRY_AFTER_SECONDS },
+      cause: error,
+    });
+  }
   return new ApiError(500, 'internal_error', 'The service failed unexpectedly; the log has the details', { cause: error });
+}
+
+/** synapse-admin's codes that, escaping a route, are about the service's own admin token (never the caller's). */
+const ADMIN_TOKEN_CODES: Readonly<Record<string, string>> = {
+  unknown_token: "Synapse refused the service's admin token (M_UNKNOWN_TOKEN): it was logged out, its device deleted, or the server was reset. Your bearer token was accepted.",
+  token_soft_logout: "Synapse refused the service's admin token: it expired (soft logout). Your bearer token was accepted.",
+  not_admin: "The service's admin token belongs to a Matrix user who is not a server admin. Your bearer token was accepted.",
+  missing_token: 'The service has no Synapse admin token: none of the places it reads one from holds a value. Your bearer token was accepted.',
+};
+
+function adminTokenNextSteps(hint: AdminTokenHint | undefined): string[] {
+  const where =
+    hint === undefined
+      ? "the references under the environment's adminToken in matrix-reset.yaml"
+      : `${hint.references.join(', ')} (environments.${hint.environment}.adminToken in ${hint.configPath})`;
+  return [
+    `The service reads its admin token from ${where}: store a working server admin's access token there (\`matrix-reset local bootstrap\` for a local Synapse).`,
+    'GET /readyz shows whether Synapse accepts the admin token (its synapse check).',
+  ];
+}
+
+/** Node's codes for a connection that could not be made or was lost. */
+const CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+/** SQLSTATEs outside class 08 that mean "not now": too many connections, admin shutdown, crash shutdown, cannot connect now. */
+const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set(['53300', '57P01', '57P02', '57P03']);
+
+/**
+ * The code of a database error meaning "unreachable or not accepting connections" (a Node connection code, a
+ * SQLSTATE of class 08 or in {@link UNAVAILABLE_SQLSTATES}), or undefined for anything else. Looks through `cause`
+ * and an AggregateError's errors (a host name resolving to several addresses).
+ */
+export function databaseUnavailable(error: unknown, depth = 0): string | undefined {
+  if (error === null || typeof error !== 'object' || depth > 4) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (CONNECTION_CODES.has(code)) return code;
+    if (isSqlState(error) && (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code))) return `SQLSTATE ${code}`;
+  }
+  const { errors, cause } = error as { errors?: unknown; cause?: unknown };
+  for (const inner of [...(Array.isArray(errors) ? (errors as unknown[]) : []), cause]) {
+    const found = databaseUnavailable(inner, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** A Postgres server error (node-postgres' DatabaseError): a five-character SQLSTATE and a severity. */
+export function isSqlState(error: unknown): error is Error & { code: string; severity: string } {
+  const { code, severity } = error as { code?: unknown; severity?: unknown };
+  return error instanceof Error && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string';
 }
 
 /** The libraries' expected errors (SynapseClientError, SecretsError, ...): a string `code` and `nextSteps`. Their messages are scrubbed. */
@@ -133,20 +221,48 @@ function isTypedLibraryError(error: unknown): error is Error & { code: string; n
 
 /**
  * The app's error handler: renders every thrown error as the common JSON body. Unexpected errors (500) are logged
- * with their stack; expected ones are not (the access log line has the status).
+ * with their stack; expected ones are not (the access log line has the status, a dependency failure a warning).
  */
-export function onError(logger: Logger): ErrorHandler {
+export function onError(logger: Logger, context: ErrorContext = {}): ErrorHandler {
   return (error, c) => {
-    const apiError = toApiError(error);
+    const apiError = toApiError(error, context);
     if (apiError.status >= 500 && apiError.code === 'internal_error') logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
-    else if (apiError.status >= 500) logger.warn({ code: apiError.code, method: c.req.method, path: c.req.path, msg: apiError.message }, 'dependency failed');
+    else if (apiError.status >= 500) {
+      const cause = databaseUnavailable(error);
+      logger.warn({ code: apiError.code, ...(cause === undefined ? {} : { cause }), method: c.req.method, path: c.req.path, msg: apiError.message }, 'dependency failed');
+    }
     return errorResponse(c, apiError);
   };
 }
 
-/** JSON 404 for paths nothing serves. */
-export function notFound(c: Context): Response {
-  return errorResponse(c, new ApiError(404, 'not_found', `No route ${c.req.method} ${c.req.path}`, { nextSteps: ['GET /openapi.json lists every endpoint.'] }));
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * The app's not-found handler: 405 `method_not_allowed` with `Allow` when the path is served under other methods
+ * (GET implies HEAD), else 404 `not_found`; both in the common JSON shape. `routes` is read on the first miss, once
+ * every route is mounted.
+ */
+export function notFoundHandler(routes: () => readonly { method: string; path: string }[]): NotFoundHandler {
+  let router: TrieRouter<string> | undefined;
+  return (c) => {
+    if (router === undefined) {
+      router = new TrieRouter<string>();
+      for (const route of routes()) if (route.method !== 'ALL') router.add(route.method, route.path, route.method);
+    }
+    const paths = router;
+    const allowed = METHODS.filter((method) => paths.match(method, c.req.path)[0].length > 0);
+    if (allowed.length > 0) {
+      const allow = allowed.includes('GET') ? [...allowed.slice(0, allowed.indexOf('GET') + 1), 'HEAD', ...allowed.slice(allowed.indexOf('GET') + 1)] : allowed;
+      return errorResponse(
+        c,
+        new ApiError(405, 'method_not_allowed', `${c.req.path} does not take ${c.req.method}; it takes ${allow.join(', ')}`, {
+          nextSteps: [`Call it with ${allow.filter((m) => m !== 'HEAD').join(' or ')}; GET /openapi.json lists every endpoint.`],
+          headers: { Allow: allow.join(', ') },
+        }),
+      );
+    }
+    return errorResponse(c, new ApiError(404, 'not_found', `No route ${c.req.method} ${c.req.path}`, { nextSteps: ['GET /openapi.json lists every endpoint.'] }));
+  };
 }
 
 /** `body.schema`, `params.appUserId`, `query.refresh`; the top of a target is just its name. */
@@ -184,6 +300,7 @@ export function errorResponses(...statuses: number[]): Record<number, { descript
     401: 'No valid credentials (WWW-Authenticate: Bearer)',
     403: 'The token lacks the scope this endpoint needs',
     404: 'Not found',
+    405: 'The path does not take this method (Allow lists the ones it takes)',
     409: 'Conflicts with the current state',
     413: 'Body larger than service.bodyLimitBytes',
     415: 'Unsupported content type',

@@ -13,6 +13,8 @@ export interface DependencyCheck {
 export interface CheckDependenciesOptions {
   /** Each check gives up after this long (default 2000 ms). */
   timeoutMs?: number;
+  /** Which dependencies to probe (default both, in this order): `['postgres']` leaves Synapse alone. */
+  only?: readonly DependencyCheck['name'][];
 }
 
 /**
@@ -27,14 +29,23 @@ export interface CheckDependenciesOptions {
  */
 export async function checkDependencies(connection: Pick<EnvironmentConnection, 'db' | 'synapse'>, options: CheckDependenciesOptions = {}): Promise<DependencyCheck[]> {
   const timeoutMs = options.timeoutMs ?? 2000;
+  const only = options.only ?? ['postgres', 'synapse'];
   return Promise.all([
-    probe('postgres', timeoutMs, async () => {
-      await sql`select 1`.execute(connection.db);
-    }),
-    probe('synapse', timeoutMs, async () => {
-      if (!connection.synapse.hasAccessToken) throw new ProbeProblem('no admin token: none of the adminToken references holds one');
-      await connection.synapse.whoami();
-    }),
+    ...(only.includes('postgres')
+      ? [
+          probe('postgres', timeoutMs, async () => {
+            await sql`select 1`.execute(connection.db);
+          }),
+        ]
+      : []),
+    ...(only.includes('synapse')
+      ? [
+          probe('synapse', timeoutMs, async () => {
+            if (!connection.synapse.hasAccessToken) throw new ProbeProblem('no admin token: none of the adminToken references holds one');
+            await connection.synapse.whoami();
+          }),
+        ]
+      : []),
   ]);
 }
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ensureCredentials, isResetError, type CredentialSource, type EnsureCredentialsEvent } from '@matrix-reset/reset-core';
 import { hasScope, requireScope } from '../auth.ts';
-import { errorResponses } from '../http-errors.ts';
+import { ApiError, errorResponses, isSqlState } from '../http-errors.ts';
 import { bearerSecurity, createRouter } from '../router.ts';
 import type { ServiceContext } from '../service-context.ts';
 
@@ -45,7 +45,7 @@ const ensureRoute = createRoute({
   request: { params, body: { required: false, content: { 'application/json': { schema: body } } } },
   responses: {
     200: { description: 'Working credentials', content: { 'application/json': { schema: credentials } } },
-    ...errorResponses(400, 401, 403, 404, 409, 413, 422, 429, 501, 502, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 501, 502, 503),
   },
 });
 
@@ -83,8 +83,9 @@ export function credentialsRoutes(ctx: ServiceContext) {
         },
         200,
       );
-    } catch (error) {
-      outcome = isResetError(error) ? ((error as { reason?: string }).reason ?? error.code) : 'error';
+    } catch (caught) {
+      const error = clientMistake(ctx, caught, appUserId, schema);
+      outcome = error instanceof ApiError ? error.code : isResetError(error) ? ((error as { reason?: string }).reason ?? error.code) : 'error';
       throw error;
     } finally {
       const labels = { source, outcome };
@@ -92,4 +93,40 @@ export function credentialsRoutes(ctx: ServiceContext) {
       ctx.metrics.ensureTotal.inc(labels);
     }
   });
+}
+
+/** Postgres' invalid_text_representation and numeric_value_out_of_range: the key cannot be a value of the key column. */
+const KEY_DOES_NOT_FIT: ReadonlySet<string> = new Set(['22P02', '22003']);
+
+/**
+ * The caller's mistakes that reach us as library errors, as the client errors they are: a key the key column cannot
+ * hold (`abc` or `99999999999` for an integer id) is a user that does not exist (404 app_user_not_found, the same
+ * answer as a well-formed key without a row: the key is opaque to the caller, its column type is the layout's
+ * business); a schema the layout does not cover is a bad `body.schema` (400 schema_not_in_layout). Anything else
+ * is returned as it is.
+ */
+function clientMistake(ctx: ServiceContext, error: unknown, appUserId: string, schema: string | undefined): unknown {
+  const layout = ctx.environment.appDatabase.layout;
+  if (isSqlState(error) && KEY_DOES_NOT_FIT.has(error.code)) {
+    ctx.logger.info({ sqlstate: error.code, key: appUserId, schema, keyColumn: layout.keyColumn }, 'ensure-credentials: the key does not fit the key column');
+    return new ApiError(404, 'app_user_not_found', `No app user ${appUserId}${schema === undefined ? '' : ` in ${schema}`}: the key is not a value the key column ${layout.keyColumn} can hold`, {
+      nextSteps: ["Check the key: it is the app user's " + layout.keyColumn + ' (e.g. its numeric id); only existing app users are provisioned.'],
+      cause: error,
+    });
+  }
+  if (error instanceof Error && (error as { code?: unknown }).code === 'no_usable_schema' && error.name === 'UserCredsError') {
+    const rule = [
+      ...(layout.schemas.names.length > 0 ? [`names ${layout.schemas.names.join(', ')}`] : []),
+      ...(layout.schemas.like.length > 0 ? [`LIKE patterns ${layout.schemas.like.join(', ')}`] : []),
+    ].join(' and ');
+    ctx.logger.info({ schema, layout: layout.name }, 'ensure-credentials: the schema is not one the layout covers');
+    return new ApiError(400, 'schema_not_in_layout', `body.schema: ${schema ?? '(the only one)'} is not a schema layout ${layout.name} covers with a usable ${layout.table} table`, {
+      nextSteps: [
+        `Name a schema the layout covers: appDatabase.layout.schemas of environment ${ctx.environment.name} selects ${rule || 'no schema'}, and it must hold a ${layout.table} table with the key column ${layout.keyColumn}.`,
+        'Omit body.schema when the layout names exactly one schema.',
+      ],
+      cause: error,
+    });
+  }
+  return error;
 }
