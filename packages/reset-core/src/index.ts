@@ -20,3 +20,4 @@ export { runDemo, writeDemoConfig, findRepositoryRoot, type DemoOptions, type De
 export * from './plan-store.ts';
 export * from './service-tokens.ts';
 export * from './service-readiness.ts';
+export { ADMIN_TOKEN_REREAD_COOLDOWN_MS, type AdminTokenEvent, type AdminTokenRereadTrigger } from './admin-token-refresh.ts';

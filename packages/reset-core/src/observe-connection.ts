@@ -3,6 +3,7 @@ import type { Kube, PortForwardHandle } from '@matrix-reset/k8s-ops';
 import { kubernetesSecretStores, openSecretStore, type SecretStore, type SsmClientSource } from '@matrix-reset/secrets';
 import { createSynapseClient, type SynapseClient, type SynapseClientOptions } from '@matrix-reset/synapse-admin';
 import { postgresKysely, type AnyKysely } from '@matrix-reset/user-creds';
+import { AdminTokenRefresher, refreshingSynapseClient, type AdminTokenEvent, type AdminTokenReading } from './admin-token-refresh.ts';
 import type { EnvironmentConfig } from './reset-config.ts';
 import { ResetError } from './reset-error.ts';
 
@@ -15,6 +16,8 @@ export interface ConnectEnvironmentOptions {
   appDatabasePoolSize?: number;
   /** Extra Synapse client settings (dispatcher, retry, logger). */
   synapse?: Omit<SynapseClientOptions, 'baseUrl' | 'serverName' | 'accessToken'>;
+  /** Receives one event per re-read of the adminToken references (never a token), e.g. to log a token switch. */
+  onAdminTokenEvent?: (event: AdminTokenEvent) => void;
 }
 
 /**
@@ -24,10 +27,21 @@ export interface ConnectEnvironmentOptions {
 export interface EnvironmentConnection {
   readonly environment: EnvironmentConfig;
   readonly kube: Kube | undefined;
-  /** Carries the admin token found in the first `adminToken` target that holds one; none when no target does. */
+  /**
+   * Carries the admin token found in the first `adminToken` target that holds one; none when no target does. The
+   * same object for the connection's lifetime, always using the current token: when Synapse answers a call with
+   * `unknown_token` (a full reset minted a new admin token, or it was rotated), the adminToken targets are read again
+   * (one re-read at a time, automatically at most once per 5 s) and, when they
+   * hold a different token, the call is retried once with it. Safe to keep in long-lived dependencies.
+   */
   readonly synapse: SynapseClient;
-  /** The reference the admin token was read from, or undefined. */
+  /** The reference the current admin token was read from, or undefined. */
   readonly adminTokenSource: string | undefined;
+  /**
+   * Reads the adminToken targets again now and switches to a different token found there; resolves to whether it
+   * changed. Rejects when a target cannot be read (the current token stays).
+   */
+  refreshAdminToken(): Promise<boolean>;
   readonly db: AnyKysely;
   readonly openSecretStore: (reference: string) => SecretStore;
   close(): Promise<void>;
@@ -79,23 +93,41 @@ export async function connectEnvironment(environment: EnvironmentConfig, options
       baseUrl = handle.url;
     }
 
-    let adminToken: string | undefined;
-    let adminTokenSource: string | undefined;
-    for (const candidate of environment.adminToken) {
-      const reading = await open(candidate.token).read();
-      if (reading.exists && reading.value !== undefined && reading.value.length > 0) {
-        adminToken = reading.value.reveal();
-        adminTokenSource = candidate.token;
-        break;
+    const readAdminToken = async (): Promise<AdminTokenReading | undefined> => {
+      for (const candidate of environment.adminToken) {
+        const reading = await open(candidate.token).read();
+        if (reading.exists && reading.value !== undefined && reading.value.length > 0) return { token: reading.value.reveal(), source: candidate.token };
       }
-    }
-    const synapse = createSynapseClient({
+      return undefined;
+    };
+    const initial = await readAdminToken();
+    const client = createSynapseClient({
       ...options.synapse,
       baseUrl,
       serverName: environment.synapse.serverName,
-      ...(adminToken === undefined ? {} : { accessToken: adminToken }),
+      ...(initial === undefined ? {} : { accessToken: initial.token }),
     });
-    return Object.freeze({ environment, kube, synapse, adminTokenSource, db, openSecretStore: open, close });
+    const refresher = new AdminTokenRefresher({
+      client,
+      initial,
+      read: readAdminToken,
+      ...(options.onAdminTokenEvent === undefined ? {} : { onEvent: options.onAdminTokenEvent }),
+    });
+    // Closed first (close() runs the closers last to first): no re-read starts against closing stores.
+    closers.push(async () => refresher.close());
+    const synapse = refreshingSynapseClient(refresher);
+    return Object.freeze({
+      environment,
+      kube,
+      synapse,
+      get adminTokenSource() {
+        return refresher.source;
+      },
+      db,
+      openSecretStore: open,
+      refreshAdminToken: () => refresher.refresh(),
+      close,
+    });
   } catch (error) {
     await close();
     throw error;
