@@ -31,8 +31,8 @@ export interface EnvironmentConnection {
    * Carries the admin token found in the first `adminToken` target that holds one; none when no target does. The
    * same object for the connection's lifetime, always using the current token: when Synapse answers a call with
    * `unknown_token` (a full reset minted a new admin token, or it was rotated), the adminToken targets are read again
-   * (one re-read at a time, automatically at most once per 5 s) and, when they
-   * hold a different token, the call is retried once with it. Safe to keep in long-lived dependencies.
+   * (one re-read at a time, automatically at most once per 5 s) and, when they hold a different token, the call is
+   * retried once with it. Safe to keep in long-lived dependencies; `withAccessToken` gives an ordinary client.
    */
   readonly synapse: SynapseClient;
   /** The reference the current admin token was read from, or undefined. */
