@@ -178,7 +178,7 @@ function adminTokenNextSteps(hint: AdminTokenHint | undefined): string[] {
       ? "the references under the environment's adminToken in matrix-reset.yaml"
       : `${hint.references.join(', ')} (environments.${hint.environment}.adminToken in ${hint.configPath})`;
   return [
-    `The service reads its admin token from ${where}: store a working server admin's access token there (\`matrix-reset local bootstrap\` for a local Synapse).`,
+    `The service reads its admin token from ${where}: store a working server admin's access token there (\`matrix-reset local bootstrap\` for a local Synapse). No restart is needed: the service reads them again when Synapse refuses its token (at most every 5 s).`,
     'GET /readyz shows whether Synapse accepts the admin token (its synapse check).',
   ];
 }
