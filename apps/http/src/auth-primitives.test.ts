@@ -22,12 +22,12 @@ describe('TokenBucketLimiter', () => {
 describe('SessionSigner', () => {
   it('verifies its own unexpired cookies and nothing else', () => {
     const signer = new SessionSigner(SessionSigner.randomKey());
-    const cookie = signer.sign({ tokenName: 'ops', expires: 10_000 });
-    expect(signer.verify(cookie, 9_999)).toEqual({ tokenName: 'ops', expires: 10_000 });
+    const cookie = signer.sign({ tokenName: 'ops', fingerprint: 'f1', expires: 10_000 });
+    expect(signer.verify(cookie, 9_999)).toEqual({ tokenName: 'ops', fingerprint: 'f1', expires: 10_000 });
     expect(signer.verify(cookie, 10_000)).toBeUndefined();
     expect(new SessionSigner(SessionSigner.randomKey()).verify(cookie, 0)).toBeUndefined();
     const [payload, mac] = cookie.split('.');
-    const forged = Buffer.from(JSON.stringify({ n: 'admin', e: 10_000 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ n: 'admin', f: 'f1', e: 10_000 })).toString('base64url');
     expect(signer.verify(`${forged}.${mac}`, 0)).toBeUndefined();
     expect(signer.verify(`${payload}.`, 0)).toBeUndefined();
     expect(signer.verify('garbage', 0)).toBeUndefined();
@@ -52,12 +52,12 @@ describe('Authenticator', () => {
 
   it('accepts the Bearer scheme in any case and gives sessions read only', () => {
     expect(auth.authenticate(`bearer ${writer.token.reveal()}`, undefined)).toEqual({ tokenName: 'writer', scopes: ['runs:write'], via: 'bearer' });
-    const cookie = auth.sessions.sign({ tokenName: 'reader', expires: Date.now() + 60_000 });
+    const cookie = auth.issueSession('reader', Date.now() + 60_000);
     expect(auth.authenticate(undefined, cookie)).toEqual({ tokenName: 'reader', scopes: ['read'], via: 'session' });
     // A session naming a token without read (or one no longer configured) is refused.
-    const writerCookie = auth.sessions.sign({ tokenName: 'writer', expires: Date.now() + 60_000 });
+    const writerCookie = auth.issueSession('writer', Date.now() + 60_000);
     expect(() => auth.authenticate(undefined, writerCookie)).toThrow(ApiError);
-    const goneCookie = auth.sessions.sign({ tokenName: 'retired', expires: Date.now() + 60_000 });
+    const goneCookie = auth.sessions.sign({ tokenName: 'retired', fingerprint: auth.sessions.fingerprint(reader.entry.sha256), expires: Date.now() + 60_000 });
     expect(() => auth.authenticate(undefined, goneCookie)).toThrow(ApiError);
   });
 });

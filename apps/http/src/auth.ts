@@ -24,14 +24,14 @@ const REALM = 'Bearer realm="matrix-reset"';
  * cookies against their HMAC, and takes from each token's rate-limit bucket.
  */
 export class Authenticator {
-  readonly #tokens: readonly { entry: ServiceTokenConfig; digest: Buffer }[];
+  readonly #tokens: readonly { entry: ServiceTokenConfig; digest: Buffer; fingerprint: string }[];
   readonly sessions: SessionSigner;
   readonly #limiter: TokenBucketLimiter;
   readonly #now: () => number;
 
   constructor(options: { tokens: readonly ServiceTokenConfig[]; sessionKey: Buffer | string; rateLimit: { perMinute: number; burst: number }; now?: () => number }) {
-    this.#tokens = options.tokens.map((entry) => ({ entry, digest: Buffer.from(entry.sha256, 'hex') }));
     this.sessions = new SessionSigner(options.sessionKey);
+    this.#tokens = options.tokens.map((entry) => ({ entry, digest: Buffer.from(entry.sha256, 'hex'), fingerprint: this.sessions.fingerprint(entry.sha256) }));
     this.#limiter = new TokenBucketLimiter(options.rateLimit);
     this.#now = options.now ?? Date.now;
   }
@@ -46,12 +46,32 @@ export class Authenticator {
     return found;
   }
 
-  /** The token entry named by a genuine, unexpired session cookie (still configured, still holding `read`). */
+  /**
+   * A session cookie for the configured token `tokenName`, valid until `expires` (ms since the epoch): it names the
+   * token and carries the fingerprint of its hash, so it ends when the token is rotated or removed.
+   *
+   * @example
+   * setCookie(c, SESSION_COOKIE, auth.issueSession(principal.tokenName, Date.now() + SESSION_TTL_SECONDS * 1000));
+   */
+  issueSession(tokenName: string, expires: number): string {
+    const token = this.#tokens.find((t) => t.entry.name === tokenName);
+    if (token === undefined) throw new RangeError(`no configured token ${tokenName}`);
+    return this.sessions.sign({ tokenName, fingerprint: token.fingerprint, expires });
+  }
+
+  /**
+   * The token entry named by a genuine, unexpired session cookie: still configured with the same hash as when the
+   * session began (a rotated token's sessions end), still holding `read`.
+   */
   verifySession(cookie: string): ServiceTokenConfig | undefined {
     const claims = this.sessions.verify(cookie, this.#now());
     if (claims === undefined) return undefined;
-    const entry = this.#tokens.find((token) => token.entry.name === claims.tokenName)?.entry;
-    return entry?.scopes.includes('read') === true ? entry : undefined;
+    const token = this.#tokens.find((t) => t.entry.name === claims.tokenName);
+    if (token === undefined) return undefined;
+    const given = Buffer.from(claims.fingerprint, 'utf8');
+    const expected = Buffer.from(token.fingerprint, 'utf8');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    return token.entry.scopes.includes('read') ? token.entry : undefined;
   }
 
   /** Takes one request from the token's bucket; throws 429 with Retry-After when it is empty. */

@@ -6,21 +6,26 @@ export const SESSION_COOKIE = 'mr_session';
 /** How long a browser session lasts. */
 export const SESSION_TTL_SECONDS = 8 * 60 * 60;
 
-/** What a session cookie says: which token logged in, until when (ms since the epoch). Nothing secret. */
+/**
+ * What a session cookie says: which token logged in, which hash that token had then (a fingerprint, see
+ * {@link SessionSigner.fingerprint}), until when (ms since the epoch). Nothing secret.
+ */
 export interface SessionClaims {
   readonly tokenName: string;
+  readonly fingerprint: string;
   readonly expires: number;
 }
 
 /**
- * Stateless session cookies: `base64url(JSON {n, e}).base64url(HMAC-SHA256)`. The key is `service.sessionSecret`
+ * Stateless session cookies: `base64url(JSON {n, f, e}).base64url(HMAC-SHA256)`. The key is `service.sessionSecret`
  * or, without one, random per process (then a session works only on the instance that issued it).
  *
  * @example
  * ```ts
  * const sessions = new SessionSigner(randomBytes(32));
- * const cookie = sessions.sign({ tokenName: 'operator', expires: Date.now() + 3600_000 });
- * sessions.verify(cookie, Date.now()); // { tokenName: 'operator', expires: ... }
+ * const fingerprint = sessions.fingerprint(entry.sha256);
+ * const cookie = sessions.sign({ tokenName: 'operator', fingerprint, expires: Date.now() + 3600_000 });
+ * sessions.verify(cookie, Date.now()); // { tokenName: 'operator', fingerprint, expires: ... }
  * ```
  */
 export class SessionSigner {
@@ -36,8 +41,17 @@ export class SessionSigner {
     return randomBytes(32);
   }
 
+  /**
+   * A token entry's fingerprint: HMAC-SHA256 of its configured sha256 under the session key, 16 bytes, base64url.
+   * A session carries the fingerprint of the token that logged in, so rotating the token (a new hash under the same
+   * name) ends its sessions; the cookie reveals nothing of the hash without the key.
+   */
+  fingerprint(tokenSha256: string): string {
+    return createHmac('sha256', this.#key).update(`session-token:${tokenSha256.toLowerCase()}`).digest().subarray(0, 16).toString('base64url');
+  }
+
   sign(claims: SessionClaims): string {
-    const payload = Buffer.from(JSON.stringify({ n: claims.tokenName, e: claims.expires }), 'utf8').toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ n: claims.tokenName, f: claims.fingerprint, e: claims.expires }), 'utf8').toString('base64url');
     return `${payload}.${this.#mac(payload).toString('base64url')}`;
   }
 
@@ -55,9 +69,9 @@ export class SessionSigner {
     } catch {
       return undefined;
     }
-    const { n, e } = (parsed ?? {}) as { n?: unknown; e?: unknown };
-    if (typeof n !== 'string' || typeof e !== 'number' || e <= now) return undefined;
-    return { tokenName: n, expires: e };
+    const { n, f, e } = (parsed ?? {}) as { n?: unknown; f?: unknown; e?: unknown };
+    if (typeof n !== 'string' || typeof f !== 'string' || typeof e !== 'number' || e <= now) return undefined;
+    return { tokenName: n, fingerprint: f, expires: e };
   }
 
   #mac(payload: string): Buffer {

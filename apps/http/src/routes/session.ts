@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { ApiError, errorResponses } from '../http-errors.ts';
 import { createRouter } from '../router.ts';
@@ -8,14 +8,48 @@ import type { AppEnv, ServiceContext } from '../service-context.ts';
 
 const login = z.strictObject({ token: z.string().min(1, 'the service token (it needs the read scope)').max(200) }).openapi('SessionLogin');
 
+/**
+ * Refuses a cross-site request (login CSRF: another site's form posting its own token to log the browser in as
+ * someone else, or logging it out): `Sec-Fetch-Site` cross-site or same-site (a sibling host), an `Origin` other than
+ * this service's own (scheme and host, as the client or a proxy in front saw them: Host, X-Forwarded-Host and
+ * -Proto), or `Origin: null` (an opaque origin: sandboxed frames, or the status page's own form under its
+ * `Referrer-Policy: no-referrer`) unless the browser says `Sec-Fetch-Site: same-origin`. Clients that send neither
+ * header (curl, scripts) pass: they are no CSRF vector.
+ */
+const sameOriginOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const site = c.req.header('sec-fetch-site')?.toLowerCase();
+  const origin = c.req.header('origin')?.toLowerCase();
+  const crossSite = site === 'cross-site' || site === 'same-site';
+  const foreignOrigin = origin !== undefined && (origin === 'null' ? site !== 'same-origin' : !ownOrigins(c).includes(origin));
+  if (crossSite || foreignOrigin) {
+    throw new ApiError(403, 'cross_site_request', `${c.req.method} ${c.req.path} refuses requests from another site (Origin ${origin ?? 'absent'}, Sec-Fetch-Site ${site ?? 'absent'})`, {
+      nextSteps: [
+        "Sign in from the service's own status page (GET /), or send the request without an Origin header from a script.",
+        'Behind a proxy that rewrites Host, have it send X-Forwarded-Host (and X-Forwarded-Proto).',
+      ],
+    });
+  }
+  await next();
+};
+
+/** `scheme://host` of this service as the request names it (its Host, and X-Forwarded-Host/-Proto behind a proxy). */
+function ownOrigins(c: Context<AppEnv>): string[] {
+  const url = new URL(c.req.url);
+  const scheme = isHttps(c) ? 'https:' : url.protocol;
+  const hosts = [c.req.header('host') ?? url.host, c.req.header('x-forwarded-host')?.split(',')[0]?.trim()].filter((h): h is string => h !== undefined && h !== '');
+  return hosts.flatMap((host) => [`${scheme}//${host}`, `${url.protocol}//${host}`]).map((o) => o.toLowerCase());
+}
+
 const sessionRoute = createRoute({
   method: 'post',
   path: '/session',
   tags: ['session'],
+  middleware: [sameOriginOnly] as const,
   summary: 'Log a browser in: a token with read buys an HttpOnly session cookie that authorizes GET requests needing read',
   description:
     'For the status page and EventSource, which cannot send Authorization headers. The cookie is a signed {tokenName, expires}, ' +
-    `valid ${SESSION_TTL_SECONDS / 3600} h; it never authorizes a write. A form post is answered with a redirect to /.`,
+    `valid ${SESSION_TTL_SECONDS / 3600} h, and ends early when the token is rotated; it never authorizes a write. A form post is answered ` +
+    'with a redirect to /. Cross-site requests (Sec-Fetch-Site: cross-site, or an Origin other than the service\'s own) are refused with 403.',
   request: {
     body: {
       // Not `required`: with both media types listed, each validator then runs only for its own content type.
@@ -34,8 +68,9 @@ const logoutRoute = createRoute({
   method: 'post',
   path: '/session/logout',
   tags: ['session'],
-  summary: 'Log the browser out (clears the cookie)',
-  responses: { 204: { description: 'Cookie cleared' } },
+  summary: 'Log the browser out (clears the cookie); cross-site requests are refused',
+  middleware: [sameOriginOnly] as const,
+  responses: { 204: { description: 'Cookie cleared' }, ...errorResponses(403) },
 });
 
 function isHttps(c: Context<AppEnv>): boolean {
@@ -63,7 +98,7 @@ export function sessionRoutes(ctx: ServiceContext) {
         });
       }
       const expires = ctx.now() + SESSION_TTL_SECONDS * 1000;
-      setCookie(c, SESSION_COOKIE, ctx.auth.sessions.sign({ tokenName: principal.tokenName, expires }), {
+      setCookie(c, SESSION_COOKIE, ctx.auth.issueSession(principal.tokenName, expires), {
         httpOnly: true,
         sameSite: 'Strict',
         path: '/',
