@@ -15,18 +15,27 @@ const metricsRoute = createRoute({
   responses: { 200: { description: 'Prometheus exposition format', content: { 'text/plain': { schema: z.string() } } }, ...errorResponses(401, 403, 429) },
 });
 
-/** Sets the scrape-time gauges: drift from the cached summary (recomputed only when stale), runs from the journal. */
+/**
+ * Sets the scrape-time gauges: drift from the cached summary as it is (a scrape never waits for doctor; a stale or
+ * missing summary starts a refresh in the background, and no summary yet means no drift series at all, age included),
+ * runs from the journal.
+ */
 async function refreshGauges(ctx: ServiceContext): Promise<void> {
   const { metrics } = ctx;
-  try {
-    const drift = await ctx.drift.get();
-    metrics.driftCredentials.reset();
+  const drift = ctx.drift.peek();
+  if (drift === undefined || drift.ageSeconds > ctx.config.drift.maxAgeSeconds) {
+    // Concurrent refreshes share one doctor run; a failure is logged here and tried again at the next scrape.
+    ctx.drift.get().catch((error: unknown) => ctx.logger.warn({ code: (error as { code?: unknown }).code }, 'metrics: drift summary unavailable'));
+  }
+  metrics.driftCredentials.reset();
+  if (drift === undefined) {
+    // No summary, no age: the series is absent rather than a misleading 0 (alert on `absent(matrix_reset_drift_age_seconds)`).
+    metrics.driftAgeSeconds.remove();
+  } else {
     for (const schema of drift.summary.schemas) {
       for (const [name, count] of Object.entries(schema.counts)) metrics.driftCredentials.set({ class: name, schema: schema.schema }, count);
     }
     metrics.driftAgeSeconds.set(drift.ageSeconds);
-  } catch (error) {
-    ctx.logger.warn({ code: (error as { code?: unknown }).code }, 'metrics: drift summary unavailable');
   }
   try {
     const runs = await runStatus(ctx.connection.db, { environment: ctx.environment.name, limit: 500 });
