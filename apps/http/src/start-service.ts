@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import { connectEnvironment, doctor, ResetError, type ConnectEnvironmentOptions, type EnvironmentConnection } from '@matrix-reset/reset-core';
 import type { DestinationStream, Logger } from 'pino';
 import { createApp } from './app.ts';
-import { runControlFor } from './routes/runs.ts';
+import { runControlFor, type RunStreamSettings } from './routes/runs.ts';
 import { Authenticator } from './auth.ts';
 import { createDriftService } from './drift-cache.ts';
 import { createServiceLogger } from './logger.ts';
@@ -83,10 +83,13 @@ export interface StartServiceOptions extends ServiceSettingsOptions {
   now?: () => number;
   connect?: ConnectEnvironmentOptions;
   /**
-   * On close, wait at most this long for runs this instance started to stop (default 20 s, inside Kubernetes'
-   * default 30 s termination grace). A run still going is cut off there and can be continued with `matrix-reset resume`.
+   * On close, wait at most this long for requests in progress to finish and for runs this instance started to stop
+   * (default 20 s, inside Kubernetes' default 30 s termination grace). A request still going is then cut off; a run
+   * still going is cut off too and can be continued with `matrix-reset resume`.
    */
   shutdownGraceMs?: number;
+  /** Event stream polling, heartbeat and limits (defaults suit production; tests make them small). */
+  runStreams?: RunStreamSettings;
 }
 
 /** A running service. */
@@ -95,8 +98,9 @@ export interface RunningService {
   readonly url: string;
   readonly context: ServiceContext;
   /**
-   * Stops accepting connections, ends open ones (SSE streams too), waits (up to the shutdown grace) for runs this
-   * instance started, closes the environment's connection.
+   * Stops accepting connections, ends the open event streams (each gets a final comment), lets the requests in
+   * progress finish and waits for runs this instance started (both up to the shutdown grace, then cut off), closes
+   * the environment's connection.
    */
   close(): Promise<void>;
 }
@@ -117,6 +121,8 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const logger = options.logger ?? createServiceLogger({ level: options.logLevel ?? env[SERVICE_ENV.logLevel] ?? 'info', ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const settings = await loadServiceSettings(options);
   const context = await createServiceContext(settings, { logger, ...(options.now ? { now: options.now } : {}), ...(options.connect ? { connect: options.connect } : {}) });
+  // Made before the routes are: they share this run control (and its stream settings).
+  runControlFor(context, options.runStreams);
   const app = createApp(context);
   let server: ReturnType<typeof serve>;
   let address: AddressInfo;
@@ -139,19 +145,28 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     close() {
       closing ??= (async () => {
         const http = server as Server;
-        await new Promise<void>((resolve) => {
-          http.close(() => resolve());
-          http.closeIdleConnections();
-          // Long-lived responses (SSE) do not end by themselves: give them a moment, then cut them.
-          setTimeout(() => http.closeAllConnections(), 1000).unref();
-        });
         const runs = runControlFor(context);
+        const graceMs = options.shutdownGraceMs ?? 20_000;
+        const drained = new Promise<true>((resolve) => http.close(() => resolve(true)));
+        // Keep-alive connections go as soon as they are idle (a finished request leaves its connection idle).
+        http.closeIdleConnections();
+        const idleSweep = setInterval(() => http.closeIdleConnections(), 100);
         let timer: NodeJS.Timeout | undefined;
-        const settled = await Promise.race([
-          runs.settle().then(() => true),
-          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), options.shutdownGraceMs ?? 20_000))),
+        const graceOver = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+        // Event streams do not end by themselves: end them now (each sends a last comment and closes). Other
+        // requests (an ensure provisioning a user, a plan running doctor, a run starting) finish within the grace.
+        const [, finished, settled] = await Promise.all([
+          runs.endStreams({ timeoutMs: Math.min(5_000, graceMs) }),
+          Promise.race([drained, graceOver]),
+          Promise.race([runs.settle().then(() => true as const), graceOver]),
         ]);
         clearTimeout(timer);
+        clearInterval(idleSweep);
+        if (!finished) {
+          logger.warn({ graceMs }, 'cutting off requests still in progress after the shutdown grace');
+          http.closeAllConnections();
+          await drained;
+        }
         if (!settled) {
           const running = (await runs.listRuns({ limit: 20 }).catch(() => [])).filter((r) => r.run.state === 'running').map((r) => r.run.id);
           logger.warn({ runs: running }, 'stopping with a run still going: continue it with matrix-reset resume <run>');

@@ -5,23 +5,28 @@ import type { DoctorReport, JournalRollbackStep, RunStatus, StoredPlan } from '@
 import { requireScope } from '../auth.ts';
 import { ApiError, errorResponses } from '../http-errors.ts';
 import { bearerOrSessionSecurity, bearerSecurity, createRouter } from '../router.ts';
-import { createRunControl, RUN_ID_PATTERN, RunRefusal, type RunControl } from '../runs/run-control.ts';
-import { toServerSentEvent } from '../runs/run-events.ts';
+import { createRunControl, RUN_ID_PATTERN, RunRefusal, type RunControl, type RunControlDependencies } from '../runs/run-control.ts';
+import { toServerSentEvent, type ServedStreamItem } from '../runs/run-events.ts';
 import type { ServiceContext } from '../service-context.ts';
 
 const controls = new WeakMap<ServiceContext, RunControl>();
 
+/** Event stream settings of a service's run control (polling, heartbeat, limits); defaults suit production. */
+export type RunStreamSettings = Pick<RunControlDependencies, 'pollMs' | 'remotePollMs' | 'heartbeatMs' | 'streamLimits'>;
+
 /**
  * The run control of a service context (one per context: its local runs, their progress and the event streams),
- * shared by the run routes and the status page.
+ * shared by the run routes and the status page. `settings` count only on the first call for a context (the service
+ * makes that call before it builds its routes).
  *
  * @example
  * await runControlFor(ctx).settle(); // every run this instance started has stopped
  */
-export function runControlFor(ctx: ServiceContext): RunControl {
+export function runControlFor(ctx: ServiceContext, settings: RunStreamSettings = {}): RunControl {
   let control = controls.get(ctx);
   if (control === undefined) {
     control = createRunControl({
+      ...settings,
       environment: ctx.environment,
       connection: ctx.connection,
       logger: ctx.logger,
@@ -35,8 +40,21 @@ export function runControlFor(ctx: ServiceContext): RunControl {
 /** A refusal of run control as the HTTP answer it deserves. */
 function toHttp(error: unknown): unknown {
   if (!(error instanceof RunRefusal)) return error;
-  const status = ({ plan_not_found: 404, run_not_found: 404, confirmation_required: 428, locked: 409, stale_plan: 409, rolled_back: 409, wrong_environment: 409 } as const)[error.code];
-  return new ApiError(status, error.code, error.message, { nextSteps: error.nextSteps, ...(error.code === 'locked' ? { headers: { 'Retry-After': '5' } } : {}), cause: error });
+  const status = (
+    {
+      plan_not_found: 404,
+      run_not_found: 404,
+      confirmation_required: 428,
+      locked: 409,
+      stale_plan: 409,
+      rolled_back: 409,
+      wrong_environment: 409,
+      too_many_streams: 429,
+      stopping: 503,
+    } as const
+  )[error.code];
+  const retryAfter = ({ locked: '5', too_many_streams: '10', stopping: '1' } as Partial<Record<string, string>>)[error.code];
+  return new ApiError(status, error.code, error.message, { nextSteps: error.nextSteps, ...(retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } }), cause: error });
 }
 
 async function answer<T>(fn: () => Promise<T>): Promise<T> {
@@ -288,14 +306,16 @@ const eventsRoute = createRoute({
     'Events: `run` (state changes of the run or its rollback: {runId, phase, state, time, error?}), `step` ({runId, phase, stepId, kind, position, ' +
     'state: started|finished|failed, attempt, time, error?}), `progress` ({runId, message, time}; live only, from the instance running it), and a ' +
     'final `end` ({runId, state, rollback}). Heartbeat comments keep the connection open. Replays from the start; honours Last-Event-ID. ' +
-    'The journal is the source (polled), so a run executing on another instance streams too.',
+    'The journal is the source (polled: one read per run per interval on each instance, shared by all its streams), so a run ' +
+    'executing on another instance streams too. Streams are limited per token and per instance (429 with Retry-After); an instance ' +
+    'that stops ends its streams with a comment, and the client reconnects.',
   security: bearerOrSessionSecurity,
   middleware: [requireScope('read')] as const,
   request: { params: runParams },
   responses: {
     200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
     204: { description: 'The client already saw the end (Last-Event-ID: end): nothing more will come' },
-    ...errorResponses(400, 401, 403, 404, 429),
+    ...errorResponses(400, 401, 403, 404, 429, 503),
   },
 });
 
@@ -363,24 +383,32 @@ export function runRoutes(ctx: ServiceContext) {
       }
       const abort = new AbortController();
       c.req.raw.signal.addEventListener('abort', () => abort.abort(), { once: true });
-      const events = await answer(() => control.events(id, { lastEventId, signal: abort.signal }));
+      const events = await answer(() => control.events(id, { lastEventId, signal: abort.signal, tokenName: c.get('principal').tokenName }));
       const encoder = new TextEncoder();
+      // Once the client went away (or the connection was cut) the controller is closed: what the generator still
+      // yields or throws is dropped, not written or logged.
+      let cancelled = false;
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {
           // Reconnect after a second when the connection drops (the browser sends Last-Event-ID).
           controller.enqueue(encoder.encode('retry: 1000\n\n'));
         },
         async pull(controller) {
+          let next: IteratorResult<ServedStreamItem>;
           try {
-            const next = await events.next();
-            if (next.done === true) controller.close();
-            else controller.enqueue(encoder.encode(toServerSentEvent(next.value)));
+            next = await events.next();
           } catch (error) {
-            ctx.logger.warn({ runId: id, msg: error instanceof Error ? error.message : String(error) }, 'event stream failed');
+            if (cancelled) return;
+            ctx.logger.warn({ runId: id, error: error instanceof Error ? error.message : String(error) }, 'event stream failed');
             controller.error(error);
+            return;
           }
+          if (cancelled) return;
+          if (next.done === true) controller.close();
+          else controller.enqueue(encoder.encode(toServerSentEvent(next.value)));
         },
         async cancel() {
+          cancelled = true;
           abort.abort();
           await events.return(undefined);
         },

@@ -23,6 +23,12 @@ interface Entry {
  */
 export class LocalRuns implements LocalRunSignals {
   readonly #entries = new Map<string, Entry>();
+  readonly #onJournalChange: ((runId: string) => void) | undefined;
+
+  /** `onJournalChange` hears of every journal change before the watchers do (e.g. to drop a cached read). */
+  constructor(options: { onJournalChange?: (runId: string) => void } = {}) {
+    this.#onJournalChange = options.onJournalChange;
+  }
 
   #entry(runId: string): Entry {
     let entry = this.#entries.get(runId);
@@ -59,6 +65,7 @@ export class LocalRuns implements LocalRunSignals {
       if (ended) return;
       ended = true;
       entry.active -= 1;
+      this.#onJournalChange?.(runId);
       this.#emit(entry, { kind: 'journal' });
       this.#drop(runId, entry);
     };
@@ -80,6 +87,7 @@ export class LocalRuns implements LocalRunSignals {
 
   /** The journal of `runId` just changed: watchers read it now rather than at their next poll. */
   journalChanged(runId: string): void {
+    this.#onJournalChange?.(runId);
     const entry = this.#entries.get(runId);
     if (entry !== undefined) this.#emit(entry, { kind: 'journal' });
   }

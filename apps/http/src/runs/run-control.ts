@@ -22,10 +22,20 @@ import {
   type StoredPlan,
 } from '@matrix-reset/reset-core';
 import { LocalRuns } from './local-runs.ts';
-import { runEvents, type RunEventSource, type RunEventsOptions, type RunStreamItem } from './run-events.ts';
+import { runEvents, type RunEventSource, type RunEventsOptions, type ServedStreamItem } from './run-events.ts';
+import { SharedJournalReads } from './shared-journal-reads.ts';
 
 /** Why run control refused: the route turns each into its HTTP answer. */
-export type RunRefusalCode = 'plan_not_found' | 'run_not_found' | 'confirmation_required' | 'locked' | 'stale_plan' | 'rolled_back' | 'wrong_environment';
+export type RunRefusalCode =
+  | 'plan_not_found'
+  | 'run_not_found'
+  | 'confirmation_required'
+  | 'locked'
+  | 'stale_plan'
+  | 'rolled_back'
+  | 'wrong_environment'
+  | 'too_many_streams'
+  | 'stopping';
 
 /** An expected refusal of run control, with what to do instead. Messages never hold a secret. */
 export class RunRefusal extends Error {
@@ -54,9 +64,20 @@ export interface RunControlDependencies {
   readonly logger: RunLogger;
   /** Who this instance is (host and pid), journaled and shown to anyone the lock refuses. */
   readonly instance: string;
-  /** Journal polling of event streams (default 250 ms) and heartbeat (default 15 s). */
+  /** Journal polling of event streams of runs this instance executes (default 250 ms; they also wake on every step). */
   readonly pollMs?: number;
+  /** Journal polling of runs this instance does not execute (default 1500 ms): one read per run for all its streams. */
+  readonly remotePollMs?: number;
+  /** Heartbeat of event streams (default 15 s). */
   readonly heartbeatMs?: number;
+  /** Event streams open at once: per token (default 10) and on this instance (default 100); more are refused (429). */
+  readonly streamLimits?: { readonly perToken?: number; readonly perInstance?: number };
+}
+
+/** What `events` needs to know about its caller. */
+export interface EventsRequest extends Pick<RunEventsOptions, 'lastEventId' | 'signal'> {
+  /** The token's name: streams are counted per token. */
+  readonly tokenName: string;
 }
 
 export interface CreatePlanRequest {
@@ -88,10 +109,21 @@ export interface RunControl {
   runPlan(runId: string): Promise<Plan>;
   /** The undo steps of a run's rollback (empty when it was never rolled back). */
   rollbackSteps(runId: string): Promise<JournalRollbackStep[]>;
-  /** The run's events from its start (or after `lastEventId`) to its end; throws `run_not_found` for an unknown run. */
-  events(runId: string, options?: Pick<RunEventsOptions, 'lastEventId' | 'signal'>): Promise<AsyncGenerator<RunStreamItem>>;
-  /** Event streams open now (each reads the journal until its run ends or its client goes away). */
+  /**
+   * The run's events from its start (or after `lastEventId`) to its end; throws `run_not_found` for an unknown run,
+   * `too_many_streams` when the caller's token or this instance has as many streams open as allowed, `stopping`
+   * once {@link RunControl.endStreams} was called.
+   */
+  events(runId: string, request: EventsRequest): Promise<AsyncGenerator<ServedStreamItem>>;
+  /** Event streams open now (each follows its run until the run ends or its client goes away). */
   openStreams(): number;
+  /** Journal reads the event streams made so far: one per run per poll interval, whatever the number of streams. */
+  journalReads(): number;
+  /**
+   * Ends every open event stream (each yields a final `closing` and stops) and refuses new ones; resolves once they
+   * have all stopped, or after `timeoutMs` (default 5 s).
+   */
+  endStreams(options?: { timeoutMs?: number }): Promise<void>;
   /** Waits until every run and rollback started by this instance has stopped (for shutdown and tests). */
   settle(): Promise<void>;
 }
@@ -177,14 +209,23 @@ export const RUN_ID_PATTERN = /^[a-z0-9][a-z0-9_]{0,31}$/;
  * const runs = createRunControl({ environment: ctx.environment, connection: ctx.connection, logger, instance: 'http on host-a pid 42' });
  * const { stored } = await runs.createPlan({ mode: 'repair', createdBy: 'ops' });
  * const { runId } = await runs.startRun(stored.plan.id, { requestedBy: 'ops' });
- * for await (const event of await runs.events(runId)) console.log(event.type);
+ * for await (const event of await runs.events(runId, { tokenName: 'ops' })) console.log(event.type);
  * ```
  */
 export function createRunControl(deps: RunControlDependencies): RunControl {
   const { environment, logger } = deps;
-  const local = new LocalRuns();
+  const localPollMs = deps.pollMs ?? 250;
+  const remotePollMs = deps.remotePollMs ?? 1500;
+  const perToken = deps.streamLimits?.perToken ?? 10;
+  const perInstance = deps.streamLimits?.perInstance ?? 100;
+  // A local run's journal change drops the run's shared read before its watchers read again (`reads` is made below,
+  // before any run can start).
+  const local = new LocalRuns({ onJournalChange: (runId) => reads.invalidate(runId) });
   const inFlight = new Set<Promise<void>>();
+  const streamsByToken = new Map<string, number>();
   let streams = 0;
+  const stopping = new AbortController();
+  const streamsGone = new Set<() => void>();
   const applyDeps = (): ApplyDependencies => ({ environment, kube: deps.connection.kube, synapse: deps.connection.synapse, db: deps.connection.db, openSecretStore: deps.connection.openSecretStore });
   const holder = (who: string) => `matrix-reset http ${deps.instance} for ${who}`;
 
@@ -199,15 +240,44 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
     return Object.freeze({ run, steps, rollback });
   };
 
-  const source: RunEventSource = {
-    local,
-    async snapshot(runId) {
+  /** How often the streams of `runId` read the journal: fast while this instance executes it (its steps wake them too). */
+  const intervalOf = (runId: string) => (local.isActive(runId) ? localPollMs : remotePollMs);
+  const reads = new SharedJournalReads(
+    async (runId) => {
       const run = await (await journal()).getRun(runId);
       if (run === undefined) return undefined;
       const status = await statusOf(run);
       const rollbackSteps = status.rollback === undefined ? [] : await (await rollbacks()).steps(runId);
       return { run, steps: status.steps, rollback: status.rollback, rollbackSteps };
     },
+    { intervalMs: intervalOf },
+  );
+  const source: RunEventSource = { local, snapshot: (runId) => reads.snapshot(runId) };
+
+  /** Counts a stream against the limits (or refuses it); the returned function gives its place back (once). */
+  const reserveStream = (tokenName: string): (() => void) => {
+    if (stopping.signal.aborted) {
+      throw new RunRefusal('stopping', 'This instance is stopping and opens no new event streams', { nextSteps: ['Reconnect in a moment: another instance (or this one, restarted) serves the stream.'] });
+    }
+    const mine = streamsByToken.get(tokenName) ?? 0;
+    if (mine >= perToken || streams >= perInstance) {
+      const which = mine >= perToken ? `token ${tokenName} has ${mine} event streams open (the limit is ${perToken})` : `this instance has ${streams} event streams open (the limit is ${perInstance})`;
+      throw new RunRefusal('too_many_streams', `Too many event streams: ${which}`, {
+        nextSteps: ['Close streams you no longer read (one EventSource per run is enough), then retry; GET /v1/runs/{id} answers without a stream.'],
+      });
+    }
+    streams += 1;
+    streamsByToken.set(tokenName, mine + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      streams -= 1;
+      const left = (streamsByToken.get(tokenName) ?? 1) - 1;
+      if (left === 0) streamsByToken.delete(tokenName);
+      else streamsByToken.set(tokenName, left);
+      if (streams === 0) for (const resolve of streamsGone) resolve();
+    };
   };
 
   const track = (done: Promise<void>) => {
@@ -268,7 +338,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
             },
             onStep: () => local.journalChanged(runId),
           }).finally(end),
-        (error) => logger.warn({ runId, planId, code: isResetError(error) ? error.code : 'bug', err: isResetError(error) ? undefined : error, msg: error instanceof Error ? error.message : String(error) }, 'run failed'),
+        (error) => logger.warn({ runId, planId, code: isResetError(error) ? error.code : 'bug', err: isResetError(error) ? undefined : error, error: error instanceof Error ? error.message : String(error) }, 'run failed'),
       );
       track(done);
       try {
@@ -300,7 +370,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
               local.journalChanged(runId);
             },
           }).finally(end),
-        (error) => logger.warn({ runId, code: isResetError(error) ? error.code : 'bug', msg: error instanceof Error ? error.message : String(error) }, 'rollback failed'),
+        (error) => logger.warn({ runId, code: isResetError(error) ? error.code : 'bug', err: isResetError(error) ? undefined : error, error: error instanceof Error ? error.message : String(error) }, 'rollback failed'),
       );
       track(done);
       let outcome: Awaited<typeof begun>;
@@ -329,20 +399,52 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
       return (await rollbacks()).steps(runId);
     },
 
-    async events(runId, options = {}) {
-      await getRun(runId);
-      const stream = runEvents(source, runId, { ...options, pollMs: deps.pollMs ?? 250, heartbeatMs: deps.heartbeatMs ?? 15_000 });
-      return (async function* counted() {
-        streams += 1;
+    async events(runId, request) {
+      const release = reserveStream(request.tokenName);
+      try {
+        await getRun(runId);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      // The stream stops when its client goes away or when this instance stops. Its place is given back when it ends,
+      // or at once when its client goes away (a generator that never started runs no `finally`).
+      const signal = request.signal === undefined ? stopping.signal : AbortSignal.any([request.signal, stopping.signal]);
+      request.signal?.addEventListener('abort', release, { once: true });
+      const stream = runEvents(source, runId, {
+        lastEventId: request.lastEventId,
+        signal,
+        pollMs: () => intervalOf(runId),
+        heartbeatMs: deps.heartbeatMs ?? 15_000,
+      });
+      return (async function* counted(): AsyncGenerator<ServedStreamItem> {
         try {
           yield* stream;
+          if (stopping.signal.aborted && request.signal?.aborted !== true) yield { type: 'closing' };
         } finally {
-          streams -= 1;
+          request.signal?.removeEventListener('abort', release);
+          release();
         }
       })();
     },
 
     openStreams: () => streams,
+
+    journalReads: () => reads.reads(),
+
+    async endStreams(options = {}) {
+      stopping.abort();
+      if (streams === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      let done: (() => void) | undefined;
+      await new Promise<void>((resolve) => {
+        done = resolve;
+        streamsGone.add(resolve);
+        timer = setTimeout(resolve, options.timeoutMs ?? 5_000);
+      });
+      clearTimeout(timer);
+      if (done !== undefined) streamsGone.delete(done);
+    },
 
     async settle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);

@@ -61,6 +61,12 @@ export type RunEvent = StepEvent | RunStateEvent | ProgressEvent | EndEvent;
 /** What a stream yields: events, and heartbeats while nothing happens (rendered as SSE comments). */
 export type RunStreamItem = RunEvent | { readonly type: 'heartbeat' };
 
+/**
+ * What the service sends: a stream's items, and `closing` when this instance stops serving the stream before the run
+ * ended (an SSE comment; the client reconnects with Last-Event-ID).
+ */
+export type ServedStreamItem = RunStreamItem | { readonly type: 'closing' };
+
 /** Everything the journal holds about a run at one moment. */
 export interface RunJournalSnapshot {
   readonly run: JournalRun;
@@ -93,8 +99,8 @@ export type LocalRunSignal = { readonly kind: 'progress'; readonly seq: number; 
 export interface RunEventsOptions {
   /** The `Last-Event-ID` a reconnecting client sent: events up to and including it are not sent again. */
   lastEventId?: string | undefined;
-  /** How often the journal is read (default 250 ms). */
-  pollMs?: number;
+  /** How often the journal is read (default 250 ms); a function is asked before every wait (it may change as the run moves). */
+  pollMs?: number | (() => number);
   /** A heartbeat after this long without an event (default 15 s). */
   heartbeatMs?: number;
   signal?: AbortSignal;
@@ -201,7 +207,8 @@ function splitLastEventId(lastEventId: string | undefined): { journal: string | 
  * ```
  */
 export async function* runEvents(source: RunEventSource, runId: string, options: RunEventsOptions = {}): AsyncGenerator<RunStreamItem> {
-  const pollMs = options.pollMs ?? 250;
+  const poll = options.pollMs ?? 250;
+  const pollMs = typeof poll === 'function' ? poll : () => poll;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const { signal } = options;
   const aborted = () => signal?.aborted === true;
@@ -262,7 +269,7 @@ export async function* runEvents(source: RunEventSource, runId: string, options:
         const timer = setTimeout(() => {
           wake = undefined;
           resolve();
-        }, Math.min(pollMs, Math.max(1, heartbeatMs - (Date.now() - lastYield))));
+        }, Math.min(pollMs(), Math.max(1, heartbeatMs - (Date.now() - lastYield))));
         wake = () => {
           clearTimeout(timer);
           resolve();
@@ -282,8 +289,9 @@ export async function* runEvents(source: RunEventSource, runId: string, options:
  * @example
  * toServerSentEvent({ type: 'heartbeat' }); // ': heartbeat\n\n'
  */
-export function toServerSentEvent(item: RunStreamItem): string {
+export function toServerSentEvent(item: ServedStreamItem): string {
   if (item.type === 'heartbeat') return ': heartbeat\n\n';
+  if (item.type === 'closing') return ': instance stopping: reconnect (Last-Event-ID resumes)\n\n';
   // JSON.stringify never emits a raw newline, so one data line always suffices.
   return `id: ${item.id}\nevent: ${item.type}\ndata: ${JSON.stringify(item.data)}\n\n`;
 }
