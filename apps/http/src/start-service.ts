@@ -33,7 +33,16 @@ export interface CreateServiceContextOptions {
  */
 export async function createServiceContext(settings: ServiceSettings, options: CreateServiceContextOptions): Promise<ServiceContext> {
   const now = options.now ?? Date.now;
-  const connection = await connectEnvironment(settings.environment, { appDatabasePoolSize: settings.service.databasePoolSize, ...options.connect });
+  const connection = await connectEnvironment(settings.environment, {
+    appDatabasePoolSize: settings.service.databasePoolSize,
+    // A re-read of the admin token's references (never the token): a switch after a reset or rotation is worth a line.
+    onAdminTokenEvent: (event) => {
+      const fields = { trigger: event.trigger, outcome: event.outcome, source: event.source, ...(event.problem ? { problem: event.problem } : {}) };
+      if (event.outcome === 'failed') options.logger.warn(fields, 'admin token: re-reading its references failed');
+      else options.logger.info(fields, `admin token: references re-read (${event.outcome})`);
+    },
+    ...options.connect,
+  });
   try {
     const sessionKey = await readSessionKey(settings, connection, options.logger);
     const metrics = createServiceMetrics();

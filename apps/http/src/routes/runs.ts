@@ -67,7 +67,7 @@ async function answer<T>(fn: () => Promise<T>): Promise<T> {
 
 // ---- schemas -------------------------------------------------------------------------------------------------------
 
-const planId = z.string().regex(/^p[a-z0-9_]{1,40}$/, 'a plan id as POST /v1/plans returns it (p + time + _ + hex)').openapi({ example: 'p20260101t120000_3fa9' });
+const planId = z.string().regex(/^p[a-z0-9_]{1,40}$/, 'a plan id as POST /v1/plans returns it (p + time + _ + hex)').openapi({ example: 'p20260101t120000_3fa9c2d1' });
 const runId = z.string().regex(RUN_ID_PATTERN, 'a run id as POST /v1/runs returns it (r + time + _ + hex)').openapi({ example: 'r20260101t120000_3fa9c2d1' });
 const confirm = z.string().max(200).optional().openapi({ description: "The environment's name: required when the environment is protected (as typing it on the CLI)" });
 
