@@ -1,8 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
-// The shebang caps V8's young generation (semi-space 1 MB): under doctor's steady stream of requests V8 otherwise
-// grows it to ~128 MB of RSS that holds nothing live (tools/bench: doctor over 10,000 tokens peaks at 255-275 MB
-// without it, about 135 MB with it, for ~2% more CPU). `node bin/run.js` ignores the shebang; pass the flag or
-// NODE_OPTIONS=--max-semi-space-size=1 there. Old space is not capped, so large runs never die of a heap limit.
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size
+// The shebang's V8 flags keep the heap small: a 1 MB semi-space and V8's size-over-speed mode. Under doctor's steady
+// stream of requests V8 otherwise grows its heap to ~250 MB of RSS that holds nothing live (tools/bench: doctor over
+// 10,000 tokens peaks at 255-275 MB without them, ~130-135 MB with them, for ~15% more CPU and the same wall time:
+// the command waits on Synapse). `node bin/run.js` ignores the shebang: pass the flags or NODE_OPTIONS there. Old
+// space is not capped, so large runs never die of a heap limit.
 // The `matrix-reset` entry point. In a workspace checkout (src/ next to bin/) it runs the TypeScript source with
 // Node's type stripping and resolves workspace packages to their source (the `@matrix-reset/source` condition);
 // installed from a tarball (no src/) it runs the compiled dist/. MATRIX_RESET_CLI_FROM=dist forces dist/.
