@@ -70,6 +70,14 @@ const RESET_ERROR_STATUS: Readonly<Record<ResetErrorCode, ContentfulStatusCode>>
   confirmation_required: 400,
   step_failed: 500,
   drift_found: 409,
+  plan_not_found: 404,
+  run_not_found: 404,
+  app_user_not_found: 404,
+  matrix_user_deactivated: 409,
+  user_id_unknown: 422,
+  schema_required: 400,
+  schema_not_in_layout: 400,
+  write_contended: 503,
   unsupported: 501,
 };
 
@@ -78,6 +86,7 @@ const ENSURE_STATUS: Readonly<Record<EnsureCredentialsError['reason'], Contentfu
   matrix_user_deactivated: 409,
   user_id_unknown: 422,
   schema_required: 400,
+  schema_not_in_layout: 400,
   write_contended: 503,
 };
 

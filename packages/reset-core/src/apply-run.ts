@@ -225,6 +225,22 @@ export async function resumeRun(runId: string, deps: ApplyDependencies, options:
  * @example
  * for (const { run, steps, rollback } of await runStatus(connection.db, { environment: 'dev' })) console.log(run.id, run.state, steps.length, rollback?.state);
  */
+/**
+ * One page of an environment's runs (newest first) with their steps and rollbacks, and the cursor of the next page
+ * (undefined on the last): what `matrix-reset status` and `GET /v1/runs` page through.
+ *
+ * @example
+ * let page = await runStatusPage(connection.db, { environment: 'dev', limit: 50 });
+ * while (page.nextCursor !== undefined) page = await runStatusPage(connection.db, { environment: 'dev', cursor: page.nextCursor });
+ */
+export async function runStatusPage(db: AnyKysely, options: { environment?: string; limit?: number; cursor?: string } = {}): Promise<{ runs: RunStatus[]; nextCursor: string | undefined }> {
+  const journal = await openJournal(db);
+  const rollbacks = await openRollbackJournal(db);
+  const page = await journal.listRunPage(options);
+  const runs = await Promise.all(page.runs.map(async (run) => Object.freeze({ run, steps: await journal.steps(run.id), rollback: await rollbacks.get(run.id) })));
+  return { runs, nextCursor: page.nextCursor };
+}
+
 export async function runStatus(db: AnyKysely, options: { environment?: string; runId?: string; limit?: number } = {}): Promise<RunStatus[]> {
   const journal = await openJournal(db);
   const rollbacks = await openRollbackJournal(db);

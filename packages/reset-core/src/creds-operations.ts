@@ -1,4 +1,3 @@
-import { openSecretStore } from '@matrix-reset/secrets';
 import {
   createUserCreds,
   newRunId,
@@ -9,35 +8,26 @@ import {
   type SchemaInventory,
   type SnapshotResult,
 } from '@matrix-reset/user-creds';
-import { openAppDatabase } from './observe-connection.ts';
-import type { EnvironmentConfig } from './reset-config.ts';
+import type { AppDatabaseConnection } from './observe-connection.ts';
 
 /** Asked after looking and before writing (never in a dry run); throws when the operator declines. */
 export type ConfirmDestructive = (request: { environment: string; summary: string }) => Promise<void>;
 
-export interface CredsTarget {
-  environment: EnvironmentConfig;
-  /** For `env:` references (default `process.env`). */
-  env?: Readonly<Record<string, string | undefined>>;
-}
+/** What the credential operations work through: {@link connectAppDatabase} or a whole `EnvironmentConnection`. */
+export type CredsConnection = Pick<AppDatabaseConnection, 'environment' | 'db'>;
 
-async function withCreds<T>(target: CredsTarget, fn: (creds: ReturnType<typeof createUserCreds>, db: AnyKysely) => Promise<T>): Promise<T> {
-  const db = await openAppDatabase(target.environment, (reference) => openSecretStore(reference, target.env ? { env: target.env } : {}));
-  try {
-    return await fn(createUserCreds({ db, layout: target.environment.appDatabase.layout }), db);
-  } finally {
-    await db.destroy();
-  }
+function credsOf(connection: CredsConnection): ReturnType<typeof createUserCreds> {
+  return createUserCreds({ db: connection.db as AnyKysely, layout: connection.environment.appDatabase.layout });
 }
 
 /**
  * Counts the app's stored Matrix credentials per schema (rows, with credentials, complete, partial, room references).
  *
  * @example
- * const { schemas } = await credsInventory({ environment: resolveEnvironment(await loadResetConfig(), 'dev') });
+ * const { schemas } = await credsInventory(await connectAppDatabase(resolveEnvironment(await loadResetConfig(), 'dev')));
  */
-export async function credsInventory(target: CredsTarget): Promise<{ environment: string; schemas: SchemaInventory[] }> {
-  return withCreds(target, async (creds) => ({ environment: target.environment.name, schemas: await creds.inventory() }));
+export async function credsInventory(connection: CredsConnection): Promise<{ environment: string; schemas: SchemaInventory[] }> {
+  return { environment: connection.environment.name, schemas: await credsOf(connection).inventory() };
 }
 
 /**
@@ -45,20 +35,16 @@ export async function credsInventory(target: CredsTarget): Promise<{ environment
  * and checksums. Idempotent per run id.
  *
  * @example
- * const { runId } = await credsSnapshot({ environment });
+ * const { runId } = await credsSnapshot(connection);
  */
-export async function credsSnapshot(
-  target: CredsTarget & { runId?: string; onProgress?: (message: string) => void },
-): Promise<SnapshotResult & { environment: string }> {
-  return withCreds(target, async (creds) => {
-    const runId = target.runId ?? newRunId();
-    target.onProgress?.(`snapshotting credentials of ${target.environment.name} as run ${runId}`);
-    const result = await creds.snapshot({ runId });
-    return { ...result, environment: target.environment.name };
-  });
+export async function credsSnapshot(connection: CredsConnection, options: { runId?: string; onProgress?: (message: string) => void } = {}): Promise<SnapshotResult & { environment: string }> {
+  const runId = options.runId ?? newRunId();
+  options.onProgress?.(`snapshotting credentials of ${connection.environment.name} as run ${runId}`);
+  const result = await credsOf(connection).snapshot({ runId });
+  return { ...result, environment: connection.environment.name };
 }
 
-export interface CredsClearOptions extends CredsTarget {
+export interface CredsClearOptions {
   /** The run: its snapshot is taken first when it has none (a new run id when omitted); reuse it to resume. */
   runId?: string;
   batchSize?: number;
@@ -72,16 +58,17 @@ export interface CredsClearOptions extends CredsTarget {
  * be restored, resumable from the last finished batch. A dry run reports what would be cleared and writes nothing.
  *
  * @example
- * await credsClear({ environment, confirm: askOperator, onProgress: (m) => process.stderr.write(`${m}\n`) });
+ * await credsClear(connection, { confirm: askOperator, onProgress: (m) => process.stderr.write(`${m}\n`) });
  */
-export async function credsClear(options: CredsClearOptions): Promise<ClearResult & { environment: string; dryRun: boolean }> {
-  return withCreds(options, async (creds) => {
+export async function credsClear(connection: CredsConnection, options: CredsClearOptions = {}): Promise<ClearResult & { environment: string; dryRun: boolean }> {
+  const creds = credsOf(connection);
+  {
     const inventory = await creds.inventory();
     const wouldClear = inventory.reduce((n, s) => n + s.withCredentials, 0);
     if (options.dryRun) {
       // What a clear would do, in the shape of its result: every row holding a credential, nothing kept or written.
       return {
-        environment: options.environment.name,
+        environment: connection.environment.name,
         dryRun: true,
         runId: options.runId ?? '(new run)',
         schemas: inventory.map((s) => ({ schema: s.schema, cleared: s.withCredentials, kept: 0, batches: 0, resumedAfterBatch: 0, longestBatchMs: 0 })),
@@ -91,7 +78,7 @@ export async function credsClear(options: CredsClearOptions): Promise<ClearResul
       };
     }
     await options.confirm?.({
-      environment: options.environment.name,
+      environment: connection.environment.name,
       summary: `clear the Matrix credentials of ${wouldClear} rows in ${inventory.length} schemas (a snapshot is kept)`,
     });
     // Never a clear without a backup: a run id with no snapshot yet (or none given) gets its snapshot first; an
@@ -106,11 +93,11 @@ export async function credsClear(options: CredsClearOptions): Promise<ClearResul
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       onProgress: (p: ClearProgress) => options.onProgress?.(`${p.schema}: batch ${p.batch}, ${p.cleared} cleared`),
     });
-    return { ...result, environment: options.environment.name, dryRun: false };
-  });
+    return { ...result, environment: connection.environment.name, dryRun: false };
+  }
 }
 
-export interface CredsRestoreOptions extends CredsTarget {
+export interface CredsRestoreOptions {
   runId: string;
   batchSize?: number;
   dryRun?: boolean;
@@ -123,16 +110,17 @@ export interface CredsRestoreOptions extends CredsTarget {
  * left alone. A dry run says how many rows the snapshot holds and writes nothing.
  *
  * @example
- * await credsRestore({ environment, runId: 'r20261126t120000_3fa9', confirm: askOperator });
+ * await credsRestore(connection, { runId: 'r20261126t120000_3fa9', confirm: askOperator });
  */
-export async function credsRestore(options: CredsRestoreOptions): Promise<RestoreResult & { environment: string; dryRun: boolean }> {
-  return withCreds(options, async (creds) => {
+export async function credsRestore(connection: CredsConnection, options: CredsRestoreOptions): Promise<RestoreResult & { environment: string; dryRun: boolean }> {
+  const creds = credsOf(connection);
+  {
     const snapshots = await creds.listSnapshots(options.runId);
     const inSnapshot = snapshots.reduce((n, s) => n + s.rowCount, 0);
     if (options.dryRun) {
       // At most every snapshot row; rows written since the clear would be skipped by the real restore.
       return {
-        environment: options.environment.name,
+        environment: connection.environment.name,
         dryRun: true,
         runId: options.runId,
         schemas: snapshots.map((s) => ({ schema: s.schema, inSnapshot: s.rowCount, restored: s.rowCount, skipped: 0 })),
@@ -141,7 +129,7 @@ export async function credsRestore(options: CredsRestoreOptions): Promise<Restor
       };
     }
     await options.confirm?.({
-      environment: options.environment.name,
+      environment: connection.environment.name,
       summary: `restore up to ${inSnapshot} rows of Matrix credentials from run ${options.runId} (rows written since the clear are kept)`,
     });
     const result = await creds.restore({
@@ -149,6 +137,6 @@ export async function credsRestore(options: CredsRestoreOptions): Promise<Restor
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       onProgress: (p) => options.onProgress?.(`${p.schema}: batch ${p.batch}, ${p.restored} restored`),
     });
-    return { ...result, environment: options.environment.name, dryRun: false };
-  });
+    return { ...result, environment: connection.environment.name, dryRun: false };
+  }
 }

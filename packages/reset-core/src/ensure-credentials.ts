@@ -72,7 +72,7 @@ export interface EnsureCredentialsOptions {
 }
 
 /** Why {@link ensureCredentials} refused, beyond the library errors it passes through. */
-export type EnsureCredentialsFailure = 'app_user_not_found' | 'matrix_user_deactivated' | 'user_id_unknown' | 'schema_required' | 'write_contended';
+export type EnsureCredentialsFailure = 'app_user_not_found' | 'matrix_user_deactivated' | 'user_id_unknown' | 'schema_required' | 'schema_not_in_layout' | 'write_contended';
 
 /**
  * An expected failure of {@link ensureCredentials}: a {@link ResetError} (`step_failed`, or `config_invalid` for a
@@ -83,8 +83,8 @@ export class EnsureCredentialsError extends ResetError {
   readonly schema: string | undefined;
   readonly appUserKey: string;
 
-  constructor(options: { reason: EnsureCredentialsFailure; schema: string | undefined; appUserKey: string; message: string; nextSteps: readonly string[] }) {
-    super(options.reason === 'schema_required' ? 'config_invalid' : 'step_failed', options.message, { nextSteps: options.nextSteps });
+  constructor(options: { reason: EnsureCredentialsFailure; schema: string | undefined; appUserKey: string; message: string; nextSteps: readonly string[]; cause?: unknown }) {
+    super(options.reason, options.message, { nextSteps: options.nextSteps, ...(options.cause === undefined ? {} : { cause: options.cause }) });
     this.reason = options.reason;
     this.schema = options.schema;
     this.appUserKey = options.appUserKey;
@@ -334,7 +334,49 @@ function userIdUnknown(deps: EnsureCredentialsDeps, schema: string, key: string)
   });
 }
 
+/** Postgres' invalid_text_representation and numeric_value_out_of_range: the key cannot be a value of the key column. */
+const KEY_DOES_NOT_FIT: ReadonlySet<string> = new Set(['22P02', '22003']);
+
+function sqlState(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/**
+ * The caller's mistakes that reach us as database or library errors, as the refusals they are: a key the key column
+ * cannot hold (`abc` or `99999999999` for an integer id) is an app user that does not exist (the key is opaque to the
+ * caller; its column type is the layout's business), and a schema the layout does not cover is named as such.
+ */
 function translateError(error: unknown, deps: EnsureCredentialsDeps, schema: string, key: string): unknown {
+  const state = sqlState(error);
+  if (state !== undefined && KEY_DOES_NOT_FIT.has(state)) {
+    return new EnsureCredentialsError({
+      reason: 'app_user_not_found',
+      schema,
+      appUserKey: key,
+      message: `No app user ${key} in ${schema}: the key is not a value the key column ${deps.layout.keyColumn} can hold`,
+      nextSteps: [`Check the key: it is the app user's ${deps.layout.keyColumn} (e.g. its numeric id); only existing app users are provisioned.`],
+      cause: error,
+    });
+  }
+  if (error instanceof Error && error.name === 'UserCredsError' && (error as { code?: unknown }).code === 'no_usable_schema') {
+    const layout = deps.layout;
+    const rule = [
+      ...(layout.schemas.names.length > 0 ? [`names ${layout.schemas.names.join(', ')}`] : []),
+      ...(layout.schemas.like.length > 0 ? [`LIKE patterns ${layout.schemas.like.join(', ')}`] : []),
+    ].join(' and ');
+    return new EnsureCredentialsError({
+      reason: 'schema_not_in_layout',
+      schema,
+      appUserKey: key,
+      message: `${schema} is not a schema layout ${layout.name} covers with a usable ${layout.table} table`,
+      nextSteps: [
+        `Name a schema the layout covers: appDatabase.layout.schemas selects ${rule || 'no schema'}, and it must hold a ${layout.table} table with the key column ${layout.keyColumn}.`,
+        'Omit the schema when the layout names exactly one.',
+      ],
+      cause: error,
+    });
+  }
   if (error instanceof AuthModeUnsupportedError) {
     return new ResetError('delegated_auth', `${deps.synapse.baseUrl} delegates authentication to the Matrix Authentication Service: matrix-reset cannot create users or mint tokens there`, {
       nextSteps: [

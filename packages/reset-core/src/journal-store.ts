@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { DEFAULT_OWN_SCHEMA, type AnyKysely } from '@matrix-reset/user-creds';
 import { migrateJournal } from './journal-schema.ts';
 import { parsePlan, serializePlan, type Plan } from './plan-model.ts';
+import { ResetError } from './reset-error.ts';
 
 export type RunState = 'running' | 'finished' | 'failed';
 export type StepState = 'started' | 'finished' | 'failed';
@@ -105,11 +106,38 @@ export interface Journal {
   /** The plan a run was made for, checked against the checksum recorded with it. */
   runPlan(runId: string): Promise<Plan>;
   steps(runId: string): Promise<JournalStep[]>;
-  listRuns(options?: { environment?: string; limit?: number }): Promise<JournalRun[]>;
+  /** The newest runs first (default 50); pass `cursor` from a {@link JournalRunPage} to read on. */
+  listRuns(options?: { environment?: string; limit?: number; cursor?: string }): Promise<JournalRun[]>;
+  /** One page of runs, newest first, and the cursor of the next page (undefined on the last). */
+  listRunPage(options?: { environment?: string; limit?: number; cursor?: string }): Promise<JournalRunPage>;
   setRunState(runId: string, state: RunState, options?: { holder?: string; error?: { code: string; message: string } }): Promise<void>;
   stepStarted(runId: string, step: { id: string; kind: string }, position: number): Promise<void>;
   stepFinished(runId: string, stepId: string, detail: unknown): Promise<void>;
   stepFailed(runId: string, stepId: string, detail: unknown): Promise<void>;
+}
+
+/** A page of runs and where the next one starts. */
+export interface JournalRunPage {
+  readonly runs: readonly JournalRun[];
+  /** Opaque; undefined when this page is the last. */
+  readonly nextCursor: string | undefined;
+}
+
+/** The keyset position after a run: its creation time as Postgres spells it (microseconds kept) and its id. */
+function encodeRunCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+function decodeRunCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && !Number.isNaN(Date.parse(value[0]))) {
+      return { createdAt: value[0], id: value[1] };
+    }
+  } catch {
+    // Reported below.
+  }
+  throw new ResetError('config_invalid', 'The run list cursor is not one this journal handed out', { nextSteps: ['Start again from the first page (no cursor).'] });
 }
 
 /**
@@ -127,6 +155,19 @@ export async function openJournal(db: AnyKysely, options: { ownSchema?: string }
   const json = (value: unknown) => sql`${JSON.stringify(value ?? null)}::jsonb`;
 
   const getRunRow = async (runId: string): Promise<RunRow | undefined> => (await sql<RunRow>`SELECT * FROM ${run} WHERE id = ${runId}`.execute(db)).rows[0];
+
+  const listRunPage = async (listOptions: { environment?: string; limit?: number; cursor?: string } = {}): Promise<JournalRunPage> => {
+    const limit = Math.max(1, Math.min(listOptions.limit ?? 50, 1000));
+    const filter = listOptions.environment === undefined ? sql`true` : sql`environment = ${listOptions.environment}`;
+    const after = listOptions.cursor === undefined ? undefined : decodeRunCursor(listOptions.cursor);
+    const position = after === undefined ? sql`true` : sql`(created_at, id) < (${after.createdAt}::timestamptz, ${after.id})`;
+    const result = await sql<RunRow & { created_at_text: string }>`
+      SELECT *, created_at::text AS created_at_text FROM ${run} WHERE ${filter} AND ${position}
+      ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`.execute(db);
+    const rows = result.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    return Object.freeze({ runs: rows.map(toRun), nextCursor: result.rows.length > limit && last !== undefined ? encodeRunCursor(last.created_at_text, last.id) : undefined });
+  };
 
   return Object.freeze({
     async createRun({ runId, plan, planChecksum, holder }) {
@@ -150,10 +191,9 @@ export async function openJournal(db: AnyKysely, options: { ownSchema?: string }
       return result.rows.map(toStep);
     },
     async listRuns(listOptions = {}) {
-      const filter = listOptions.environment === undefined ? sql`true` : sql`environment = ${listOptions.environment}`;
-      const result = await sql<RunRow>`SELECT * FROM ${run} WHERE ${filter} ORDER BY created_at DESC, id DESC LIMIT ${listOptions.limit ?? 50}`.execute(db);
-      return result.rows.map(toRun);
+      return [...(await listRunPage(listOptions)).runs];
     },
+    listRunPage,
     async setRunState(runId, state, stateOptions = {}) {
       await sql`
         UPDATE ${run} SET state = ${state}, updated_at = now(),

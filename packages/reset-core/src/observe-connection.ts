@@ -60,22 +60,7 @@ export interface EnvironmentConnection {
  */
 export async function connectEnvironment(environment: EnvironmentConfig, options: ConnectEnvironmentOptions = {}): Promise<EnvironmentConnection> {
   const target = environment.kubernetes;
-  // @kubernetes/client-node (through k8s-ops) and the AWS SDK are loaded only when the environment uses them: an
-  // environment without a kubernetes: section and without ssm: references never loads either (doctor's memory).
-  const k8sOps = target === undefined ? undefined : await import('@matrix-reset/k8s-ops');
-  const kube =
-    target === undefined || k8sOps === undefined
-      ? undefined
-      : k8sOps.createKube(k8sOps.loadKubeConfig({ context: target.context, allowedContexts: [target.context], ...(target.kubeconfig ? { kubeconfigPath: target.kubeconfig } : {}) }));
-  let defaultSsm: Promise<SSMClient> | undefined;
-  const ssm: SsmClientSource = options.ssm ?? (() => (defaultSsm ??= import('@aws-sdk/client-ssm').then((sdk) => new sdk.SSMClient({}))));
-  const open = (reference: string): SecretStore =>
-    openSecretStore(reference, {
-      ...(reference.startsWith('ssm:') ? { ssm } : {}),
-      ...(options.env ? { env: options.env } : {}),
-      ...(kube ? { kubernetes: kubernetesSecretStores(kube) } : {}),
-    });
-
+  const { kube, k8sOps, open } = await openStores(environment, options);
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer();
@@ -132,6 +117,59 @@ export async function connectEnvironment(environment: EnvironmentConfig, options
     await close();
     throw error;
   }
+}
+
+type K8sOpsModule = typeof import('@matrix-reset/k8s-ops');
+
+/**
+ * The Kubernetes client (only when the environment has a kubernetes: section) and the secret-store opener every
+ * connection uses: `ssm:` through one lazily created SSM client, `k8s-secret:` through that cluster, `env:` through
+ * `options.env`. @kubernetes/client-node and the AWS SDK load only when the environment uses them.
+ */
+async function openStores(
+  environment: EnvironmentConfig,
+  options: Pick<ConnectEnvironmentOptions, 'ssm' | 'env'>,
+): Promise<{ kube: Kube | undefined; k8sOps: K8sOpsModule | undefined; open: (reference: string) => SecretStore }> {
+  const target = environment.kubernetes;
+  const k8sOps = target === undefined ? undefined : await import('@matrix-reset/k8s-ops');
+  const kube =
+    target === undefined || k8sOps === undefined
+      ? undefined
+      : k8sOps.createKube(k8sOps.loadKubeConfig({ context: target.context, allowedContexts: [target.context], ...(target.kubeconfig ? { kubeconfigPath: target.kubeconfig } : {}) }));
+  let defaultSsm: Promise<SSMClient> | undefined;
+  const ssm: SsmClientSource = options.ssm ?? (() => (defaultSsm ??= import('@aws-sdk/client-ssm').then((sdk) => new sdk.SSMClient({}))));
+  const open = (reference: string): SecretStore =>
+    openSecretStore(reference, {
+      ...(reference.startsWith('ssm:') ? { ssm } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(kube ? { kubernetes: kubernetesSecretStores(kube) } : {}),
+    });
+  return { kube, k8sOps, open };
+}
+
+/** The app database of one environment and the secret stores its references name; no Synapse, no port-forward. */
+export interface AppDatabaseConnection {
+  readonly environment: EnvironmentConfig;
+  readonly db: AnyKysely;
+  readonly openSecretStore: (reference: string) => SecretStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens only the app database of an environment (its URL read through the same secret stores as
+ * {@link connectEnvironment}: `ssm:`, `k8s-secret:`, `dotenv:`, `env:`, `file:`), for the credential operations that
+ * need nothing else. An {@link EnvironmentConnection} serves wherever this one does.
+ *
+ * @example
+ * ```ts
+ * const connection = await connectAppDatabase(resolveEnvironment(await loadResetConfig(), 'dev'));
+ * try { console.table((await credsInventory(connection)).schemas); } finally { await connection.close(); }
+ * ```
+ */
+export async function connectAppDatabase(environment: EnvironmentConfig, options: Pick<ConnectEnvironmentOptions, 'ssm' | 'env' | 'appDatabasePoolSize'> = {}): Promise<AppDatabaseConnection> {
+  const { open } = await openStores(environment, options);
+  const db = await openAppDatabase(environment, open, options.appDatabasePoolSize === undefined ? {} : { max: options.appDatabasePoolSize });
+  return Object.freeze({ environment, db, openSecretStore: open, close: () => db.destroy() });
 }
 
 /**

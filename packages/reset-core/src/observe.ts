@@ -6,7 +6,7 @@ import { observeHomeserverStorage, type SynapseStorage } from './observe-homeser
 import type { EnvironmentConfig } from './reset-config.ts';
 
 export { observeHomeserverStorage, storageFromHomeserverYaml, type SynapseStorage } from './observe-homeserver.ts';
-export { connectEnvironment, openAppDatabase, type ConnectEnvironmentOptions, type EnvironmentConnection } from './observe-connection.ts';
+export { connectAppDatabase, connectEnvironment, openAppDatabase, type AppDatabaseConnection, type ConnectEnvironmentOptions, type EnvironmentConnection } from './observe-connection.ts';
 
 /** What observe reads through. Tests inject real clients; `connectEnvironment` builds them from the config. */
 export interface ObserveDependencies {

@@ -10,6 +10,14 @@ export type ResetErrorCode =
   | 'confirmation_required'
   | 'step_failed'
   | 'drift_found'
+  | 'plan_not_found'
+  | 'run_not_found'
+  | 'app_user_not_found'
+  | 'matrix_user_deactivated'
+  | 'user_id_unknown'
+  | 'schema_required'
+  | 'schema_not_in_layout'
+  | 'write_contended'
   | 'unsupported';
 
 /**

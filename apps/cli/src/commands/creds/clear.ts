@@ -1,4 +1,4 @@
-import { credsClear } from '@matrix-reset/reset-core';
+import { connectAppDatabase, credsClear } from '@matrix-reset/reset-core';
 import { loadEnvironment } from '../../load-environment.ts';
 import { ChangingCommand } from '../../base-command.ts';
 import { confirmDestructive, confirmEnvironmentFlag } from '../../confirm-destructive.ts';
@@ -26,8 +26,8 @@ export default class CredsClear extends ChangingCommand<typeof CredsClear> {
 
   override async run(): Promise<void> {
     const environment = await loadEnvironment(this.flags);
-    const result = await credsClear({
-      environment,
+    const connection = await connectAppDatabase(environment);
+    const result = await credsClear(connection, {
       runId: this.flags['run-id'],
       batchSize: this.flags['batch-size'],
       dryRun: this.flags['dry-run'],
@@ -41,7 +41,7 @@ export default class CredsClear extends ChangingCommand<typeof CredsClear> {
           commandLine: `matrix-reset creds clear --env ${environment.name}`,
         }),
       onProgress: (message) => this.progress(message),
-    });
+    }).finally(() => connection.close());
     this.result(result, (r) =>
       [
         `Environment ${r.environment}, run ${r.runId}: ${r.dryRun ? 'would clear' : 'cleared'} ${r.totalCleared.toLocaleString('en-US')}, kept ${r.totalKept.toLocaleString('en-US')}`,

@@ -1,4 +1,4 @@
-import { credsInventory } from '@matrix-reset/reset-core';
+import { connectAppDatabase, credsInventory } from '@matrix-reset/reset-core';
 import { loadEnvironment } from '../../load-environment.ts';
 import { BaseCommand } from '../../base-command.ts';
 import { renderTable } from '../../render-table.ts';
@@ -15,7 +15,8 @@ export default class CredsInventory extends BaseCommand<typeof CredsInventory> {
   ];
 
   override async run(): Promise<void> {
-    const inventory = await credsInventory({ environment: await loadEnvironment(this.flags) });
+    const connection = await connectAppDatabase(await loadEnvironment(this.flags));
+    const inventory = await credsInventory(connection).finally(() => connection.close());
     this.result(inventory, (r) =>
       [
         `Environment ${r.environment}`,

@@ -1,4 +1,4 @@
-import { credsRestore } from '@matrix-reset/reset-core';
+import { connectAppDatabase, credsRestore } from '@matrix-reset/reset-core';
 import { loadEnvironment } from '../../load-environment.ts';
 import { ChangingCommand } from '../../base-command.ts';
 import { confirmDestructive, confirmEnvironmentFlag } from '../../confirm-destructive.ts';
@@ -26,8 +26,8 @@ export default class CredsRestore extends ChangingCommand<typeof CredsRestore> {
 
   override async run(): Promise<void> {
     const environment = await loadEnvironment(this.flags);
-    const result = await credsRestore({
-      environment,
+    const connection = await connectAppDatabase(environment);
+    const result = await credsRestore(connection, {
       runId: this.flags['run-id'],
       batchSize: this.flags['batch-size'],
       dryRun: this.flags['dry-run'],
@@ -41,7 +41,7 @@ export default class CredsRestore extends ChangingCommand<typeof CredsRestore> {
           commandLine: `matrix-reset creds restore --env ${environment.name}`,
         }),
       onProgress: (message) => this.progress(message),
-    });
+    }).finally(() => connection.close());
     this.result(result, (r) =>
       [
         `Environment ${r.environment}, run ${r.runId}: ${r.dryRun ? 'would restore' : 'restored'} ${r.totalRestored.toLocaleString('en-US')}, skipped ${r.totalSkipped.toLocaleString('en-US')}`,

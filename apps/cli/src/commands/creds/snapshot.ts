@@ -1,4 +1,4 @@
-import { credsSnapshot } from '@matrix-reset/reset-core';
+import { connectAppDatabase, credsSnapshot } from '@matrix-reset/reset-core';
 import { loadEnvironment } from '../../load-environment.ts';
 import { BaseCommand } from '../../base-command.ts';
 import { Flags } from '@oclif/core';
@@ -20,11 +20,11 @@ export default class CredsSnapshot extends BaseCommand<typeof CredsSnapshot> {
   });
 
   override async run(): Promise<void> {
-    const snapshot = await credsSnapshot({
-      environment: await loadEnvironment(this.flags),
+    const connection = await connectAppDatabase(await loadEnvironment(this.flags));
+    const snapshot = await credsSnapshot(connection, {
       runId: this.flags['run-id'],
       onProgress: (message) => this.progress(message),
-    });
+    }).finally(() => connection.close());
     this.result(snapshot, (r) =>
       [
         `Environment ${r.environment}, run ${r.runId}`,
