@@ -386,9 +386,15 @@ function translateError(error: unknown, deps: EnsureCredentialsDeps, schema: str
       cause: error,
     });
   }
-  if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03') {
-    return new ResetError('locked', `App user ${key} in ${schema}: another process has been provisioning this user for over ${deps.lockTimeoutMs ?? DEFAULT_ENSURE_LOCK_TIMEOUT_MS} ms`, {
-      nextSteps: ['Call again in a moment; if it persists, look for a stuck session holding the advisory lock (pg_locks where locktype = \'advisory\').'],
+  if (state === '55P03') {
+    // Not the environment lock (`locked`, a run holds it): one user's provisioning queue, busy for a moment.
+    return new EnsureCredentialsError({
+      reason: 'write_contended',
+      schema,
+      appUserKey: key,
+      message: `App user ${key} in ${schema}: another process has been provisioning this user for over ${deps.lockTimeoutMs ?? DEFAULT_ENSURE_LOCK_TIMEOUT_MS} ms`,
+      nextSteps: ["Call again in a moment; if it persists, look for a stuck session holding the advisory lock (pg_locks where locktype = 'advisory')."],
+      cause: error,
     });
   }
   return error;

@@ -18,6 +18,7 @@ export * from './run-rollback-journal.ts';
 export * from './run-rollback.ts';
 export { runDemo, writeDemoConfig, findRepositoryRoot, type DemoOptions, type DemoSummary, type DemoScenario, type DemoDoctorSummary, type DemoStepTiming } from './demo.ts';
 export * from './plan-store.ts';
+export { describeProgress, type ProgressEvent, type ProgressListener } from './progress.ts';
 export * from './service-tokens.ts';
 export * from './service-readiness.ts';
 export { ADMIN_TOKEN_REREAD_COOLDOWN_MS, type AdminTokenEvent, type AdminTokenRereadTrigger } from './admin-token-refresh.ts';
