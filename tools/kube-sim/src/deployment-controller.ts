@@ -77,6 +77,7 @@ export class DeploymentController extends KindsReconciler {
         if (newAvailable >= replicas) for (const rs of olds) scale(rs, 0);
       }
     }
+    if (newRs !== undefined) this.#syncRevision(deployment, newRs);
 
     const fresh = this.store.list(this.kinds.replicaSet, namespace).filter((rs) => isOwnedBy(rs, deployment));
     const sum = (field: string, list: KubeObject[]): number => list.reduce((total, rs) => total + Number(record(rs['status'])[field] ?? 0), 0);
@@ -127,6 +128,15 @@ export class DeploymentController extends KindsReconciler {
       },
       { subresource: 'status' },
     );
+  }
+
+  /** The Deployment's revision annotation is its current ReplicaSet's, as the real controller keeps it. */
+  #syncRevision(deployment: KubeObject, current: KubeObject): void {
+    const revision = current.metadata.annotations?.[REVISION];
+    if (revision === undefined || deployment.metadata.annotations?.[REVISION] === revision) return;
+    this.store.mutate(this.kinds.deployment, deployment.metadata.namespace, deployment.metadata.name, (object) => {
+      object.metadata.annotations = { ...object.metadata.annotations, [REVISION]: revision };
+    });
   }
 
   #syncReplicaSet(replicaSet: KubeObject): void {

@@ -170,6 +170,36 @@ spec:
     expect(after.env['TOKEN']).not.toBe(before.env['TOKEN']);
   });
 
+  it('a Deployment\'s revision annotation follows its current ReplicaSet, after a create and after a rollout restart', async () => {
+    await k(['apply', '-f', '-'], namespaceYaml('conf-revision'));
+    await k(['apply', '-f', '-'], `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: conf-revision}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers: [{name: main, image: busybox:1.36, command: [sleep, infinity]}]
+`);
+    const status = () => k(['rollout', 'status', 'deployment/web', '-n', 'conf-revision', '--timeout=60s']);
+    const revision = async () => (await k(['get', 'deploy', 'web', '-n', 'conf-revision', '-o', 'jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}'])).stdout;
+    // Once a rollout is complete, the current ReplicaSet is the one scaled to the Deployment's replicas.
+    const currentReplicaSetRevision = async () =>
+      (await k(['get', 'rs', '-n', 'conf-revision', '-l', 'app=web', '-o', 'jsonpath={.items[?(@.spec.replicas==1)].metadata.annotations.deployment\\.kubernetes\\.io/revision}'])).stdout;
+    expect((await status()).code).toBe(0);
+    expect(await revision()).toBe('1');
+    expect(await currentReplicaSetRevision()).toBe('1');
+
+    expect((await k(['rollout', 'restart', 'deployment/web', '-n', 'conf-revision'])).code).toBe(0);
+    expect((await status()).stdout).toContain('successfully rolled out');
+    expect(await revision()).toBe('2');
+    expect(await currentReplicaSetRevision()).toBe('2');
+    expect((await k(['rollout', 'history', 'deployment/web', '-n', 'conf-revision'])).stdout).toMatch(/^1\s.*\n2\s/m);
+  });
+
   it('exec reports the command\'s exit code', async () => {
     await k(['apply', '-f', '-'], namespaceYaml('conf-exec'));
     await k(['apply', '-f', '-'], statefulSetYaml('conf-exec', 'db'));
