@@ -3,15 +3,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kube } from '@matrix-reset/k8s-ops';
 import { sql } from 'kysely';
-import { applyPlan, type RunResult } from './apply-run.ts';
+import { applyPlan, type RunResult } from './run/apply.ts';
 import { findRepositoryRoot, startDemoSandbox, stopDemoSandbox, type DemoSandboxRecord } from './demo-sandbox.ts';
-import { doctor, type ClassCounts, type DoctorAction, type DoctorReport } from './doctor.ts';
-import { deletePersistentVolumeClaim, forceExternalSecretSync, loadK8sOps, scaleStatefulSet, waitForStatefulSetPodsGone, waitForStatefulSetReady } from './k8s-ops-lazy.ts';
-import { connectEnvironment, type EnvironmentConnection } from './observe.ts';
-import { buildPlan, observePlanState } from './plan-build.ts';
-import type { Plan } from './plan-model.ts';
-import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from './reset-config.ts';
-import { verify, type VerifyReport } from './verify.ts';
+import { doctor, type ClassCounts, type DoctorAction, type DoctorReport } from './doctor/doctor.ts';
+import { deletePersistentVolumeClaim, forceExternalSecretSync, loadK8sOps, scaleStatefulSet, waitForStatefulSetPodsGone, waitForStatefulSetReady } from './connection/k8s-ops-lazy.ts';
+import { connectEnvironment, type EnvironmentConnection } from './observe/observe.ts';
+import { buildPlan, observePlanState } from './plan/plan-build.ts';
+import type { Plan } from './plan/plan-model.ts';
+import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from './config/reset-config.ts';
+import { verify, type VerifyReport } from './verify/verify.ts';
 
 export { findRepositoryRoot } from './demo-sandbox.ts';
 

@@ -1,8 +1,8 @@
 import { openmeetLayout } from '@matrix-reset/user-creds';
-import type { ClassCounts, DoctorReport } from '../doctor.ts';
-import { recommend } from '../doctor.ts';
-import type { Observation } from '../observe.ts';
-import type { EnvironmentConfig } from '../reset-config.ts';
+import type { ClassCounts, DoctorReport } from '../doctor/doctor.ts';
+import { recommend } from '../doctor/doctor.ts';
+import type { Observation } from '../observe/observe.ts';
+import type { EnvironmentConfig } from '../config/reset-config.ts';
 
 /** A synthetic environment `dev` with Kubernetes (for pure planner tests; nothing is contacted). */
 export function fakeEnvironment(overrides: Partial<EnvironmentConfig> = {}): EnvironmentConfig {

@@ -7,8 +7,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { createKube, loadKubeConfig, portForwardToPod, waitForRollout, waitForStatefulSetReady, type Kube } from '@matrix-reset/k8s-ops';
 import { openSecretStore } from '@matrix-reset/secrets';
 import { createSynapseClient } from '@matrix-reset/synapse-admin';
-import { connectEnvironment, type EnvironmentConnection } from '../observe.ts';
-import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../reset-config.ts';
+import { connectEnvironment, type EnvironmentConnection } from '../observe/observe.ts';
+import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../config/reset-config.ts';
 import { createOpenmeetTenant, ensureTestDb, insertAppUser } from './ensure-fixtures.ts';
 
 const SERVER_NAME = 'matrix-local.openmeet.test';

@@ -2,10 +2,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { connectEnvironment, type EnvironmentConnection } from '../observe.ts';
-import { planEnvironment } from '../plan-build.ts';
-import type { Plan } from '../plan-model.ts';
-import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../reset-config.ts';
+import { connectEnvironment, type EnvironmentConnection } from '../observe/observe.ts';
+import { planEnvironment } from '../plan/plan-build.ts';
+import type { Plan } from '../plan/plan-model.ts';
+import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../config/reset-config.ts';
 import { adminClient, createOpenmeetTenant, ensureTestDb, insertAppUser, plainClient, registerMatrixUser, synapseEnv, uniqueSuffix } from './ensure-fixtures.ts';
 
 /** A tenant planted for a repair: one valid token, one killed by logout, one row whose Matrix user never existed. */

@@ -1,0 +1,310 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import type { WorkloadKind } from '@matrix-reset/k8s-ops';
+import type { CredentialLayout } from '@matrix-reset/user-creds';
+import { resetConfigSchema, type ParsedEnvironment, type ParsedService } from './config-schema.ts';
+import { ResetError } from '../reset-error.ts';
+
+export { configTemplate, type ConfigTemplateOptions } from './config-template.ts';
+export { checkConfigReference, type ConfigReferenceCheck } from './config-secret-reference.ts';
+
+/** The file `loadResetConfig` looks for in the working directory. */
+export const CONFIG_FILE_NAME = 'matrix-reset.yaml';
+
+/** Where the Synapse `homeserver.yaml` is read from: a path in the Synapse pod, a ConfigMap key, or a local file. */
+export type HomeserverConfigSource =
+  | { readonly pod: string }
+  | { readonly configMap: string; readonly key: string }
+  | { readonly file: string };
+
+export interface KubernetesTarget {
+  /** The kubeconfig context; matrix-reset refuses every other context. */
+  readonly context: string;
+  /** A kubeconfig file (absolute); default `KUBECONFIG` or `~/.kube/config`. */
+  readonly kubeconfig: string | undefined;
+  readonly namespace: string;
+  readonly statefulSet: string;
+  /** The claim to delete; undefined: derived from the StatefulSet's claim template (`<template>-<sts>-0`). */
+  readonly pvc: string | undefined;
+  /** Workloads restarted after the admin token changes (they read it at start). */
+  readonly restart: readonly { readonly kind: WorkloadKind; readonly name: string }[];
+}
+
+export interface SynapseTarget {
+  /** Synapse's client/admin base URL, or undefined when it is reached through `portForward`. */
+  readonly url: string | undefined;
+  readonly portForward: { readonly pod: string; readonly port: number } | undefined;
+  readonly serverName: string;
+  /** Secret reference of the registration shared secret (`file:`, `env:`, `ssm:`, ...). */
+  readonly sharedSecret: string | undefined;
+  /** The admin's localpart, as configured (`admin`). */
+  readonly adminUser: string;
+  /** `@<adminUser>:<serverName>`. */
+  readonly adminUserId: string;
+  /** Undefined: `{ pod: '/data/homeserver.yaml' }` with Kubernetes, unknown without. */
+  readonly homeserverConfig: HomeserverConfigSource | undefined;
+}
+
+/** One place the admin token (and optionally the admin user id) is written. References are writable stores. */
+export interface AdminTokenTarget {
+  readonly token: string;
+  readonly user: string | undefined;
+}
+
+export interface AppDatabaseTarget {
+  /** Secret reference of the connection string (it may hold a password). */
+  readonly url: string;
+  readonly layout: CredentialLayout;
+}
+
+/** One environment of `matrix-reset.yaml`, validated, with references normalized. Frozen. */
+export interface EnvironmentConfig {
+  readonly name: string;
+  /** True: the operator must type the environment's name before anything is applied. */
+  readonly protected: boolean;
+  readonly kubernetes: KubernetesTarget | undefined;
+  readonly synapse: SynapseTarget;
+  readonly adminToken: readonly AdminTokenTarget[];
+  readonly appDatabase: AppDatabaseTarget;
+}
+
+/** What a bearer token of the HTTP service may do. */
+export type ServiceScope = 'credentials:ensure' | 'credentials:read' | 'runs:write' | 'read';
+
+/** One bearer token the HTTP service accepts: its name (logged), the SHA-256 of the token (hex), its scopes. */
+export interface ServiceTokenConfig {
+  readonly name: string;
+  readonly sha256: string;
+  readonly scopes: readonly ServiceScope[];
+}
+
+/** The `service:` section: how the HTTP service (apps/http) listens, who may call it and how often. */
+export interface ServiceConfig {
+  /** The environment it serves; undefined: the only one the file defines (or `MATRIX_RESET_ENV`). */
+  readonly environment: string | undefined;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly tokens: readonly ServiceTokenConfig[];
+  /** Per token and per instance: a bucket of `burst` requests refilled at `perMinute`. */
+  readonly rateLimit: { readonly perMinute: number; readonly burst: number };
+  /** Largest request body accepted (bytes). */
+  readonly bodyLimitBytes: number;
+  /** How long a doctor summary is served before it is recomputed. */
+  readonly drift: { readonly maxAgeSeconds: number };
+  /**
+   * Connections to the app database per instance (default 16): a user being provisioned holds one across its Synapse
+   * calls, so this bounds the provisionings one instance runs at once.
+   */
+  readonly databasePoolSize: number;
+  /** Secret reference of the key that signs browser session cookies; undefined: a random key per process. */
+  readonly sessionSecret: string | undefined;
+}
+
+/** A loaded `matrix-reset.yaml`. Frozen. */
+export interface ResetConfig {
+  /** The absolute path it was read from (or the name given to `parseResetConfig`). */
+  readonly path: string;
+  readonly version: 1;
+  readonly environments: Readonly<Record<string, EnvironmentConfig>>;
+  /** The HTTP service's section, when the file has one. */
+  readonly service: ServiceConfig | undefined;
+}
+
+export interface LoadResetConfigOptions {
+  /** The file; relative to `cwd`. Default: `matrix-reset.yaml` in `cwd`. */
+  path?: string;
+  /** Default `process.cwd()`. */
+  cwd?: string;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** `environments.dev.adminToken[0].token` */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const part of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): { path: readonly PropertyKey[]; message: string } {
+  if (issue.code !== 'custom' && issue.code !== 'unrecognized_keys' && issue.path.length > 0 && valueAt(raw, issue.path) === undefined) {
+    return { path: issue.path, message: issue.code === 'invalid_type' ? `required (expected ${issue.expected})` : 'required' };
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((key) => JSON.stringify(key)).join(', ');
+    return { path: issue.path, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} (check the spelling)` };
+  }
+  return { path: issue.path, message: issue.message };
+}
+
+function toEnvironment(name: string, parsed: ParsedEnvironment, baseDir: string): EnvironmentConfig {
+  const { synapse, kubernetes } = parsed;
+  const adminLocalpart = synapse.adminUser.startsWith('@') ? synapse.adminUser.slice(1, synapse.adminUser.indexOf(':')) : synapse.adminUser;
+  const homeserverConfig =
+    synapse.homeserverConfig === undefined
+      ? kubernetes === undefined
+        ? undefined
+        : { pod: '/data/homeserver.yaml' }
+      : 'file' in synapse.homeserverConfig
+        ? { file: resolve(baseDir, synapse.homeserverConfig.file) }
+        : synapse.homeserverConfig;
+  return {
+    name,
+    protected: parsed.protected,
+    kubernetes:
+      kubernetes === undefined
+        ? undefined
+        : {
+            context: kubernetes.context,
+            kubeconfig: kubernetes.kubeconfig === undefined ? undefined : resolve(baseDir, kubernetes.kubeconfig),
+            namespace: kubernetes.namespace,
+            statefulSet: kubernetes.statefulSet,
+            pvc: kubernetes.pvc,
+            restart: kubernetes.restart.map((target) => ({ kind: target.kind, name: target.name })),
+          },
+    synapse: {
+      url: synapse.url?.replace(/\/+$/, ''),
+      portForward: synapse.portForward,
+      serverName: synapse.serverName,
+      sharedSecret: synapse.sharedSecret,
+      adminUser: adminLocalpart,
+      adminUserId: `@${adminLocalpart}:${synapse.serverName}`,
+      homeserverConfig,
+    },
+    adminToken: parsed.adminToken.map((target) => ({ token: target.token, user: target.user })),
+    appDatabase: { url: parsed.appDatabase.url, layout: parsed.appDatabase.layout },
+  };
+}
+
+function toService(parsed: ParsedService | undefined): ServiceConfig | undefined {
+  if (parsed === undefined) return undefined;
+  return {
+    environment: parsed.environment,
+    listen: { host: parsed.listen.host, port: parsed.listen.port },
+    tokens: parsed.tokens.map((token) => ({ name: token.name, sha256: token.sha256, scopes: [...new Set(token.scopes)] })),
+    rateLimit: { perMinute: parsed.rateLimit.perMinute, burst: parsed.rateLimit.burst },
+    bodyLimitBytes: parsed.bodyLimitBytes,
+    drift: { maxAgeSeconds: parsed.drift.maxAgeSeconds },
+    sessionSecret: parsed.sessionSecret,
+    databasePoolSize: parsed.databasePoolSize,
+  };
+}
+
+/**
+ * Parses and validates the text of a `matrix-reset.yaml`. `path` names the file in errors and anchors relative
+ * `file:`/`dotenv:` references. Throws `config_invalid` naming the file, the YAML path and what is wrong (with the
+ * line for syntax errors); every problem is listed, not only the first.
+ *
+ * @example
+ * ```ts
+ * const config = parseResetConfig(configTemplate(), { path: '/srv/app/matrix-reset.yaml' });
+ * config.environments['dev']?.synapse.serverName; // 'matrix-local.openmeet.test'
+ * ```
+ */
+export function parseResetConfig(text: string, options: { path: string }): ResetConfig {
+  const path = options.path;
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const lines = document.errors.map((error) => {
+      const at = error.linePos?.[0];
+      return `${path}${at === undefined ? '' : `:${at.line}:${at.col}`}: YAML syntax error: ${error.message.split('\n')[0] ?? error.code}`;
+    });
+    throw new ResetError('config_invalid', lines.join('\n'), {
+      nextSteps: [`Fix the YAML at the line shown in ${path} (indentation with spaces, "key: value", quoting values containing ": " or "#").`],
+    });
+  }
+  const raw: unknown = document.toJS();
+  const baseDir = dirname(path);
+  const result = resetConfigSchema(baseDir).safeParse(raw ?? {});
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const { path: where, message } = describeIssue(issue, raw ?? {});
+      return `${path}: ${formatPath(where)}: ${message}`;
+    });
+    throw new ResetError('config_invalid', lines.join('\n'), {
+      nextSteps: [`Correct ${path} as listed above; \`matrix-reset init\` writes a commented example to start from.`],
+    });
+  }
+  const environments: Record<string, EnvironmentConfig> = {};
+  for (const [name, parsed] of Object.entries(result.data.environments)) environments[name] = toEnvironment(name, parsed, baseDir);
+  return deepFreeze({ path, version: 1, environments, service: toService(result.data.service) });
+}
+
+/**
+ * Reads `matrix-reset.yaml` from `path` (relative to `cwd`) or from the working directory, and validates it
+ * ({@link parseResetConfig}). Throws `config_not_found` when there is no such file, `config_invalid` when it is
+ * wrong. Secret values are never in the file: only references to where they live.
+ *
+ * @example
+ * ```ts
+ * const config = await loadResetConfig({ cwd: process.cwd() });
+ * const dev = resolveEnvironment(config, 'dev');
+ * ```
+ */
+export async function loadResetConfig(options: LoadResetConfigOptions = {}): Promise<ResetConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const path = options.path === undefined ? resolve(cwd, CONFIG_FILE_NAME) : isAbsolute(options.path) ? options.path : resolve(cwd, options.path);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new ResetError('config_not_found', `No matrix-reset config at ${path}`, {
+        cause: error,
+        nextSteps: [
+          options.path === undefined
+            ? `Run \`matrix-reset init\` in ${cwd} to write a commented ${CONFIG_FILE_NAME}, or pass --config <path>.`
+            : 'Check the --config path, or run `matrix-reset init` to write a commented config.',
+        ],
+      });
+    }
+    if (code === 'EACCES' || code === 'EISDIR') {
+      throw new ResetError('config_invalid', `Cannot read ${path}: ${code === 'EACCES' ? 'permission denied' : 'it is a directory'}`, {
+        cause: error,
+        nextSteps: ['Point --config at a readable YAML file.'],
+      });
+    }
+    throw error;
+  }
+  return parseResetConfig(text, { path });
+}
+
+/**
+ * The environment called `name`. Throws `environment_unknown` listing the environments the file defines.
+ *
+ * @example
+ * ```ts
+ * const dev = resolveEnvironment(await loadResetConfig(), 'dev');
+ * if (dev.protected) console.error(`type ${dev.name} to continue`);
+ * ```
+ */
+export function resolveEnvironment(config: ResetConfig, name: string): EnvironmentConfig {
+  const environment = Object.hasOwn(config.environments, name) ? config.environments[name] : undefined;
+  if (environment === undefined) {
+    const known = Object.keys(config.environments);
+    throw new ResetError('environment_unknown', `${config.path} defines no environment ${JSON.stringify(name)}; it defines: ${known.join(', ')}`, {
+      nextSteps: [`Use one of ${known.join(', ')}, or add ${name} under environments: in ${config.path}.`],
+    });
+  }
+  return environment;
+}

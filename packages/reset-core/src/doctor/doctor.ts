@@ -1,0 +1,350 @@
+import { isSynapseClientError, mapConcurrent, type AdminUser, type SynapseClient } from '@matrix-reset/synapse-admin';
+import {
+  credentialInventory,
+  DEFAULT_OWN_SCHEMA,
+  discoverLayout,
+  streamCredentials,
+  type AnyKysely,
+  type StoredCredential,
+  type UserCredsContext,
+} from '@matrix-reset/user-creds';
+import type { EnvironmentConfig } from '../config/reset-config.ts';
+import { classifyDeadToken, classifyWhoami, type CredentialClass } from './token-classifier.ts';
+
+export { CREDENTIAL_CLASSES, classifyDeadToken, classifyWhoami, type CredentialClass, type WhoamiVerdict } from './token-classifier.ts';
+
+/** What doctor reads: the environment's name and app database layout. An `EnvironmentConfig` fits. */
+export type DoctorTarget = Pick<EnvironmentConfig, 'name' | 'appDatabase'>;
+
+export interface DoctorDependencies {
+  /** A client on the environment's Synapse, carrying the admin token (used to look up users whose token is dead). */
+  readonly synapse: SynapseClient;
+  /** The app's database. */
+  readonly db: AnyKysely;
+}
+
+export interface DoctorOptions {
+  /** whoami calls in flight (default 32). */
+  concurrency?: number;
+  /** Check only about this many credentials, evenly spaced over the rows in key order, for a quick estimate. */
+  sample?: number;
+  /** Only these schemas. */
+  schemas?: readonly string[];
+  /** Rows listed in `findings` (default 100); the counts always cover every row. */
+  maxListedRows?: number;
+  /** Share of checked rows whose user is missing from the server at which a full reset is recommended (default 0.5). */
+  fullResetMissingRatio?: number;
+  /** Called every `progressEvery` examined rows (default 500) and once at the end. */
+  onProgress?: (progress: DoctorProgress) => void;
+  progressEvery?: number;
+}
+
+export type ClassCounts = Readonly<Record<CredentialClass, number>>;
+
+export interface DoctorProgress {
+  readonly examined: number;
+  /** Rows doctor will examine (the sample size, or every row holding a credential). */
+  readonly total: number;
+  readonly counts: ClassCounts;
+}
+
+/** One row that is not valid: where it is and why. Never a token. */
+export interface DoctorFinding {
+  readonly schema: string;
+  readonly key: string;
+  readonly userId: string | null;
+  readonly class: CredentialClass;
+  readonly reason?: string;
+  /** For `wrong_owner`: who the token really belongs to. */
+  readonly actualUserId?: string;
+}
+
+export interface SchemaDoctorReport {
+  readonly schema: string;
+  readonly examined: number;
+  readonly counts: ClassCounts;
+}
+
+export type DoctorAction = 'nothing' | 'repair' | 'full-reset' | 'inconclusive';
+
+export interface DoctorRecommendation {
+  /**
+   * `nothing`: every examined credential is valid (or partial: the app re-provisions those itself);
+   * `repair`: tokens died but the server still has the users (mint new tokens, keep the users);
+   * `full-reset`: most users are missing from the server (it was wiped): clear the stored credentials;
+   * `inconclusive`: too much could not be checked (see `reason`).
+   */
+  readonly action: DoctorAction;
+  readonly reason: string;
+  readonly evidence: {
+    /** Rows with a verdict other than `partial` and `unchecked`. */
+    readonly checked: number;
+    readonly valid: number;
+    /** unknown_token + expired + missing_user + deactivated + wrong_owner. */
+    readonly broken: number;
+    readonly missingUser: number;
+    readonly unchecked: number;
+    /** Percentages of `checked`, one decimal. */
+    readonly validPercent: number;
+    readonly brokenPercent: number;
+    readonly missingUserPercent: number;
+  };
+}
+
+export interface DoctorReport {
+  readonly environment: string;
+  readonly layout: string;
+  /** The admin token the client carries: whether it works as an admin (user lookups need it). */
+  readonly adminToken: 'valid' | 'absent' | 'invalid' | 'not_admin' | 'unchecked';
+  /** Rows holding a credential in the selected schemas (from the inventory, before the scan). */
+  readonly population: number;
+  /** Rows examined (all of them, or the sample). */
+  readonly examined: number;
+  readonly sample:
+    | { readonly requested: number; readonly method: 'evenly-spaced'; readonly description: string }
+    | undefined;
+  readonly totals: ClassCounts;
+  readonly schemas: readonly SchemaDoctorReport[];
+  /** Admin user lookups made (one per distinct user id whose token was dead). */
+  readonly userLookups: number;
+  readonly recommendation: DoctorRecommendation;
+  /** Rows that are not valid, at most `maxListedRows`. */
+  readonly findings: readonly DoctorFinding[];
+  /** How many rows were not valid in all (more than `findings.length` when the list was capped). */
+  readonly findingsTotal: number;
+  readonly durationMs: number;
+}
+
+function emptyCounts(): Record<CredentialClass, number> {
+  return { valid: 0, unknown_token: 0, expired: 0, missing_user: 0, deactivated: 0, wrong_owner: 0, partial: 0, unchecked: 0 };
+}
+
+function percent(part: number, whole: number): number {
+  return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+type AdminState = DoctorReport['adminToken'];
+
+async function checkAdminToken(synapse: SynapseClient): Promise<AdminState> {
+  if (!synapse.hasAccessToken) return 'absent';
+  try {
+    const me = await synapse.whoami();
+    await synapse.admin.getUser(me.userId);
+    return 'valid';
+  } catch (error) {
+    if (isSynapseClientError(error, 'unknown_token') || isSynapseClientError(error, 'token_soft_logout')) return 'invalid';
+    if (isSynapseClientError(error, 'not_admin') || isSynapseClientError(error, 'forbidden')) return 'not_admin';
+    if (isSynapseClientError(error)) return 'unchecked';
+    throw error;
+  }
+}
+
+/** Recommends from the counts; exported for the CLI's and HTTP frontends' explanations. */
+export function recommend(totals: ClassCounts, fullResetMissingRatio = 0.5, adminToken?: DoctorReport['adminToken']): DoctorRecommendation {
+  const broken = totals.unknown_token + totals.expired + totals.missing_user + totals.deactivated + totals.wrong_owner;
+  const checked = totals.valid + broken;
+  const evidence = {
+    checked,
+    valid: totals.valid,
+    broken,
+    missingUser: totals.missing_user,
+    unchecked: totals.unchecked,
+    validPercent: percent(totals.valid, checked),
+    brokenPercent: percent(broken, checked),
+    missingUserPercent: percent(totals.missing_user, checked),
+  };
+  const of = (n: number) => `${n} of ${checked} checked credentials (${percent(n, checked)} %)`;
+  let action: DoctorAction;
+  let reason: string;
+  if (checked === 0 && totals.unchecked > 0) {
+    action = 'inconclusive';
+    reason = `none of the ${totals.unchecked} credentials could be checked (see the findings' reasons)`;
+  } else if (broken === 0 && totals.unchecked > 0) {
+    action = 'inconclusive';
+    reason = `every checked credential is valid, but ${totals.unchecked} could not be checked`;
+  } else if (broken === 0) {
+    action = 'nothing';
+    reason = checked === 0 ? 'no stored credentials to check' : `all ${checked} checked credentials are valid`;
+  } else if (adminToken === 'invalid' && totals.valid === 0) {
+    action = 'full-reset';
+    reason = `the server knows neither the stored admin token nor any of the ${checked} checked credentials: its data was most likely reset; bootstrap a new admin and clear the stored credentials`;
+  } else if (checked > 0 && totals.missing_user / checked >= fullResetMissingRatio) {
+    action = 'full-reset';
+    reason = `the server no longer knows the users of ${of(totals.missing_user)}: it was wiped; clear the stored credentials`;
+  } else {
+    action = 'repair';
+    reason = `${of(broken)} are broken but the server still has ${missingRatioText(totals.missing_user, checked)} of their users: mint new tokens`;
+  }
+  return { action, reason, evidence };
+}
+
+function missingRatioText(missing: number, checked: number): string {
+  return missing === 0 ? 'all' : `all but ${missing} (${percent(missing, checked)} %)`;
+}
+
+/** The rows a sample picks: `requested` of `population`, evenly spaced, by their position in key order. */
+function sampler(requested: number | undefined, population: number): (position: number) => boolean {
+  if (requested === undefined || requested >= population) return () => true;
+  return (position) => position < population && Math.floor(((position + 1) * requested) / population) > Math.floor((position * requested) / population);
+}
+
+interface Checkable {
+  readonly row: StoredCredential;
+  readonly userId: string;
+  readonly token: string;
+}
+
+/**
+ * Checks every stored Matrix credential (or an evenly spaced sample) against Synapse without writing anything: one
+ * whoami per token at bounded concurrency, and one admin lookup per distinct user id whose token is dead (missing
+ * user vs deactivated vs merely an unknown token). Returns frozen per-class counts per schema, the rows that are not
+ * valid (capped, never a token) and a recommendation with its evidence.
+ *
+ * @example
+ * ```ts
+ * const connection = await connectEnvironment(resolveEnvironment(await loadResetConfig(), 'dev'));
+ * const report = await doctor(connection.environment, connection, { onProgress: (p) => console.error(`${p.examined}/${p.total}`) });
+ * console.log(report.recommendation.action, report.totals);
+ * await connection.close();
+ * ```
+ */
+export async function doctor(target: DoctorTarget, dependencies: DoctorDependencies, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const started = performance.now();
+  const concurrency = options.concurrency ?? 32;
+  const maxListed = options.maxListedRows ?? 100;
+  const progressEvery = Math.max(1, options.progressEvery ?? 500);
+  if (options.sample !== undefined && (!Number.isInteger(options.sample) || options.sample < 1)) {
+    throw new RangeError(`sample must be a positive integer, got ${options.sample}`);
+  }
+  const { synapse, db } = dependencies;
+  const layout = target.appDatabase.layout;
+  const ctx: UserCredsContext = { db, layout, ownSchema: DEFAULT_OWN_SCHEMA };
+
+  const discovery = await discoverLayout(db, layout, { rowCounts: 'estimate' });
+  const selected = discovery.schemas.filter((s) => s.usable && (options.schemas === undefined || options.schemas.includes(s.schema)));
+  const inventory = await credentialInventory(ctx, { ...discovery, schemas: selected });
+  const population = inventory.reduce((sum, schema) => sum + schema.withCredentials, 0);
+  const picks = sampler(options.sample, population);
+  const total = options.sample === undefined ? population : Math.min(options.sample, population);
+  const columns = new Map(selected.map((s) => [s.schema, { userId: s.userId.present, token: s.accessToken.present }]));
+
+  const adminToken = await checkAdminToken(synapse);
+
+  const totals = emptyCounts();
+  const perSchema = new Map<string, Record<CredentialClass, number>>();
+  const findings: DoctorFinding[] = [];
+  let findingsTotal = 0;
+  let examined = 0;
+
+  const record = (row: StoredCredential, verdict: { class: CredentialClass; reason?: string | undefined; actualUserId?: string | undefined }): void => {
+    totals[verdict.class]++;
+    let counts = perSchema.get(row.schema);
+    if (counts === undefined) perSchema.set(row.schema, (counts = emptyCounts()));
+    counts[verdict.class]++;
+    examined++;
+    if (verdict.class !== 'valid') {
+      findingsTotal++;
+      if (findings.length < maxListed) {
+        findings.push({
+          schema: row.schema,
+          key: row.key,
+          userId: row.userId,
+          class: verdict.class,
+          ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
+          ...(verdict.actualUserId === undefined ? {} : { actualUserId: verdict.actualUserId }),
+        });
+      }
+    }
+    if (options.onProgress !== undefined && examined % progressEvery === 0) options.onProgress({ examined, total, counts: { ...totals } });
+  };
+
+  // Rows that cannot be checked are recorded while streaming; the rest go to whoami.
+  async function* checkable(): AsyncGenerator<Checkable> {
+    let position = 0;
+    for await (const row of streamCredentials(ctx, { pageSize: 2000, ...(options.schemas ? { schemas: options.schemas } : {}) })) {
+      if (!picks(position++)) continue;
+      const present = columns.get(row.schema) ?? { userId: true, token: true };
+      // A NULL device id alone is not partial: admin login-as (how OpenMeet and ensure-credentials replace a dead
+      // token) mints tokens without a device, so such a row is judged by whoami like any other.
+      if ((present.userId && row.userId === null) || (present.token && row.accessToken === null)) {
+        record(row, { class: 'partial' });
+      } else if (row.accessToken === null || row.userId === null) {
+        record(row, { class: 'unchecked', reason: `${row.schema}.${layout.table} has no ${row.accessToken === null ? 'access token' : 'user id'} column` });
+      } else {
+        yield { row, userId: row.userId, token: row.accessToken };
+      }
+    }
+  }
+
+  // One admin lookup per distinct user id, shared by every row naming it.
+  const lookups = new Map<string, Promise<{ status: 'fulfilled'; value: AdminUser | undefined } | { status: 'rejected'; reason: unknown }>>();
+  const lookup = (userId: string) => {
+    let pending = lookups.get(userId);
+    if (pending === undefined) {
+      pending = synapse.admin.getUser(userId).then(
+        (value) => ({ status: 'fulfilled' as const, value }),
+        (reason: unknown) => ({ status: 'rejected' as const, reason }),
+      );
+      lookups.set(userId, pending);
+    }
+    return pending;
+  };
+  const canLookUp = adminToken === 'valid';
+
+  const check = async (item: Checkable): Promise<{ class: CredentialClass; reason?: string; actualUserId?: string }> => {
+    const outcome = await synapse.withAccessToken(item.token).whoami().then(
+      (value) => ({ status: 'fulfilled' as const, value }),
+      (reason: unknown) => ({ status: 'rejected' as const, reason }),
+    );
+    const verdict = classifyWhoami(item.userId, outcome);
+    if (verdict.kind === 'final') return verdict;
+    if (!canLookUp) {
+      // The token is dead for certain; without a working admin token the user cannot be looked up. When the server
+      // does not know our admin token either, that is itself evidence of a reset: count the row as unknown_token.
+      if (adminToken === 'invalid') return { class: 'unknown_token', reason: 'token unknown; user not looked up (the admin token is unknown too)' };
+      return { class: 'unchecked', reason: `token unknown; user not looked up (admin token ${adminToken})` };
+    }
+    return classifyDeadToken(await lookup(item.userId));
+  };
+
+  for await (const result of mapConcurrent(checkable(), concurrency, check)) {
+    if (result.status === 'rejected') throw result.reason;
+    record(result.input.row, result.value);
+  }
+  options.onProgress?.({ examined, total, counts: { ...totals } });
+
+  const schemas = selected
+    .filter((s) => perSchema.has(s.schema))
+    .map((s) => ({ schema: s.schema, examined: Object.values(perSchema.get(s.schema)!).reduce((a, b) => a + b, 0), counts: perSchema.get(s.schema)! }));
+
+  return deepFreeze({
+    environment: target.name,
+    layout: layout.name,
+    adminToken,
+    population,
+    examined,
+    sample:
+      options.sample === undefined
+        ? undefined
+        : {
+            requested: options.sample,
+            method: 'evenly-spaced' as const,
+            description: `${examined} of ${population} rows, evenly spaced in key order (schema by schema): counts are of the sample, not every row`,
+          },
+    totals,
+    schemas,
+    userLookups: lookups.size,
+    recommendation: recommend(totals, options.fullResetMissingRatio, adminToken),
+    findings,
+    findingsTotal,
+    durationMs: Math.round(performance.now() - started),
+  });
+}

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import type { Kube } from '@matrix-reset/k8s-ops';
+import type { HomeserverConfigSource } from '../config/reset-config.ts';
+
+/**
+ * Where Synapse keeps users and tokens, from homeserver.yaml's `database:` section. Only the database section is
+ * kept (homeserver.yaml also holds secrets: none of them is read into this object).
+ * - `sqlite3` on the StatefulSet's claim: deleting the PVC wipes users and tokens;
+ * - `psycopg2`: an external Postgres: deleting the PVC does NOT invalidate a single token (only media and keys go).
+ */
+export type SynapseStorage =
+  | {
+      readonly engine: 'sqlite3';
+      readonly source: string;
+      readonly databasePath: string;
+      /** The claim template whose mount holds the file, when known. */
+      readonly onClaimTemplate: string | undefined;
+      readonly pvcDeletionWipesUsers: boolean | 'unknown';
+    }
+  | {
+      readonly engine: 'psycopg2';
+      readonly source: string;
+      readonly host: string | undefined;
+      readonly port: number | undefined;
+      readonly database: string | undefined;
+      readonly pvcDeletionWipesUsers: false;
+    }
+  | { readonly engine: 'unknown'; readonly source: string | undefined; readonly reason: string; readonly pvcDeletionWipesUsers: 'unknown' };
+
+function describeSource(source: HomeserverConfigSource, namespace: string | undefined, pod: string | undefined): string {
+  if ('file' in source) return `file ${source.file}`;
+  if ('configMap' in source) return `ConfigMap ${namespace}/${source.configMap} key ${source.key}`;
+  return `pod ${namespace}/${pod}:${source.pod}`;
+}
+
+/** The text of homeserver.yaml, or the reason it could not be read. */
+async function readHomeserverYaml(
+  source: HomeserverConfigSource,
+  kube: Kube | undefined,
+  namespace: string | undefined,
+  pod: string | undefined,
+): Promise<{ text: string } | { reason: string }> {
+  if ('file' in source) {
+    try {
+      return { text: await readFile(source.file, 'utf8') };
+    } catch (error) {
+      return { reason: `cannot read ${source.file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+    }
+  }
+  if (kube === undefined || namespace === undefined) return { reason: 'no Kubernetes section in the environment' };
+  // k8s-ops loads on use (whoever built `kube` loaded it already), not with reset-core.
+  const { execInPod, isK8sOpsError, readKey } = await import('@matrix-reset/k8s-ops');
+  try {
+    if ('configMap' in source) {
+      const value = await readKey(kube, { kind: 'ConfigMap', namespace, name: source.configMap, key: source.key });
+      return value.value === undefined ? { reason: `ConfigMap ${source.configMap} has no key ${source.key}` } : { text: value.value };
+    }
+    const result = await execInPod(kube, { namespace, pod: pod ?? '', command: ['cat', source.pod], timeoutMs: 20_000 });
+    if (result.exitCode !== 0) return { reason: `cat ${source.pod} in ${pod} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}` };
+    return { text: result.stdout };
+  } catch (error) {
+    if (isK8sOpsError(error)) return { reason: `${error.code}: ${error.message}` };
+    throw error;
+  }
+}
+
+/**
+ * Reads homeserver.yaml (in the Synapse pod, a ConfigMap or a local file) and says where Synapse keeps its data.
+ * `claimMounts` maps the StatefulSet's claim templates to their mount paths, to tell whether a SQLite file is on the
+ * PVC. Problems reading the file are reported as `engine: 'unknown'` with the reason.
+ *
+ * @example
+ * ```ts
+ * const storage = await observeHomeserverStorage({ source: { pod: '/data/homeserver.yaml' }, kube, namespace: 'openmeet-dev', pod: 'matrix-0', claimMounts: { data: '/data' } });
+ * if (storage.engine === 'psycopg2') console.error('deleting the PVC would not invalidate tokens');
+ * ```
+ */
+export async function observeHomeserverStorage(options: {
+  source: HomeserverConfigSource | undefined;
+  kube: Kube | undefined;
+  namespace?: string | undefined;
+  pod?: string | undefined;
+  claimMounts?: Readonly<Record<string, string>>;
+}): Promise<SynapseStorage> {
+  if (options.source === undefined) {
+    return { engine: 'unknown', source: undefined, reason: 'no homeserverConfig configured for this environment', pvcDeletionWipesUsers: 'unknown' };
+  }
+  const source = describeSource(options.source, options.namespace, options.pod);
+  const read = await readHomeserverYaml(options.source, options.kube, options.namespace, options.pod);
+  if ('reason' in read) return { engine: 'unknown', source, reason: read.reason, pvcDeletionWipesUsers: 'unknown' };
+  return storageFromHomeserverYaml(read.text, source, options.claimMounts);
+}
+
+/** Interprets homeserver.yaml's `database:` section (exported for tests and for callers holding the text). */
+export function storageFromHomeserverYaml(text: string, source: string, claimMounts: Readonly<Record<string, string>> = {}): SynapseStorage {
+  let config: unknown;
+  try {
+    config = parse(text);
+  } catch {
+    return { engine: 'unknown', source, reason: 'homeserver.yaml is not valid YAML', pvcDeletionWipesUsers: 'unknown' };
+  }
+  const database = (config as { database?: { name?: unknown; args?: Record<string, unknown> } } | null)?.database;
+  const name = database?.name;
+  const args = database?.args ?? {};
+  if (name === 'psycopg2') {
+    return {
+      engine: 'psycopg2',
+      source,
+      host: typeof args['host'] === 'string' ? args['host'] : undefined,
+      port: typeof args['port'] === 'number' ? args['port'] : typeof args['port'] === 'string' ? Number(args['port']) : undefined,
+      database: typeof args['database'] === 'string' ? args['database'] : typeof args['dbname'] === 'string' ? args['dbname'] : undefined,
+      pvcDeletionWipesUsers: false,
+    };
+  }
+  if (name === 'sqlite3' || database === undefined) {
+    // Synapse's default without a database section is SQLite `homeserver.db` in the working directory.
+    const path = typeof args['database'] === 'string' ? args['database'] : 'homeserver.db';
+    const mounts = Object.entries(claimMounts);
+    const claim = mounts.find(([, mount]) => path.startsWith(mount.endsWith('/') ? mount : `${mount}/`))?.[0];
+    return {
+      engine: 'sqlite3',
+      source,
+      databasePath: path,
+      onClaimTemplate: claim,
+      pvcDeletionWipesUsers: claim !== undefined ? true : mounts.length > 0 && path.startsWith('/') ? false : 'unknown',
+    };
+  }
+  return { engine: 'unknown', source, reason: `unrecognised database engine ${JSON.stringify(name)}`, pvcDeletionWipesUsers: 'unknown' };
+}

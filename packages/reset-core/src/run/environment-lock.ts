@@ -1,0 +1,68 @@
+import { hostname } from 'node:os';
+import { sql } from 'kysely';
+import type { Kube, LeaseLock } from '@matrix-reset/k8s-ops';
+import type { AnyKysely } from '@matrix-reset/user-creds';
+import { ResetError } from '../reset-error.ts';
+
+/** First key of matrix-reset's advisory locks ("MR"); the second is a hash of the environment's name. */
+const LOCK_CLASS = 0x4d52;
+
+export interface EnvironmentLockOptions {
+  environment: string;
+  /** Shown to anyone refused: who holds the lock (default `matrix-reset on <host> pid <pid>`). */
+  holder?: string;
+  /** With Kubernetes: a Lease `matrix-reset` in this namespace is taken too, so runs from machines without access to the same database also exclude each other. */
+  kubernetes?: { kube: Kube; namespace: string; leaseName?: string };
+}
+
+/** Who runs this process, for lock holders and the journal. */
+export function defaultHolder(): string {
+  return `matrix-reset on ${hostname()} pid ${process.pid}`;
+}
+
+/**
+ * Runs `fn` while holding the environment's lock: a Postgres session advisory lock in the app database (held on one
+ * pooled connection for the duration) and, when given, a Kubernetes Lease. A second caller is refused at once with
+ * `locked`, naming the holder. A process that dies releases the advisory lock with its connection.
+ *
+ * @example
+ * await withEnvironmentLock(db, { environment: 'dev' }, async () => { await applySteps(); });
+ */
+export async function withEnvironmentLock<T>(db: AnyKysely, options: EnvironmentLockOptions, fn: () => Promise<T>): Promise<T> {
+  const holder = options.holder ?? defaultHolder();
+  const name = `matrix-reset:${options.environment}`;
+  return db.connection().execute(async (conn) => {
+    await sql`SELECT set_config('application_name', ${holder.slice(0, 63)}, false)`.execute(conn);
+    const taken = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${LOCK_CLASS}::int, hashtext(${name})) AS ok`.execute(conn);
+    if (taken.rows[0]?.ok !== true) {
+      const who = await sql<{ application_name: string | null; pid: number; backend_start: Date | null; client_addr: string | null }>`
+        SELECT a.application_name, a.pid, a.backend_start, host(a.client_addr) AS client_addr
+        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${LOCK_CLASS} AND l.objid = hashtext(${name})::oid AND l.objsubid = 2`.execute(conn);
+      const row = who.rows[0];
+      const by = row === undefined ? 'another session (it may just have finished)' : `"${row.application_name || 'unnamed'}" (database pid ${row.pid}${row.client_addr ? ` from ${row.client_addr}` : ''})`;
+      throw new ResetError('locked', `Environment ${options.environment} is locked by ${by}: another apply, resume or rollback is running`, {
+        nextSteps: ['Wait for it to finish (matrix-reset status shows its steps), then try again.', 'If its process died, the lock is released with its database connection.'],
+      });
+    }
+    let lease: LeaseLock | undefined;
+    try {
+      if (options.kubernetes !== undefined) {
+        // Loaded here, not with the package: only a run with a Kubernetes target needs k8s-ops.
+        const { acquireLeaseLock, isK8sOpsError } = await import('@matrix-reset/k8s-ops');
+        try {
+          lease = await acquireLeaseLock(options.kubernetes.kube, { namespace: options.kubernetes.namespace, name: options.kubernetes.leaseName ?? 'matrix-reset', holder });
+        } catch (error) {
+          if (isK8sOpsError(error) && error.code === 'lease_held') {
+            throw new ResetError('locked', `Environment ${options.environment}: ${error.message}`, { nextSteps: [error.nextSteps], cause: error });
+          }
+          throw error;
+        }
+      }
+      return await fn();
+    } finally {
+      await lease?.release();
+      await sql`SELECT pg_advisory_unlock(${LOCK_CLASS}::int, hashtext(${name}))`.execute(conn);
+    }
+  });
+}
