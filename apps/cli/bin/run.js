@@ -31,7 +31,29 @@ if (fromSource) {
   pjson.oclif = { ...pjson.oclif, commands: { ...pjson.oclif.commands, target: './src/commands.ts' } };
 }
 
-const { execute, settings } = await import('@oclif/core');
+// A reader that stops early (`matrix-reset doctor --help | head -1`) closes stdout: that ends nothing but the output.
+// Writes after it fail with EPIPE, which is ignored here (and by oclif for stdout); the command keeps its exit code.
+process.stderr.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
+const { run, handle, settings } = await import('@oclif/core');
 // Never look for ts-node/tsx: the target above is already the file to load.
 settings.enableAutoTranspile = false;
-await execute({ loadOptions: { root, pjson } });
+try {
+  await run(process.argv.slice(2), { root, pjson });
+  await stdoutWritten();
+} catch (error) {
+  await handle(error instanceof Error ? error : new Error(String(error)));
+}
+
+/**
+ * Resolves once stdout holds nothing unwritten, or is gone. (oclif's `execute` waits for a 'drain' that never comes on
+ * a closed stdout, so the process ended on an unsettled top-level await, exit 13.)
+ */
+function stdoutWritten() {
+  return new Promise((resolve) => {
+    if (process.stdout.destroyed || process.stdout.writableLength === 0) return resolve(undefined);
+    process.stdout.once('drain', resolve).once('close', resolve);
+  });
+}
