@@ -1,31 +1,21 @@
-import { z } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { TrieRouter } from 'hono/router/trie-router';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { EnsureCredentialsError, isResetError, type ResetErrorCode } from '@matrix-reset/reset-core';
+import { isResetError } from '@matrix-reset/reset-core';
 import type { Logger } from 'pino';
-
-/** The one error body every endpoint answers with. */
-export const errorSchema = z
-  .object({
-    error: z.object({
-      code: z.string().openapi({ example: 'insufficient_scope' }),
-      message: z.string().openapi({ example: 'This endpoint needs the scope credentials:ensure' }),
-      nextSteps: z.array(z.string()),
-    }),
-  })
-  .openapi('Error');
-
-export type ErrorBody = z.infer<typeof errorSchema>;
+import { errorStatus, type ErrorStatus } from './error-statuses.ts';
+import type { ErrorBody } from './schemas/error.ts';
 
 /**
  * An expected failure answered as JSON: `status`, a stable `code`, a message saying what happened and `nextSteps`.
- * Throw it from a handler or middleware; the app's {@link onError} renders it. Messages never carry secrets.
+ * Throw it from a handler or middleware for a refusal of the service's own (reset-core's errors are answered from
+ * the table in error-statuses.ts); the app's {@link onError} renders it. Messages never carry secrets.
  *
  * @example
  * ```ts
- * throw new ApiError(404, 'run_not_found', `No run ${id}`, { nextSteps: ['GET /v1/runs lists the runs.'] });
+ * throw new ApiError(429, 'too_many_streams', 'Too many event streams', { headers: { 'Retry-After': '10' } });
  * ```
  */
 export class ApiError extends Error {
@@ -56,39 +46,17 @@ export function errorResponse(c: Context, error: ApiError): Response {
   return c.json(errorBody(error.code, error.message, error.nextSteps), error.status);
 }
 
-/** Seconds a caller should wait after a lock or contention answer. */
-const RETRY_AFTER_SECONDS = '2';
+/** Seconds a caller should wait after the app database was unreachable. */
+const DATABASE_RETRY_AFTER_SECONDS = '2';
 
-const RESET_ERROR_STATUS: Readonly<Record<ResetErrorCode, ContentfulStatusCode>> = {
-  config_not_found: 500,
-  config_invalid: 400,
-  environment_unknown: 404,
-  delegated_auth: 501,
-  stale_plan: 409,
-  rolled_back: 409,
-  locked: 503,
-  confirmation_required: 400,
-  step_failed: 500,
-  drift_found: 409,
-  plan_not_found: 404,
-  run_not_found: 404,
-  app_user_not_found: 404,
-  matrix_user_deactivated: 409,
-  user_id_unknown: 422,
-  schema_required: 400,
-  schema_not_in_layout: 400,
-  write_contended: 503,
-  unsupported: 501,
-};
-
-const ENSURE_STATUS: Readonly<Record<EnsureCredentialsError['reason'], ContentfulStatusCode>> = {
-  app_user_not_found: 404,
-  matrix_user_deactivated: 409,
-  user_id_unknown: 422,
-  schema_required: 400,
-  schema_not_in_layout: 400,
-  write_contended: 503,
-};
+/** An error with its code's answer from the table: the status, and Retry-After when the table gives one. */
+function answered(answer: ErrorStatus, code: string, error: Error, nextSteps: readonly string[], message = error.message): ApiError {
+  return new ApiError(answer.status, code, message, {
+    nextSteps,
+    ...(answer.retryAfterSeconds === undefined ? {} : { headers: { 'Retry-After': String(answer.retryAfterSeconds) } }),
+    cause: error,
+  });
+}
 
 /** Where the service's Synapse admin token comes from, for the next steps of an error about that token. */
 export interface AdminTokenHint {
@@ -104,33 +72,16 @@ export interface ErrorContext {
   readonly adminToken?: AdminTokenHint;
 }
 
-/** Synapse answered nothing, or said "later": the service is fine, its dependency is not. */
-const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['connection_refused', 'timeout', 'connection_reset', 'dns_lookup_failed', 'network_error', 'rate_limited', 'server_error']);
-
 /**
- * Maps anything thrown to an {@link ApiError}: reset-core's `ResetError` codes and `EnsureCredentialsError` reasons to
- * their statuses (not found 404, deactivated 409, schema required 400, locked/contended 503 with Retry-After,
- * delegated auth 501, ...), a library's typed error (a string `code` and `nextSteps`, e.g. Synapse unreachable) to
- * 502/503, and anything else to a 500 that says nothing about the internals (the log has the stack).
+ * Maps anything thrown to an {@link ApiError}: an `ApiError` as it is; reset-core's `ResetError` (EnsureCredentialsError
+ * included) and a library's typed error (a string `code` and `nextSteps`, answered as `upstream_<code>`, e.g. Synapse
+ * unreachable) by the one table, {@link errorStatus}; Hono's own refusals (400, 413, 415) as such; the app database
+ * unreachable as 503 `database_unavailable`; anything else as a 500 that says nothing about the internals (the log
+ * has the stack).
  */
 export function toApiError(error: unknown, context: ErrorContext = {}): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof EnsureCredentialsError) {
-    const status = ENSURE_STATUS[error.reason];
-    return new ApiError(status, error.reason, error.message, {
-      nextSteps: error.nextSteps,
-      ...(status === 503 ? { headers: { 'Retry-After': RETRY_AFTER_SECONDS } } : {}),
-      cause: error,
-    });
-  }
-  if (isResetError(error)) {
-    const status = RESET_ERROR_STATUS[error.code];
-    return new ApiError(status, error.code, error.message, {
-      nextSteps: error.nextSteps,
-      ...(status === 503 ? { headers: { 'Retry-After': RETRY_AFTER_SECONDS } } : {}),
-      cause: error,
-    });
-  }
+  if (isResetError(error)) return answered(errorStatus(error.code), error.code, error, error.nextSteps);
   if (error instanceof HTTPException) {
     if (error.status === 415) {
       // The JSON validator's refusal of a body declared as something else.
@@ -147,16 +98,10 @@ export function toApiError(error: unknown, context: ErrorContext = {}): ApiError
     });
   }
   if (isTypedLibraryError(error)) {
-    const adminTokenError = ADMIN_TOKEN_CODES[error.code];
-    if (adminTokenError !== undefined) {
-      return new ApiError(502, `upstream_${error.code}`, adminTokenError, { nextSteps: adminTokenNextSteps(context.adminToken), cause: error });
-    }
-    const unavailable = UNAVAILABLE_CODES.has(error.code);
-    return new ApiError(unavailable ? 503 : 502, `upstream_${error.code}`, error.message, {
-      nextSteps: error.nextSteps,
-      ...(unavailable ? { headers: { 'Retry-After': RETRY_AFTER_SECONDS } } : {}),
-      cause: error,
-    });
+    const code = `upstream_${error.code}` as const;
+    const adminToken = ADMIN_TOKEN_MESSAGES[error.code];
+    if (adminToken !== undefined) return answered(errorStatus(code), code, error, adminTokenNextSteps(context.adminToken), adminToken);
+    return answered(errorStatus(code), code, error, error.nextSteps);
   }
   const database = databaseUnavailable(error);
   if (database !== undefined) {
@@ -166,15 +111,15 @@ export function toApiError(error: unknown, context: ErrorContext = {}): ApiError
         'Retry after Retry-After seconds; GET /readyz/local says whether this instance reaches its database.',
         "For the operator: check that Postgres is up, reachable and accepting connections at the environment's appDatabase.url (the service log has the code).",
       ],
-      headers: { 'Retry-After': RETRY_AFTER_SECONDS },
+      headers: { 'Retry-After': DATABASE_RETRY_AFTER_SECONDS },
       cause: error,
     });
   }
   return new ApiError(500, 'internal_error', 'The service failed unexpectedly; the log has the details', { cause: error });
 }
 
-/** synapse-admin's codes that, escaping a route, are about the service's own admin token (never the caller's). */
-const ADMIN_TOKEN_CODES: Readonly<Record<string, string>> = {
+/** What synapse-admin's codes say when, escaping a route, they are about the service's own admin token (never the caller's). */
+const ADMIN_TOKEN_MESSAGES: Readonly<Record<string, string>> = {
   unknown_token: "Synapse refused the service's admin token (M_UNKNOWN_TOKEN): it was logged out, its device deleted, or the server was reset. Your bearer token was accepted.",
   token_soft_logout: "Synapse refused the service's admin token: it expired (soft logout). Your bearer token was accepted.",
   not_admin: "The service's admin token belongs to a Matrix user who is not a server admin. Your bearer token was accepted.",
@@ -218,7 +163,7 @@ export function databaseUnavailable(error: unknown, depth = 0): string | undefin
 }
 
 /** A Postgres server error (node-postgres' DatabaseError): a five-character SQLSTATE and a severity. */
-export function isSqlState(error: unknown): error is Error & { code: string; severity: string } {
+function isSqlState(error: unknown): error is Error & { code: string; severity: string } {
   const { code, severity } = error as { code?: unknown; severity?: unknown };
   return error instanceof Error && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string';
 }
@@ -299,27 +244,5 @@ export function validationHook(result: { success: boolean; target: string; error
     new ApiError(400, 'invalid_request', problems.length > 0 ? problems.join('; ') : `Invalid ${result.target}`, {
       nextSteps: ['Fix the fields named above; GET /openapi.json describes every request.'],
     }),
-  );
-}
-
-/** OpenAPI response entries in the common error shape, for `createRoute({ responses: { ...errorResponses(401, 403) } })`. */
-export function errorResponses(...statuses: number[]): Record<number, { description: string; content: { 'application/json': { schema: typeof errorSchema } } }> {
-  const descriptions: Record<number, string> = {
-    400: 'Invalid request (the message names the field)',
-    401: 'No valid credentials (WWW-Authenticate: Bearer)',
-    403: 'The token lacks the scope this endpoint needs',
-    404: 'Not found',
-    405: 'The path does not take this method (Allow lists the ones it takes)',
-    409: 'Conflicts with the current state',
-    413: 'Body larger than service.bodyLimitBytes',
-    415: 'Unsupported content type',
-    422: 'The request is valid but cannot be served as the data stands',
-    429: 'Rate limit for this token reached (Retry-After)',
-    501: 'Not supported on this homeserver',
-    502: 'A dependency answered with an error',
-    503: 'A dependency is unavailable or busy (Retry-After)',
-  };
-  return Object.fromEntries(
-    statuses.map((status) => [status, { description: descriptions[status] ?? 'Error', content: { 'application/json': { schema: errorSchema } } }]),
   );
 }

@@ -1,6 +1,7 @@
 export { createApp, API_VERSION } from './app.ts';
 export { requireScope, hasScope, Authenticator, type Scope, type Principal } from './auth.ts';
-export { ApiError, errorBody, errorResponse, errorResponses, errorSchema, onError, toApiError, validationHook, type ErrorBody } from './http-errors.ts';
+export { ApiError, errorBody, errorResponse, onError, toApiError, validationHook } from './http-errors.ts';
+export { errorResponses, errorSchema, type ErrorBody } from './schemas/error.ts';
 export { createRouter, bearerSecurity, bearerOrSessionSecurity } from './router.ts';
 export { createDriftService, summarizeDoctorReport, type DriftService, type DriftSnapshot, type DriftSummary } from './drift-cache.ts';
 export { createServiceLogger, REDACTED_PATHS, type ServiceLoggerOptions } from './logger.ts';

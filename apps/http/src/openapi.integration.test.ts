@@ -50,4 +50,15 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(ensure?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '409', '413', '429', '503']));
     expect(document.paths['/v1/drift']?.get?.security).toEqual([{ bearer: [] }, { session: [] }]);
   });
+
+  it('documents the run list cursor: the cursor query parameter and nextCursor in the answer', async () => {
+    const document = (await call(fixture, '/openapi.json')).json() as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+    };
+    const list = document.paths['/v1/runs']?.get;
+    expect(list?.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(expect.arrayContaining(['limit', 'cursor']));
+    expect(Object.keys(document.components.schemas.RunList?.properties ?? {})).toEqual(['runs', 'nextCursor']);
+    expect(document.components.schemas.RunList?.required).toEqual(expect.arrayContaining(['runs', 'nextCursor']));
+  });
 });

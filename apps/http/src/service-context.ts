@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import type { Authenticator, Principal } from './auth.ts';
 import type { DriftService } from './drift-cache.ts';
 import type { ServiceMetrics } from './metrics.ts';
+import type { RunControl } from './runs/run-control.ts';
 
 /**
- * Everything a route needs, built once per process by `createServiceContext` (or by a test): the service config,
- * the environment and its live clients, the logger, metrics, the cached doctor and the clock.
+ * Everything a route needs, built once per process by `createServiceContext`: the service config, the environment
+ * and its live clients, the logger, metrics, the cached doctor, the run control and the clock.
  */
 export interface ServiceContext {
   /** The `service:` section with environment overrides applied. */
@@ -20,6 +21,8 @@ export interface ServiceContext {
   readonly metrics: ServiceMetrics;
   readonly drift: DriftService;
   readonly auth: Authenticator;
+  /** This instance's runs, rollbacks and event streams (shared by the run routes, the status page and shutdown). */
+  readonly runs: RunControl;
   /** Milliseconds since the epoch. */
   now(): number;
 }

@@ -1,14 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { connectEnvironment, doctor, ResetError, type ConnectEnvironmentOptions, type EnvironmentConnection } from '@matrix-reset/reset-core';
 import type { DestinationStream, Logger } from 'pino';
 import { createApp } from './app.ts';
-import { runControlFor, type RunStreamSettings } from './routes/runs.ts';
 import { Authenticator } from './auth.ts';
 import { createDriftService } from './drift-cache.ts';
 import { createServiceLogger } from './logger.ts';
 import { createServiceMetrics } from './metrics.ts';
+import { createRunControl, type RunStreamSettings } from './runs/run-control.ts';
 import { SessionSigner } from './session-cookie.ts';
 import type { ServiceContext } from './service-context.ts';
 import { loadServiceSettings, SERVICE_ENV, type ServiceSettings, type ServiceSettingsOptions } from './service-settings.ts';
@@ -18,12 +20,14 @@ export interface CreateServiceContextOptions {
   now?: () => number;
   /** Passed to `connectEnvironment` (an SSM client, an env map, Synapse client settings). */
   connect?: ConnectEnvironmentOptions;
+  /** Event stream polling, heartbeat and limits of the run control (defaults suit production; tests make them small). */
+  runStreams?: RunStreamSettings;
 }
 
 /**
  * Connects the environment once (database pool, Synapse client with the admin token, Kubernetes) and builds the
- * {@link ServiceContext}: authenticator (token hashes, session key, rate limits), metrics and the cached doctor.
- * The caller closes `context.connection`.
+ * {@link ServiceContext}: authenticator (token hashes, session key, rate limits), metrics, the cached doctor and the
+ * run control. The caller closes `context.connection`.
  *
  * @example
  * ```ts
@@ -52,6 +56,13 @@ export async function createServiceContext(settings: ServiceSettings, options: C
       now,
     });
     const auth = new Authenticator({ tokens: settings.service.tokens, sessionKey, rateLimit: settings.service.rateLimit, now });
+    const runs = createRunControl({
+      ...options.runStreams,
+      environment: settings.environment,
+      connection,
+      logger: options.logger,
+      instance: `on ${hostname()} pid ${process.pid} #${randomBytes(2).toString('hex')}`,
+    });
     return Object.freeze({
       config: settings.service,
       configPath: settings.config.path,
@@ -61,6 +72,7 @@ export async function createServiceContext(settings: ServiceSettings, options: C
       metrics,
       drift,
       auth,
+      runs,
       now,
     });
   } catch (error) {
@@ -129,9 +141,12 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const env = options.env ?? process.env;
   const logger = options.logger ?? createServiceLogger({ level: options.logLevel ?? env[SERVICE_ENV.logLevel] ?? 'info', ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const settings = await loadServiceSettings(options);
-  const context = await createServiceContext(settings, { logger, ...(options.now ? { now: options.now } : {}), ...(options.connect ? { connect: options.connect } : {}) });
-  // Made before the routes are: they share this run control (and its stream settings).
-  runControlFor(context, options.runStreams);
+  const context = await createServiceContext(settings, {
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.connect ? { connect: options.connect } : {}),
+    ...(options.runStreams ? { runStreams: options.runStreams } : {}),
+  });
   const app = createApp(context);
   let server: ReturnType<typeof serve>;
   let address: AddressInfo;
@@ -154,7 +169,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     close() {
       closing ??= (async () => {
         const http = server as Server;
-        const runs = runControlFor(context);
+        const { runs } = context;
         const graceMs = options.shutdownGraceMs ?? 20_000;
         const drained = new Promise<true>((resolve) => http.close(() => resolve(true)));
         // Keep-alive connections go as soon as they are idle (a finished request leaves its connection idle).
@@ -177,7 +192,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           await drained;
         }
         if (!settled) {
-          const running = (await runs.listRuns({ limit: 20 }).catch(() => [])).filter((r) => r.run.state === 'running').map((r) => r.run.id);
+          const running = (await runs.listRuns({ limit: 20 }).then((page) => page.runs).catch(() => [])).filter((r) => r.run.state === 'running').map((r) => r.run.id);
           logger.warn({ runs: running }, 'stopping with a run still going: continue it with matrix-reset resume <run>');
         }
         await context.connection.close();

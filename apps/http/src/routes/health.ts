@@ -1,6 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { checkDependencies, type DependencyCheck } from '@matrix-reset/reset-core';
 import { createRouter } from '../router.ts';
+import { healthSchema, readinessSchema } from '../schemas/health.ts';
 import type { ServiceContext } from '../service-context.ts';
 
 /** How long each readiness check may take. */
@@ -16,11 +17,8 @@ const healthz = createRoute({
   path: '/healthz',
   tags: ['health'],
   summary: 'The process is up (no dependency is checked)',
-  responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+  responses: { 200: { description: 'Up', content: { 'application/json': { schema: healthSchema } } } },
 });
-
-const checkSchema = z.object({ name: z.enum(['postgres', 'synapse']), ok: z.boolean(), ms: z.number(), problem: z.string().optional() }).openapi('DependencyCheck');
-const readinessSchema = z.object({ status: z.enum(['ready', 'unavailable']), checks: z.array(checkSchema) }).openapi('Readiness');
 
 const cached = `Each check gives up after ${READINESS_TIMEOUT_MS} ms; an answer is reused for ${READINESS_CACHE_MS} ms (concurrent probes share one check). 503 names the dependency that failed (never a secret).`;
 

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { runStatus } from '@matrix-reset/reset-core';
 import { requireScope } from '../auth.ts';
-import { errorResponses } from '../http-errors.ts';
 import { bearerOrSessionSecurity, createRouter } from '../router.ts';
+import { errorResponses } from '../schemas/error.ts';
 import type { ServiceContext } from '../service-context.ts';
 
 const metricsRoute = createRoute({

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runControlFor } from './runs.ts';
 import { startService, type RunningService } from '../start-service.ts';
 import { call, CapturedLog, prepareServiceSandbox, psql, unique, type ServiceSandbox } from '../test-support/service-fixture.ts';
 
@@ -66,7 +65,7 @@ describe('event streams of a run no instance executes', () => {
   });
 
   it('share one journal read per interval however many streams follow the run, and each stream gets its events', async () => {
-    const control = runControlFor(service.context);
+    const control = service.context.runs;
     const runId = await plantStuckRun(sandbox.environment);
     const url = `${service.url}/v1/runs/${runId}/events`;
     const streams = await Promise.all([sandbox.tokens.ops, sandbox.tokens.ops, sandbox.tokens.ops, sandbox.tokens.runner, sandbox.tokens.runner].map((token) => openStream(url, token)));
@@ -88,7 +87,7 @@ describe('event streams of a run no instance executes', () => {
   });
 
   it('refuses a stream over the per-token or per-instance limit with 429, Retry-After and the JSON error; a closed stream frees its place', async () => {
-    const control = runControlFor(service.context);
+    const control = service.context.runs;
     const runId = await plantStuckRun(sandbox.environment);
     const url = `${service.url}/v1/runs/${runId}/events`;
     const ops = await Promise.all([1, 2, 3].map(() => openStream(url, sandbox.tokens.ops)));

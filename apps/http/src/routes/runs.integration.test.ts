@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runControlFor } from './runs.ts';
 import { call, psql } from '../test-support/service-fixture.ts';
 import { holdRowLock, plantRunSandbox, readEvents, type Instance, type ParsedEvent, type RunSandbox } from '../test-support/run-fixture.ts';
 
@@ -202,7 +201,7 @@ describe('refusals before anything is written', () => {
       expect(noConfirm.status).toBe(428);
       const rollback = await http(sandbox.first, `/v1/runs/${runId}/rollback`, { token: sandbox.tokens.runner, json: { confirm: sandbox.environment } });
       expect(rollback.status, rollback.text).toBe(202);
-      await runControlFor(sandbox.first.service.context).settle();
+      await sandbox.first.service.context.runs.settle();
       const run = (await http(sandbox.first, `/v1/runs/${runId}`, { token: sandbox.tokens.ops })).json() as { rollback: { state: string } };
       expect(run.rollback.state).toBe('rolled-back');
       await expectNoSecretsLeaked(sandbox);
@@ -216,7 +215,7 @@ describe('event streams and their clients', () => {
   it('a client that goes away mid-run ends its stream on the server; a new one gets the run to its end', async () => {
     const sandbox = await plantRunSandbox();
     try {
-      const control = runControlFor(sandbox.first.service.context);
+      const control = sandbox.first.service.context.runs;
       const plan = await makePlan(sandbox);
       const rowLock = await holdRowLock(sandbox.schema, sandbox.rows.gone);
       let runId: string;
@@ -265,7 +264,7 @@ describe('two instances on one database', () => {
       expect(stepSummary(elsewhere.events)).toHaveLength(8);
       expect(elsewhere.events.some((e) => e.event === 'progress')).toBe(false);
       const here = await events(winner, runId, { token: sandbox.tokens.ops });
-      expect(runControlFor(winner.service.context).openStreams()).toBe(0);
+      expect(winner.service.context.runs.openStreams()).toBe(0);
       expect(here.events.filter((e) => e.event !== 'progress').map((e) => e.id)).toEqual(elsewhere.events.map((e) => e.id));
       await expectNoSecretsLeaked(sandbox, [sandbox.first, second]);
     } finally {

@@ -1,12 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { ApiError, errorResponses } from '../http-errors.ts';
+import { ApiError } from '../http-errors.ts';
 import { createRouter } from '../router.ts';
+import { errorResponses } from '../schemas/error.ts';
+import { login, sessionSchema } from '../schemas/session.ts';
 import { SESSION_COOKIE, SESSION_TTL_SECONDS } from '../session-cookie.ts';
 import type { AppEnv, ServiceContext } from '../service-context.ts';
-
-const login = z.strictObject({ token: z.string().min(1, 'the service token (it needs the read scope)').max(200) }).openapi('SessionLogin');
 
 /**
  * Refuses a cross-site request (login CSRF: another site's form posting its own token to log the browser in as
@@ -58,7 +58,7 @@ const sessionRoute = createRoute({
     },
   },
   responses: {
-    200: { description: 'Logged in (JSON request)', content: { 'application/json': { schema: z.object({ tokenName: z.string(), expiresAt: z.string() }) } } },
+    200: { description: 'Logged in (JSON request)', content: { 'application/json': { schema: sessionSchema } } },
     303: { description: 'Logged in (form request): back to the status page' },
     ...errorResponses(400, 401, 403, 413, 415, 429),
   },

@@ -6,7 +6,9 @@ import {
   openPlanStore,
   openRollbackJournal,
   planEnvironment,
+  ResetError,
   rollbackRun,
+  runStatusPage,
   type ApplyDependencies,
   type DoctorReport,
   type EnvironmentConfig,
@@ -21,34 +23,10 @@ import {
   type RunStatus,
   type StoredPlan,
 } from '@matrix-reset/reset-core';
+import { ApiError } from '../http-errors.ts';
 import { LocalRuns } from './local-runs.ts';
 import { runEvents, type RunEventSource, type RunEventsOptions, type ServedStreamItem } from './run-events.ts';
 import { SharedJournalReads } from './shared-journal-reads.ts';
-
-/** Why run control refused: the route turns each into its HTTP answer. */
-export type RunRefusalCode =
-  | 'plan_not_found'
-  | 'run_not_found'
-  | 'confirmation_required'
-  | 'locked'
-  | 'stale_plan'
-  | 'rolled_back'
-  | 'wrong_environment'
-  | 'too_many_streams'
-  | 'stopping';
-
-/** An expected refusal of run control, with what to do instead. Messages never hold a secret. */
-export class RunRefusal extends Error {
-  override readonly name = 'RunRefusal';
-  readonly code: RunRefusalCode;
-  readonly nextSteps: readonly string[];
-
-  constructor(code: RunRefusalCode, message: string, options: { nextSteps?: readonly string[]; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.nextSteps = Object.freeze([...(options.nextSteps ?? [])]);
-  }
-}
 
 /** The log lines run control writes (pino fits). Fields hold ids, codes and counts, never a secret. */
 export interface RunLogger {
@@ -74,6 +52,9 @@ export interface RunControlDependencies {
   readonly streamLimits?: { readonly perToken?: number; readonly perInstance?: number };
 }
 
+/** Event stream settings of a service's run control (polling, heartbeat, limits); defaults suit production. */
+export type RunStreamSettings = Pick<RunControlDependencies, 'pollMs' | 'remotePollMs' | 'heartbeatMs' | 'streamLimits'>;
+
 /** What `events` needs to know about its caller. */
 export interface EventsRequest extends Pick<RunEventsOptions, 'lastEventId' | 'signal'> {
   /** The token's name: streams are counted per token. */
@@ -97,22 +78,33 @@ export interface StartRequest {
 /** What `startRollback` did: began in the background, or had nothing to do (answered at once). */
 export type RollbackStart = { readonly started: true; readonly runId: string } | { readonly started: false; readonly runId: string; readonly result: RollbackResult };
 
-/** What run control does for the HTTP routes; see {@link createRunControl}. */
+/** One page of an environment's runs, newest first, and where the next page starts (undefined on the last). */
+export interface RunPage {
+  readonly runs: readonly RunStatus[];
+  readonly nextCursor: string | undefined;
+}
+
+/**
+ * What run control does for the HTTP routes; see {@link createRunControl}. Its refusals are reset-core's
+ * `ResetError`s (`plan_not_found`, `run_not_found`, `confirmation_required`, and `locked`, `stale_plan`,
+ * `rolled_back` from apply and rollback) or, for the service's own limits, an `ApiError` with its status.
+ */
 export interface RunControl {
   createPlan(request: CreatePlanRequest): Promise<{ stored: StoredPlan; report: DoctorReport }>;
   getPlan(planId: string): Promise<StoredPlan>;
   startRun(planId: string, request: StartRequest): Promise<{ runId: string }>;
   startRollback(runId: string, request: StartRequest): Promise<RollbackStart>;
   getRun(runId: string): Promise<RunStatus>;
-  listRuns(options?: { limit?: number }): Promise<RunStatus[]>;
+  /** A page of the environment's runs (default 20); `cursor` is a page's `nextCursor` (another is `config_invalid`). */
+  listRuns(options?: { limit?: number; cursor?: string }): Promise<RunPage>;
   /** The plan a run applies, from the journal (checked against its checksum). */
   runPlan(runId: string): Promise<Plan>;
   /** The undo steps of a run's rollback (empty when it was never rolled back). */
   rollbackSteps(runId: string): Promise<JournalRollbackStep[]>;
   /**
    * The run's events from its start (or after `lastEventId`) to its end; throws `run_not_found` for an unknown run,
-   * `too_many_streams` when the caller's token or this instance has as many streams open as allowed, `stopping`
-   * once {@link RunControl.endStreams} was called.
+   * 429 `too_many_streams` when the caller's token or this instance has as many streams open as allowed, 503
+   * `stopping` once {@link RunControl.endStreams} was called.
    */
   events(runId: string, request: EventsRequest): Promise<AsyncGenerator<ServedStreamItem>>;
   /** Event streams open now (each follows its run until the run ends or its client goes away). */
@@ -130,22 +122,13 @@ export interface RunControl {
 
 function requireConfirmation(environment: EnvironmentConfig, confirm: string | undefined, what: string): void {
   if (!environment.protected || confirm === environment.name) return;
-  throw new RunRefusal(
+  throw new ResetError(
     'confirmation_required',
     confirm === undefined
       ? `Environment ${environment.name} is protected: ${what} needs its name as confirmation`
       : `Environment ${environment.name} is protected and the confirmation does not match its name`,
     { nextSteps: [`Send "confirm": "${environment.name}" in the request body (type the environment's name, as on the CLI).`] },
   );
-}
-
-/** reset-core refusals that happen before anything is written, as run control's own. */
-function refusalOf(error: unknown): RunRefusal | undefined {
-  if (!isResetError(error)) return undefined;
-  if (error.code === 'locked' || error.code === 'stale_plan' || error.code === 'rolled_back' || error.code === 'confirmation_required') {
-    return new RunRefusal(error.code, error.message, { nextSteps: error.nextSteps, cause: error });
-  }
-  return undefined;
 }
 
 /**
@@ -195,9 +178,6 @@ function newRunId(now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase();
   return `r${stamp}_${randomBytes(4).toString('hex')}`;
 }
-
-/** The shape of run ids in URLs. */
-export const RUN_ID_PATTERN = /^[a-z0-9][a-z0-9_]{0,31}$/;
 
 /**
  * Run control for one environment: plans kept in Postgres (any instance can apply them), runs and rollbacks started
@@ -257,13 +237,17 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
   /** Counts a stream against the limits (or refuses it); the returned function gives its place back (once). */
   const reserveStream = (tokenName: string): (() => void) => {
     if (stopping.signal.aborted) {
-      throw new RunRefusal('stopping', 'This instance is stopping and opens no new event streams', { nextSteps: ['Reconnect in a moment: another instance (or this one, restarted) serves the stream.'] });
+      throw new ApiError(503, 'stopping', 'This instance is stopping and opens no new event streams', {
+        nextSteps: ['Reconnect in a moment: another instance (or this one, restarted) serves the stream.'],
+        headers: { 'Retry-After': '1' },
+      });
     }
     const mine = streamsByToken.get(tokenName) ?? 0;
     if (mine >= perToken || streams >= perInstance) {
       const which = mine >= perToken ? `token ${tokenName} has ${mine} event streams open (the limit is ${perToken})` : `this instance has ${streams} event streams open (the limit is ${perInstance})`;
-      throw new RunRefusal('too_many_streams', `Too many event streams: ${which}`, {
+      throw new ApiError(429, 'too_many_streams', `Too many event streams: ${which}`, {
         nextSteps: ['Close streams you no longer read (one EventSource per run is enough), then retry; GET /v1/runs/{id} answers without a stream.'],
+        headers: { 'Retry-After': '10' },
       });
     }
     streams += 1;
@@ -288,7 +272,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
   const getRun = async (runId: string): Promise<RunStatus> => {
     const run = await (await journal()).getRun(runId);
     if (run === undefined || run.environment !== environment.name) {
-      throw new RunRefusal('run_not_found', `No run ${runId} of environment ${environment.name} in the journal`, { nextSteps: ['GET /v1/runs lists the recent runs.'] });
+      throw new ResetError('run_not_found', `No run ${runId} of environment ${environment.name} in the journal`, { nextSteps: ['GET /v1/runs lists the recent runs.'] });
     }
     return statusOf(run);
   };
@@ -296,7 +280,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
   const getPlan = async (planId: string): Promise<StoredPlan> => {
     const stored = await (await plans()).get(planId);
     if (stored === undefined || stored.plan.environment !== environment.name) {
-      throw new RunRefusal('plan_not_found', `No plan ${planId} for environment ${environment.name}`, { nextSteps: ['Make one: POST /v1/plans.'] });
+      throw new ResetError('plan_not_found', `No plan ${planId} for environment ${environment.name}`, { nextSteps: ['Make one: POST /v1/plans.'] });
     }
     return stored;
   };
@@ -341,11 +325,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
         (error) => logger.warn({ runId, planId, code: isResetError(error) ? error.code : 'bug', err: isResetError(error) ? undefined : error, error: error instanceof Error ? error.message : String(error) }, 'run failed'),
       );
       track(done);
-      try {
-        await begun;
-      } catch (error) {
-        throw refusalOf(error) ?? error;
-      }
+      await begun;
       logger.info({ runId, planId, requestedBy: request.requestedBy }, 'run started');
       return { runId };
     },
@@ -373,12 +353,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
         (error) => logger.warn({ runId, code: isResetError(error) ? error.code : 'bug', err: isResetError(error) ? undefined : error, error: error instanceof Error ? error.message : String(error) }, 'rollback failed'),
       );
       track(done);
-      let outcome: Awaited<typeof begun>;
-      try {
-        outcome = await begun;
-      } catch (error) {
-        throw refusalOf(error) ?? error;
-      }
+      const outcome = await begun;
       if (!outcome.begun) return { started: false, runId, result: outcome.value };
       logger.info({ runId, requestedBy: request.requestedBy }, 'rollback started');
       return { started: true, runId };
@@ -387,8 +362,8 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
     getRun,
 
     async listRuns(options = {}) {
-      const runs = await (await journal()).listRuns({ environment: environment.name, limit: options.limit ?? 20 });
-      return Promise.all(runs.map(statusOf));
+      const page = await runStatusPage(deps.connection.db, { environment: environment.name, limit: options.limit ?? 20, ...(options.cursor === undefined ? {} : { cursor: options.cursor }) });
+      return Object.freeze({ runs: Object.freeze(page.runs), nextCursor: page.nextCursor });
     },
 
     async runPlan(runId) {

@@ -1,0 +1,114 @@
+import { z } from '@hono/zod-openapi';
+
+// The bodies of the run routes (routes/runs.ts) as zod schemas, named in the OpenAPI document.
+
+const planId = z.string().regex(/^p[a-z0-9_]{1,40}$/, 'a plan id as POST /v1/plans returns it (p + time + _ + hex)').openapi({ example: 'p20260101t120000_3fa9c2d1' });
+/** The shape of run ids in URLs (reset-core's and run control's ids: r + UTC time + _ + hex). */
+const runId = z.string().regex(/^[a-z0-9][a-z0-9_]{0,31}$/, 'a run id as POST /v1/runs returns it (r + time + _ + hex)').openapi({ example: 'r20260101t120000_3fa9c2d1' });
+const confirm = z.string().max(200).optional().openapi({ description: "The environment's name: required when the environment is protected (as typing it on the CLI)" });
+
+export const planRequest = z
+  .strictObject({
+    mode: z.enum(['auto', 'repair', 'full-reset']).optional().openapi({ description: 'auto (default) follows the doctor; repair mints new tokens; full-reset is the runbook' }),
+    allowExternalDatabase: z.boolean().optional().openapi({ description: 'Plan a full reset although Synapse keeps its data in an external Postgres' }),
+  })
+  .openapi('PlanRequest');
+
+const planStep = z.object({ id: z.string(), kind: z.string(), description: z.string(), undoable: z.boolean(), undo: z.string().optional() }).openapi('PlanStep');
+
+export const planSchema = z
+  .object({
+    planId: z.string(),
+    environment: z.string(),
+    mode: z.enum(['repair', 'full-reset']),
+    reason: z.string(),
+    warnings: z.array(z.string()),
+    checksum: z.string().openapi({ description: 'sha256 of the frozen plan; apply refuses it once what it observed changed' }),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    steps: z.array(planStep),
+    observed: z.object({
+      synapse: z.object({ serverVersion: z.string(), authMode: z.string() }),
+      storage: z.object({ engine: z.string(), pvcDeletionWipesUsers: z.union([z.boolean(), z.literal('unknown')]) }),
+      kubernetes: z
+        .object({ namespace: z.string(), statefulSet: z.string(), replicas: z.number().int(), pvc: z.string().nullable(), pvcExists: z.boolean(), volumeSnapshotsSupported: z.boolean() })
+        .nullable(),
+      secretTargets: z.number().int(),
+      appDatabase: z.object({ layout: z.string(), schemas: z.array(z.object({ schema: z.string(), rows: z.number().int(), withCredentials: z.number().int() })) }),
+    }),
+    doctor: z.object({ action: z.string(), reason: z.string() }).optional(),
+    links: z.object({ self: z.string(), runs: z.string() }),
+  })
+  .openapi('Plan');
+
+export const runRequest = z.strictObject({ planId, confirm }).openapi('RunRequest');
+export const rollbackRequest = z.strictObject({ confirm }).openapi('RollbackRequest');
+
+const links = z.object({ self: z.string(), events: z.string(), rollback: z.string() });
+export const runStarted = z.object({ runId: z.string(), planId: z.string().optional(), links }).openapi('RunStarted');
+
+const failure = z.object({ code: z.string(), message: z.string() });
+const stepSchema = z
+  .object({
+    stepId: z.string(),
+    position: z.number().int(),
+    kind: z.string(),
+    state: z.enum(['started', 'finished', 'failed']),
+    attempts: z.number().int(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    detail: z.unknown().openapi({ description: 'What the step reported: counts and names, never a secret' }),
+  })
+  .openapi('RunStep');
+
+export const runSchema = z
+  .object({
+    id: z.string(),
+    planId: z.string(),
+    planChecksum: z.string(),
+    environment: z.string(),
+    mode: z.string(),
+    state: z.enum(['running', 'finished', 'failed']),
+    holder: z.string(),
+    error: failure.nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    steps: z.array(stepSchema),
+    rollback: z
+      .object({
+        state: z.enum(['running', 'rolled-back', 'rollback-failed']),
+        holder: z.string(),
+        error: failure.nullable(),
+        createdAt: z.string(),
+        updatedAt: z.string(),
+        steps: z.array(z.object({ stepId: z.string(), kind: z.string(), state: z.enum(['started', 'finished', 'failed']), attempts: z.number().int(), startedAt: z.string(), finishedAt: z.string().nullable(), detail: z.unknown() })),
+      })
+      .nullable(),
+    links,
+  })
+  .openapi('Run');
+
+export const rollbackDone = z
+  .object({ runId: z.string(), state: z.string(), alreadyRolledBack: z.boolean(), cannotUndo: z.array(z.string()), links })
+  .openapi('RollbackResult');
+
+/** `GET /v1/runs?limit=&cursor=`. */
+export const runListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).optional().openapi({ description: 'At most this many (default 20)' }),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,400}$/, 'a nextCursor as a previous page answered it')
+    .optional()
+    .openapi({ description: "The previous page's nextCursor: the runs older than that page's last" }),
+});
+
+export const runList = z
+  .object({
+    runs: z.array(runSchema),
+    nextCursor: z.string().nullable().openapi({ description: 'Pass as ?cursor= for the next (older) page; null on the last page' }),
+  })
+  .openapi('RunList');
+
+export const planParams = z.object({ planId: planId.openapi({ param: { name: 'planId', in: 'path' } }) });
+
+export const runParams = z.object({ id: runId.openapi({ param: { name: 'id', in: 'path' } }) });
