@@ -1,12 +1,9 @@
-import { Command, Flags, type Interfaces } from '@oclif/core';
-import { everyFlagHasEnv } from './env-flags.ts';
+import { Command, type Interfaces } from '@oclif/core';
+import { CHANGING_FLAGS, GLOBAL_FLAGS } from './flags.ts';
 import { EXIT, expectedFailure, exitCodeOf, failureJson, formatFailure } from './render-error.ts';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
-
-/** Default path of the configuration file (`--config`, `MATRIX_RESET_CONFIG`). */
-export const DEFAULT_CONFIG_PATH = 'matrix-reset.yaml';
 
 /**
  * What every matrix-reset command shares: the global flags (`--config`, `--env`, `--json`, each with its
@@ -14,20 +11,7 @@ export const DEFAULT_CONFIG_PATH = 'matrix-reset.yaml';
  * rendering. A command's `run` reads `this.flags`, calls one reset-core function and renders what it returns.
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
-  static override baseFlags = everyFlagHasEnv({
-    config: Flags.string({
-      char: 'c',
-      env: 'MATRIX_RESET_CONFIG',
-      description: 'Configuration file',
-      default: DEFAULT_CONFIG_PATH,
-    }),
-    env: Flags.string({
-      char: 'e',
-      env: 'MATRIX_RESET_ENV',
-      description: 'Environment of the configuration to work on (default: the file\'s defaultEnvironment)',
-    }),
-    json: Flags.boolean({ default: false, env: 'MATRIX_RESET_JSON', description: 'Print the result as JSON on stdout (and nothing else)' }),
-  });
+  static override baseFlags = GLOBAL_FLAGS;
 
   protected flags!: GlobalFlags<T>;
   protected args!: CommandArgs<T>;
@@ -91,11 +75,5 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
  * A command that changes something: adds `--yes` (`MATRIX_RESET_YES`) and `--dry-run` (`MATRIX_RESET_DRY_RUN`).
  */
 export abstract class ChangingCommand<T extends typeof Command> extends BaseCommand<T> {
-  static override baseFlags = {
-    ...BaseCommand.baseFlags,
-    ...everyFlagHasEnv({
-    yes: Flags.boolean({ default: false, char: 'y', env: 'MATRIX_RESET_YES', description: 'Do it without asking (needed when stdin is not a terminal; a protected environment needs --confirm-environment NAME instead)' }),
-    'dry-run': Flags.boolean({ default: false, env: 'MATRIX_RESET_DRY_RUN', description: 'Only say what would be done; change nothing' }),
-    }),
-  };
+  static override baseFlags = { ...GLOBAL_FLAGS, ...CHANGING_FLAGS };
 }

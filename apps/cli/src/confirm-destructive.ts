@@ -1,23 +1,6 @@
 import { createInterface } from 'node:readline/promises';
-import { Flags } from '@oclif/core';
+import { CONFIRM_ENVIRONMENT_ENV } from './flags.ts';
 import { UsageError } from './usage-error.ts';
-
-/** The environment variable of `--confirm-environment`. */
-export const CONFIRM_ENVIRONMENT_ENV = 'MATRIX_RESET_CONFIRM_ENVIRONMENT';
-
-/**
- * `--confirm-environment NAME` (`MATRIX_RESET_CONFIRM_ENVIRONMENT`): the environment's name typed ahead, for commands
- * that confirm. The only way to confirm a protected environment without a terminal (`--yes` is not enough there).
- *
- * @example
- * static override flags = everyFlagHasEnv({ 'confirm-environment': confirmEnvironmentFlag() });
- */
-export function confirmEnvironmentFlag() {
-  return Flags.string({
-    env: CONFIRM_ENVIRONMENT_ENV,
-    description: 'The environment\'s name, typed ahead: confirms without a prompt. Required (instead of --yes) for a protected environment when stdin is not a terminal',
-  });
-}
 
 export interface ConfirmOptions {
   /** What is about to happen, shown before the prompt (e.g. "clear 1,204 stored Matrix credentials in dev"). */
@@ -88,4 +71,43 @@ export async function confirmDestructive(options: ConfirmOptions): Promise<void>
   } finally {
     rl.close();
   }
+}
+
+/** The flags that confirm: `--yes` and `--confirm-environment` (the changing commands that confirm have both). */
+export interface ConfirmFlags {
+  readonly yes: boolean;
+  readonly 'confirm-environment': string | undefined;
+}
+
+/** What reset-core asks before it changes anything: the environment, the summary, and (apply, rollback) whether it is protected. */
+export interface ConfirmRequest {
+  readonly environment: string;
+  readonly summary: string;
+  readonly protected?: boolean;
+}
+
+/**
+ * The `confirm` option of a destructive reset-core call, answered from the command's flags (or a prompt on a
+ * terminal) by {@link confirmDestructive}. `commandLine` names the command to repeat in next steps; `protected` is the
+ * environment's setting where the request does not carry it (the creds operations).
+ *
+ * @example
+ * await applyPlan(plan, connection, { confirm: confirmFromFlags(this.flags, { commandLine: (env) => `matrix-reset apply dev.plan.json --env ${env}`, action: (s) => `apply the ${s}` }) });
+ */
+export function confirmFromFlags(
+  flags: ConfirmFlags,
+  options: { commandLine: (environment: string) => string; protected?: boolean; action?: (summary: string) => string },
+): (request: ConfirmRequest) => Promise<void> {
+  return (request) => {
+    const isProtected = request.protected ?? options.protected;
+    if (isProtected === undefined) throw new Error(`bug: no protected setting for the confirmation of ${request.environment}`);
+    return confirmDestructive({
+      action: options.action === undefined ? request.summary : options.action(request.summary),
+      expected: request.environment,
+      protected: isProtected,
+      yes: flags.yes,
+      confirmEnvironment: flags['confirm-environment'],
+      commandLine: options.commandLine(request.environment),
+    });
+  };
 }

@@ -1,10 +1,11 @@
 import { Flags } from '@oclif/core';
-import { CREDENTIAL_CLASSES, connectEnvironment, doctor, type DoctorReport } from '@matrix-reset/reset-core';
-import { loadEnvironment } from '../load-environment.ts';
+import { connectEnvironment, doctor } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../base-command.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
+import { doctorCounts } from '../progress/progress-adapters.ts';
+import { renderDoctorReport } from '../render/doctor.ts';
 import { EXIT } from '../render-error.ts';
-import { renderTable } from '../render-table.ts';
+import { withConnection } from '../with-connection.ts';
 
 /** `matrix-reset doctor`: measure the drift between the app's stored credentials and Synapse; exit 3 on drift. */
 export default class Doctor extends BaseCommand<typeof Doctor> {
@@ -24,42 +25,16 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   });
 
   override async run(): Promise<void> {
-    const environment = await loadEnvironment(this.flags);
-    const connection = await connectEnvironment(environment);
-    let report: DoctorReport;
-    try {
-      report = await doctor(environment, connection, {
+    const report = await withConnection(this.flags, connectEnvironment, (connection, onProgress) =>
+      doctor(connection.environment, connection, {
         ...(this.flags.sample === undefined ? {} : { sample: this.flags.sample }),
         concurrency: this.flags.concurrency,
-        onProgress: (p) => this.progress(`doctor: ${p.examined}/${p.total} checked`),
-      });
-    } finally {
-      await connection.close();
-    }
+        onProgress: doctorCounts(onProgress),
+      }),
+    );
     this.result(report, renderDoctorReport);
     const action = report.recommendation.action;
     if (action === 'repair' || action === 'full-reset') process.exitCode = EXIT.drift;
     else if (action === 'inconclusive') process.exitCode = EXIT.failed;
   }
-}
-
-function renderDoctorReport(report: DoctorReport): string {
-  const rows = report.schemas.map((s) => ({ schema: s.schema, examined: s.examined, ...s.counts }));
-  const table = renderTable(rows, [
-    { key: 'schema', header: 'SCHEMA' },
-    { key: 'examined', header: 'EXAMINED' },
-    ...CREDENTIAL_CLASSES.map((c) => ({ key: c, header: c.toUpperCase().replaceAll('_', ' ') })),
-  ]);
-  const r = report.recommendation;
-  return [
-    `Environment ${report.environment} (layout ${report.layout}): ${report.examined} of ${report.population} stored credentials examined` +
-      (report.sample === undefined ? '' : ` (${report.sample.description})`),
-    `Admin token: ${report.adminToken}`,
-    '',
-    table,
-    `Recommendation: ${r.action}: ${r.reason}`,
-    `  valid ${r.evidence.validPercent}%, broken ${r.evidence.brokenPercent}%, user missing ${r.evidence.missingUserPercent}%, unchecked ${r.evidence.unchecked}`,
-    ...(report.findingsTotal > 0 ? [`  ${report.findingsTotal} rows not valid (listed with --json, at most ${report.findings.length})`] : []),
-    '',
-  ].join('\n');
 }

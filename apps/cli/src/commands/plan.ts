@@ -1,8 +1,10 @@
 import { Flags } from '@oclif/core';
-import { connectEnvironment, planEnvironment, writePlanFile, type Plan } from '@matrix-reset/reset-core';
+import { connectEnvironment, planEnvironment, writePlanFile } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../base-command.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
-import { loadEnvironment } from '../load-environment.ts';
+import { doctorCounts } from '../progress/progress-adapters.ts';
+import { renderPlan } from '../render/plan.ts';
+import { withConnection } from '../with-connection.ts';
 
 /** `matrix-reset plan`: observe, run the doctor, and write a frozen plan file. Changes nothing. */
 export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
@@ -26,34 +28,17 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
   });
 
   override async run(): Promise<void> {
-    const environment = await loadEnvironment(this.flags);
-    const connection = await connectEnvironment(environment);
-    let plan: Plan;
-    try {
-      this.progress(`plan: observing ${environment.name}`);
-      ({ plan } = await planEnvironment(environment, connection, {
+    const plan = await withConnection(this.flags, connectEnvironment, async (connection, onProgress) => {
+      onProgress({ type: 'message', message: `plan: observing ${connection.environment.name}` });
+      const planned = await planEnvironment(connection.environment, connection, {
         mode: this.flags.mode as 'auto' | 'repair' | 'full-reset',
         allowExternalDatabase: this.flags['allow-external-database'],
-        doctor: { onProgress: (p) => this.progress(`doctor: ${p.examined}/${p.total} checked`) },
-      }));
-    } finally {
-      await connection.close();
-    }
+        doctor: { onProgress: doctorCounts(onProgress) },
+      });
+      return planned.plan;
+    });
     await writePlanFile(this.flags.out, plan);
     this.progress(`plan: written to ${this.flags.out}`);
     this.result({ file: this.flags.out, plan }, ({ file, plan: p }) => renderPlan(p, file));
   }
-}
-
-/** The plan as text: mode, reason, warnings and numbered steps. */
-export function renderPlan(plan: Plan, file: string): string {
-  return [
-    `Plan ${plan.id} for ${plan.environment}: ${plan.mode} (${plan.reason})`,
-    ...plan.warnings.map((w) => `  warning: ${w}`),
-    '',
-    ...(plan.steps.length === 0 ? ['  nothing to do'] : plan.steps.map((s) => `  ${s.id}  ${s.description}${s.undoable ? '' : '  [cannot be undone]'}`)),
-    '',
-    `Apply it with: matrix-reset apply ${file} --env ${plan.environment}`,
-    '',
-  ].join('\n');
 }

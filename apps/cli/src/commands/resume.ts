@@ -1,10 +1,10 @@
 import { Args } from '@oclif/core';
-import { connectEnvironment, resumeRun, type RunResult } from '@matrix-reset/reset-core';
+import { connectEnvironment, resumeRun } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../base-command.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
-import { batchSizeFlag } from './apply.ts';
-import { loadEnvironment } from '../load-environment.ts';
-import { renderRun } from './status.ts';
+import { batchSizeFlag } from '../flags.ts';
+import { renderRun } from '../render/run.ts';
+import { withConnection } from '../with-connection.ts';
 
 /** `matrix-reset resume RUN`: continue a run that stopped, from its journal. */
 export default class Resume extends BaseCommand<typeof Resume> {
@@ -18,17 +18,9 @@ export default class Resume extends BaseCommand<typeof Resume> {
   static override args = { run: Args.string({ description: 'The run id (matrix-reset status lists them)', required: true }) };
 
   override async run(): Promise<void> {
-    const environment = await loadEnvironment(this.flags);
-    const connection = await connectEnvironment(environment);
-    let result: RunResult;
-    try {
-      result = await resumeRun(this.args.run as string, connection, {
-        onProgress: (message) => this.progress(message),
-        batchSize: this.flags['batch-size'],
-      });
-    } finally {
-      await connection.close();
-    }
+    const result = await withConnection(this.flags, connectEnvironment, (connection, onProgress) =>
+      resumeRun(this.args.run as string, connection, { onProgress, batchSize: this.flags['batch-size'] }),
+    );
     this.result(result, renderRun);
   }
 }

@@ -1,10 +1,11 @@
 import { Args } from '@oclif/core';
-import { connectEnvironment, rollbackRun, type RollbackResult } from '@matrix-reset/reset-core';
+import { connectEnvironment, rollbackRun } from '@matrix-reset/reset-core';
 import { ChangingCommand } from '../base-command.ts';
-import { confirmDestructive, confirmEnvironmentFlag } from '../confirm-destructive.ts';
+import { confirmFromFlags } from '../confirm-destructive.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
-import { loadEnvironment } from '../load-environment.ts';
-import { renderTable } from '../render-table.ts';
+import { confirmEnvironmentFlag } from '../flags.ts';
+import { renderRollback } from '../render/rollback.ts';
+import { withConnection } from '../with-connection.ts';
 
 /** `matrix-reset rollback RUN`: undo what a run did, where it can be undone, and say plainly what cannot. Destructive. */
 export default class Rollback extends ChangingCommand<typeof Rollback> {
@@ -26,56 +27,13 @@ export default class Rollback extends ChangingCommand<typeof Rollback> {
 
   override async run(): Promise<void> {
     const runId = this.args.run as string;
-    const environment = await loadEnvironment(this.flags);
-    const connection = await connectEnvironment(environment);
-    let result: RollbackResult;
-    try {
-      result = await rollbackRun(runId, connection, {
+    const result = await withConnection(this.flags, connectEnvironment, (connection, onProgress) =>
+      rollbackRun(runId, connection, {
         dryRun: this.flags['dry-run'],
-        confirm: ({ environment: name, protected: isProtected, summary }) =>
-          confirmDestructive({
-            action: summary,
-            expected: name,
-            protected: isProtected,
-            yes: this.flags.yes,
-            confirmEnvironment: this.flags['confirm-environment'],
-            commandLine: `matrix-reset rollback ${runId} --env ${name}`,
-          }),
-        onProgress: (message) => this.progress(message),
-      });
-    } finally {
-      await connection.close();
-    }
+        confirm: confirmFromFlags(this.flags, { commandLine: (name) => `matrix-reset rollback ${runId} --env ${name}` }),
+        onProgress,
+      }),
+    );
     this.result(result, renderRollback);
   }
-}
-
-const HEADLINE: Record<RollbackResult['state'], string> = {
-  'rolled-back': 'rolled back',
-  'rollback-failed': 'rollback failed',
-  running: 'rollback running',
-  'dry-run': 'dry run, nothing changed',
-  'nothing-to-undo': 'nothing to undo: no step of the run ever started',
-};
-
-/** A rollback's result as text: the steps, then every statement of what was not undone. */
-export function renderRollback(result: RollbackResult): string {
-  const lines = [`Rollback of run ${result.runId} (${result.mode}) of ${result.environment}: ${HEADLINE[result.state]}${result.alreadyRolledBack ? ' (already, earlier: nothing changed now)' : ''}`];
-  if (result.steps.length > 0) {
-    lines.push(
-      renderTable(
-        result.steps.map((s) => ({ step: s.stepId, ran: s.ranState, outcome: s.outcome, summary: s.summary })),
-        [
-          { key: 'step', header: 'STEP' },
-          { key: 'ran', header: 'RAN' },
-          { key: 'outcome', header: 'UNDO' },
-          { key: 'summary', header: 'WHAT' },
-        ],
-      ).trimEnd(),
-    );
-  }
-  if (result.cannotUndo.length > 0) {
-    lines.push(result.state === 'dry-run' ? 'Would NOT be undone:' : 'NOT undone:', ...result.cannotUndo.map((line) => `  - ${line}`));
-  }
-  return `${lines.join('\n')}\n`;
 }

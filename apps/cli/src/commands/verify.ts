@@ -1,10 +1,11 @@
 import { Flags } from '@oclif/core';
-import { connectEnvironment, verify, type VerifyReport } from '@matrix-reset/reset-core';
-import { loadEnvironment } from '../load-environment.ts';
+import { connectEnvironment, verify } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../base-command.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
+import { verifyChecks } from '../progress/progress-adapters.ts';
 import { EXIT } from '../render-error.ts';
-import { renderTable } from '../render-table.ts';
+import { renderVerifyReport } from '../render/verify.ts';
+import { withConnection } from '../with-connection.ts';
 
 /** `matrix-reset verify`: prove the app can provision users, create rooms and message again; exit 1 on any failure. */
 export default class Verify extends BaseCommand<typeof Verify> {
@@ -29,39 +30,10 @@ export default class Verify extends BaseCommand<typeof Verify> {
   });
 
   override async run(): Promise<void> {
-    const environment = await loadEnvironment(this.flags);
-    const connection = await connectEnvironment(environment);
-    let report: VerifyReport;
-    try {
-      report = await verify(connection, {
-        keepArtifacts: this.flags['keep-artifacts'],
-        onProgress: (p) => {
-          if (p.type === 'finished') this.progress(`verify: ${p.check.name} ${p.check.status} (${p.check.durationMs} ms)`);
-        },
-      });
-    } finally {
-      await connection.close();
-    }
+    const report = await withConnection(this.flags, connectEnvironment, (connection, onProgress) =>
+      verify(connection, { keepArtifacts: this.flags['keep-artifacts'], onProgress: verifyChecks(onProgress) }),
+    );
     this.result(report, renderVerifyReport);
     if (!report.ok) process.exitCode = EXIT.failed;
   }
-}
-
-function renderVerifyReport(report: VerifyReport): string {
-  const table = renderTable(report.checks, [
-    { key: 'name', header: 'CHECK' },
-    { key: 'status', header: 'RESULT', format: (check) => check.status.toUpperCase() },
-    { key: 'durationMs', header: 'MS' },
-    { key: 'error', header: 'CODE', format: (check) => check.error?.code ?? '-' },
-    { key: 'detail', header: 'DETAIL' },
-  ]);
-  const failed = report.checks.filter((check) => check.error !== undefined);
-  const nextSteps = failed.flatMap((check) => (check.error?.nextSteps ?? []).map((step) => `  - ${check.name}: ${step}`));
-  return [
-    `Environment ${report.environment}: ${report.ok ? 'every check passed' : `${failed.length} check${failed.length === 1 ? '' : 's'} failed`} (${report.durationMs} ms)`,
-    '',
-    table,
-    ...(nextSteps.length > 0 ? ['Next steps:', ...nextSteps, ''] : []),
-    ...(report.artifacts.kept ? [`Kept: ${[report.artifacts.roomId, ...report.artifacts.userIds].filter((x) => x !== undefined).join(', ')}`, ''] : []),
-  ].join('\n');
 }

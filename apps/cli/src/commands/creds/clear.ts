@@ -1,10 +1,11 @@
 import { connectAppDatabase, credsClear } from '@matrix-reset/reset-core';
-import { loadEnvironment } from '../../load-environment.ts';
 import { ChangingCommand } from '../../base-command.ts';
-import { confirmDestructive, confirmEnvironmentFlag } from '../../confirm-destructive.ts';
-import { Flags } from '@oclif/core';
+import { confirmFromFlags } from '../../confirm-destructive.ts';
 import { everyFlagHasEnv } from '../../env-flags.ts';
-import { renderTable } from '../../render-table.ts';
+import { batchSizeFlag, confirmEnvironmentFlag, runIdFlag } from '../../flags.ts';
+import { messages } from '../../progress/progress-adapters.ts';
+import { renderClear } from '../../render/creds.ts';
+import { withConnection } from '../../with-connection.ts';
 
 /** `matrix-reset creds clear`: snapshot, then clear the stored credentials in short batches. Destructive. */
 export default class CredsClear extends ChangingCommand<typeof CredsClear> {
@@ -20,39 +21,20 @@ export default class CredsClear extends ChangingCommand<typeof CredsClear> {
   ];
   static override flags = everyFlagHasEnv({
     'confirm-environment': confirmEnvironmentFlag(),
-    'run-id': Flags.string({ env: 'MATRIX_RESET_RUN_ID', description: 'Run id of the backup and of the clear (default: a new one; reuse it to resume)' }),
-    'batch-size': Flags.integer({ env: 'MATRIX_RESET_BATCH_SIZE', description: 'Rows per transaction', default: 10_000, min: 1, max: 1_000_000 }),
+    'run-id': runIdFlag('Run id of the backup and of the clear (default: a new one; reuse it to resume)'),
+    'batch-size': batchSizeFlag(),
   });
 
   override async run(): Promise<void> {
-    const environment = await loadEnvironment(this.flags);
-    const connection = await connectAppDatabase(environment);
-    const result = await credsClear(connection, {
-      runId: this.flags['run-id'],
-      batchSize: this.flags['batch-size'],
-      dryRun: this.flags['dry-run'],
-      confirm: ({ summary }) =>
-        confirmDestructive({
-          action: summary,
-          expected: environment.name,
-          protected: environment.protected,
-          yes: this.flags.yes,
-          confirmEnvironment: this.flags['confirm-environment'],
-          commandLine: `matrix-reset creds clear --env ${environment.name}`,
-        }),
-      onProgress: (message) => this.progress(message),
-    }).finally(() => connection.close());
-    this.result(result, (r) =>
-      [
-        `Environment ${r.environment}, run ${r.runId}: ${r.dryRun ? 'would clear' : 'cleared'} ${r.totalCleared.toLocaleString('en-US')}, kept ${r.totalKept.toLocaleString('en-US')}`,
-        '',
-        renderTable(r.schemas, [
-          { key: 'schema', header: 'SCHEMA' },
-          { key: 'cleared', header: 'CLEARED' },
-          { key: 'kept', header: 'KEPT' },
-        ]),
-        r.dryRun ? '' : `Undo with: matrix-reset creds restore --env ${r.environment} --run-id ${r.runId}\n`,
-      ].join('\n'),
+    const result = await withConnection(this.flags, connectAppDatabase, (connection, onProgress) =>
+      credsClear(connection, {
+        runId: this.flags['run-id'],
+        batchSize: this.flags['batch-size'],
+        dryRun: this.flags['dry-run'],
+        confirm: confirmFromFlags(this.flags, { protected: connection.environment.protected, commandLine: (name) => `matrix-reset creds clear --env ${name}` }),
+        onProgress: messages(onProgress),
+      }),
     );
+    this.result(result, renderClear);
   }
 }

@@ -1,7 +1,7 @@
 import { connectAppDatabase, credsInventory } from '@matrix-reset/reset-core';
-import { loadEnvironment } from '../../load-environment.ts';
 import { BaseCommand } from '../../base-command.ts';
-import { renderTable } from '../../render-table.ts';
+import { renderInventory } from '../../render/creds.ts';
+import { withConnection } from '../../with-connection.ts';
 
 /** `matrix-reset creds inventory`: count the stored credentials per schema; reads only. */
 export default class CredsInventory extends BaseCommand<typeof CredsInventory> {
@@ -15,20 +15,6 @@ export default class CredsInventory extends BaseCommand<typeof CredsInventory> {
   ];
 
   override async run(): Promise<void> {
-    const connection = await connectAppDatabase(await loadEnvironment(this.flags));
-    const inventory = await credsInventory(connection).finally(() => connection.close());
-    this.result(inventory, (r) =>
-      [
-        `Environment ${r.environment}`,
-        '',
-        renderTable(r.schemas, [
-          { key: 'schema', header: 'SCHEMA' },
-          { key: 'rows', header: 'ROWS' },
-          { key: 'withCredentials', header: 'WITH CREDS' },
-          { key: 'complete', header: 'COMPLETE' },
-          { key: 'partial', header: 'PARTIAL' },
-        ]),
-      ].join('\n'),
-    );
+    this.result(await withConnection(this.flags, connectAppDatabase, (connection) => credsInventory(connection)), renderInventory);
   }
 }

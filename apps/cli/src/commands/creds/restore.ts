@@ -1,10 +1,11 @@
 import { connectAppDatabase, credsRestore } from '@matrix-reset/reset-core';
-import { loadEnvironment } from '../../load-environment.ts';
 import { ChangingCommand } from '../../base-command.ts';
-import { confirmDestructive, confirmEnvironmentFlag } from '../../confirm-destructive.ts';
-import { Flags } from '@oclif/core';
+import { confirmFromFlags } from '../../confirm-destructive.ts';
 import { everyFlagHasEnv } from '../../env-flags.ts';
-import { renderTable } from '../../render-table.ts';
+import { batchSizeFlag, confirmEnvironmentFlag, requiredRunIdFlag } from '../../flags.ts';
+import { messages } from '../../progress/progress-adapters.ts';
+import { renderRestore } from '../../render/creds.ts';
+import { withConnection } from '../../with-connection.ts';
 
 /** `matrix-reset creds restore`: put a run's backed-up credentials back into rows still cleared. Destructive. */
 export default class CredsRestore extends ChangingCommand<typeof CredsRestore> {
@@ -20,39 +21,20 @@ export default class CredsRestore extends ChangingCommand<typeof CredsRestore> {
   ];
   static override flags = everyFlagHasEnv({
     'confirm-environment': confirmEnvironmentFlag(),
-    'run-id': Flags.string({ env: 'MATRIX_RESET_RUN_ID', description: 'Run id of the snapshot to restore', required: true }),
-    'batch-size': Flags.integer({ env: 'MATRIX_RESET_BATCH_SIZE', description: 'Rows per transaction', default: 10_000, min: 1, max: 1_000_000 }),
+    'run-id': requiredRunIdFlag('Run id of the snapshot to restore'),
+    'batch-size': batchSizeFlag(),
   });
 
   override async run(): Promise<void> {
-    const environment = await loadEnvironment(this.flags);
-    const connection = await connectAppDatabase(environment);
-    const result = await credsRestore(connection, {
-      runId: this.flags['run-id'],
-      batchSize: this.flags['batch-size'],
-      dryRun: this.flags['dry-run'],
-      confirm: ({ summary }) =>
-        confirmDestructive({
-          action: summary,
-          expected: environment.name,
-          protected: environment.protected,
-          yes: this.flags.yes,
-          confirmEnvironment: this.flags['confirm-environment'],
-          commandLine: `matrix-reset creds restore --env ${environment.name}`,
-        }),
-      onProgress: (message) => this.progress(message),
-    }).finally(() => connection.close());
-    this.result(result, (r) =>
-      [
-        `Environment ${r.environment}, run ${r.runId}: ${r.dryRun ? 'would restore' : 'restored'} ${r.totalRestored.toLocaleString('en-US')}, skipped ${r.totalSkipped.toLocaleString('en-US')}`,
-        '',
-        renderTable(r.schemas, [
-          { key: 'schema', header: 'SCHEMA' },
-          { key: 'inSnapshot', header: 'IN SNAPSHOT' },
-          { key: 'restored', header: 'RESTORED' },
-          { key: 'skipped', header: 'SKIPPED' },
-        ]),
-      ].join('\n'),
+    const result = await withConnection(this.flags, connectAppDatabase, (connection, onProgress) =>
+      credsRestore(connection, {
+        runId: this.flags['run-id'],
+        batchSize: this.flags['batch-size'],
+        dryRun: this.flags['dry-run'],
+        confirm: confirmFromFlags(this.flags, { protected: connection.environment.protected, commandLine: (name) => `matrix-reset creds restore --env ${name}` }),
+        onProgress: messages(onProgress),
+      }),
     );
+    this.result(result, renderRestore);
   }
 }

@@ -1,9 +1,10 @@
 import { connectAppDatabase, credsSnapshot } from '@matrix-reset/reset-core';
-import { loadEnvironment } from '../../load-environment.ts';
 import { BaseCommand } from '../../base-command.ts';
-import { Flags } from '@oclif/core';
 import { everyFlagHasEnv } from '../../env-flags.ts';
-import { renderTable } from '../../render-table.ts';
+import { runIdFlag } from '../../flags.ts';
+import { messages } from '../../progress/progress-adapters.ts';
+import { renderSnapshot } from '../../render/creds.ts';
+import { withConnection } from '../../with-connection.ts';
 
 /** `matrix-reset creds snapshot`: back up the stored credentials into matrix-reset's own schema. */
 export default class CredsSnapshot extends BaseCommand<typeof CredsSnapshot> {
@@ -15,26 +16,12 @@ export default class CredsSnapshot extends BaseCommand<typeof CredsSnapshot> {
     { description: 'Snapshot under a new run id (printed)', command: '<%= config.bin %> <%= command.id %> --env dev' },
     { description: 'Snapshot under a chosen run id', command: '<%= config.bin %> <%= command.id %> --env dev --run-id before_upgrade' },
   ];
-  static override flags = everyFlagHasEnv({
-    'run-id': Flags.string({ env: 'MATRIX_RESET_RUN_ID', description: 'Run id to file the backup under (default: a new one)' }),
-  });
+  static override flags = everyFlagHasEnv({ 'run-id': runIdFlag('Run id to file the backup under (default: a new one)') });
 
   override async run(): Promise<void> {
-    const connection = await connectAppDatabase(await loadEnvironment(this.flags));
-    const snapshot = await credsSnapshot(connection, {
-      runId: this.flags['run-id'],
-      onProgress: (message) => this.progress(message),
-    }).finally(() => connection.close());
-    this.result(snapshot, (r) =>
-      [
-        `Environment ${r.environment}, run ${r.runId}`,
-        '',
-        renderTable(r.schemas, [
-          { key: 'schema', header: 'SCHEMA' },
-          { key: 'rowCount', header: 'ROWS' },
-          { key: 'alreadyExisted', header: 'EXISTED', format: (s) => (s.alreadyExisted ? 'yes' : 'no') },
-        ]),
-      ].join('\n'),
+    const snapshot = await withConnection(this.flags, connectAppDatabase, (connection, onProgress) =>
+      credsSnapshot(connection, { runId: this.flags['run-id'], onProgress: messages(onProgress) }),
     );
+    this.result(snapshot, renderSnapshot);
   }
 }

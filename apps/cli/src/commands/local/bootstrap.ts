@@ -1,7 +1,8 @@
+import { Flags } from '@oclif/core';
 import { localBootstrap } from '@matrix-reset/reset-core';
 import { ChangingCommand } from '../../base-command.ts';
-import { Flags } from '@oclif/core';
 import { everyFlagHasEnv } from '../../env-flags.ts';
+import { renderBootstrap } from '../../render/bootstrap.ts';
 import { secretReferenceFlag } from '../../secret-reference-flag.ts';
 
 /** `matrix-reset local bootstrap`: register (or reuse) the admin on a local Synapse and write its token to a .env. */
@@ -12,18 +13,9 @@ export default class LocalBootstrap extends ChangingCommand<typeof LocalBootstra
     "Synapse's registration shared secret (or logs in if it exists), then writes MATRIX_ADMIN_ACCESS_TOKEN and " +
     'MATRIX_ADMIN_USER into the .env file. The shared secret is given as a reference (file:, env:, ...), never as a value.';
   static override examples = [
-    {
-      description: 'Against the docker compose Synapse',
-      command: '<%= config.bin %> <%= command.id %> --synapse-url http://localhost:8448 --shared-secret file:./synapse/shared-secret --dotenv .env',
-    },
-    {
-      description: 'Secret from an environment variable, a different admin',
-      command: '<%= config.bin %> <%= command.id %> --shared-secret env:SYNAPSE_SHARED_SECRET --admin-user ops',
-    },
-    {
-      description: 'Keep the generated password in the .env (lets a later run log in again)',
-      command: '<%= config.bin %> <%= command.id %> --shared-secret file:./secret --keep-password',
-    },
+    { description: 'Against the docker compose Synapse', command: '<%= config.bin %> <%= command.id %> --synapse-url http://localhost:8448 --shared-secret file:./synapse/shared-secret --dotenv .env' },
+    { description: 'Secret from an environment variable, a different admin', command: '<%= config.bin %> <%= command.id %> --shared-secret env:SYNAPSE_SHARED_SECRET --admin-user ops' },
+    { description: 'Keep the generated password in the .env (lets a later run log in again)', command: '<%= config.bin %> <%= command.id %> --shared-secret file:./secret --keep-password' },
   ];
   static override flags = everyFlagHasEnv({
     'synapse-url': Flags.string({ env: 'MATRIX_RESET_SYNAPSE_URL', description: 'Base URL of the local Synapse', default: 'http://localhost:8008' }),
@@ -50,15 +42,6 @@ export default class LocalBootstrap extends ChangingCommand<typeof LocalBootstra
       keepPassword: this.flags['keep-password'],
       dryRun: this.flags['dry-run'],
     });
-    const actions = { kept: 'its token in the .env still works', registered: 'registered', 'password-login': 'logged in with the kept password' };
-    this.result(result, (r) =>
-      [
-        r.written.length === 0
-          ? `${r.envFile} already up to date`
-          : `${r.dryRun ? 'Would write' : 'Wrote'} ${r.written.join(', ')} to ${r.envFile}`,
-        `Admin ${r.userId}: ${r.dryRun && r.action === 'registered' ? 'would be registered (or found existing)' : actions[r.action]}`,
-        '',
-      ].join('\n'),
-    );
+    this.result(result, renderBootstrap);
   }
 }

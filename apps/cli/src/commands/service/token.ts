@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { generateServiceToken, SERVICE_SCOPES, serviceTokenConfigSnippet } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../../base-command.ts';
 import { everyFlagHasEnv } from '../../env-flags.ts';
 import { UsageError } from '../../usage-error.ts';
+import { writeTokenFile } from '../../write-token-file.ts';
 
 /** `matrix-reset service token`: a bearer token for the HTTP service, written to a file; stdout gets only its hash. */
 export default class ServiceToken extends BaseCommand<typeof ServiceToken> {
@@ -46,20 +46,7 @@ export default class ServiceToken extends BaseCommand<typeof ServiceToken> {
     const scopes = this.flags.scope.filter((scope): scope is (typeof SERVICE_SCOPES)[number] => (SERVICE_SCOPES as readonly string[]).includes(scope));
     const { token, entry } = generateServiceToken({ name, scopes });
     const path = resolve(out);
-    try {
-      await writeFile(path, `${token.reveal()}\n`, { flag: 'wx', mode: 0o600 });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') {
-        throw new UsageError(`${path} already exists; the token is not written over it`, {
-          nextSteps: ['Choose another --out file, or remove the old one first (and its entry in service.tokens if it is retired).'],
-        });
-      }
-      if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
-        throw new UsageError(`Cannot write ${path} (${code})`, { nextSteps: ['Point --out at a writable file in an existing directory.'] });
-      }
-      throw error;
-    }
+    await writeTokenFile(path, token.reveal());
     this.progress(`Wrote the token to ${path} (mode 0600). Add the entry below under service: in matrix-reset.yaml and restart the service.`);
     this.result({ ...entry, out: path }, (result) => `${serviceTokenConfigSnippet(result)}\n`);
   }
