@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   applyPlan,
   isResetError,
@@ -9,7 +8,9 @@ import {
   ResetError,
   rollbackRun,
   runStatusPage,
-  type ApplyDependencies,
+  describeProgress,
+  newRunId,
+  type RunConnection,
   type DoctorReport,
   type EnvironmentConfig,
   type JournalRollbackStep,
@@ -38,7 +39,7 @@ export interface RunLogger {
 export interface RunControlDependencies {
   readonly environment: EnvironmentConfig;
   /** The live clients (the service context's connection); the Synapse client carries the admin token. */
-  readonly connection: ObserveDependencies;
+  readonly connection: RunConnection & ObserveDependencies;
   readonly logger: RunLogger;
   /** Who this instance is (host and pid), journaled and shown to anyone the lock refuses. */
   readonly instance: string;
@@ -173,12 +174,6 @@ function openedOnce<T>(open: () => Promise<T>): () => Promise<T> {
   };
 }
 
-/** A run id as reset-core's (`r` + UTC time + `_` + random hex), with 8 hex digits: instances start runs at once. */
-function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase();
-  return `r${stamp}_${randomBytes(4).toString('hex')}`;
-}
-
 /**
  * Run control for one environment: plans kept in Postgres (any instance can apply them), runs and rollbacks started
  * in the background once the environment's lock is held (Postgres advisory lock + Kubernetes Lease, so the lock
@@ -206,7 +201,6 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
   let streams = 0;
   const stopping = new AbortController();
   const streamsGone = new Set<() => void>();
-  const applyDeps = (): ApplyDependencies => ({ environment, kube: deps.connection.kube, synapse: deps.connection.synapse, db: deps.connection.db, openSecretStore: deps.connection.openSecretStore });
   const holder = (who: string) => `matrix-reset http ${deps.instance} for ${who}`;
 
   // Event streams read the journal several times a second: open (and migrate) the stores once.
@@ -306,7 +300,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
       const end = local.begin(runId);
       const { begun, done } = startInBackground(
         (started) =>
-          applyPlan(plan, applyDeps(), {
+          applyPlan(plan, deps.connection, {
             runId,
             holder: holder(request.requestedBy),
             confirm: async (asked) => {
@@ -315,10 +309,10 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
               logger.info({ runId, planId, summary: asked.summary, requestedBy: request.requestedBy }, 'run confirmed');
               confirmed = true;
             },
-            onProgress: (message) => {
-              // The first message after the confirmation follows the journal's createRun: the run can be read now.
+            onProgress: (event) => {
+              // The first event after the confirmation follows the journal's createRun: the run can be read now.
               if (confirmed) started();
-              local.progress(runId, message);
+              local.progress(runId, describeProgress(event));
             },
             onStep: () => local.journalChanged(runId),
           }).finally(end),
@@ -337,16 +331,16 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
       const end = local.begin(runId);
       const { begun, done } = startInBackground(
         (started) =>
-          rollbackRun(runId, applyDeps(), {
+          rollbackRun(runId, deps.connection, {
             holder: holder(request.requestedBy),
             confirm: async () => {
               requireConfirmation(environment, request.confirm, `rolling back run ${runId}`);
               confirmed = true;
             },
-            onProgress: (message) => {
-              // The first message after the confirmation follows the rollback journal's begin.
+            onProgress: (event) => {
+              // The first event after the confirmation follows the rollback journal's begin.
               if (confirmed) started();
-              local.progress(runId, message);
+              local.progress(runId, describeProgress(event));
               local.journalChanged(runId);
             },
           }).finally(end),

@@ -2,7 +2,8 @@ import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configTemplate, loadResetConfig, parseResetConfig, resolveEnvironment } from './reset-config.ts';
+import { configTemplate } from './config-template.ts';
+import { loadResetConfig, parseResetConfig, resolveEnvironment } from './reset-config.ts';
 import { isResetError, type ResetError } from '../reset-error.ts';
 
 const VALID = `

@@ -6,9 +6,8 @@ import type { WorkloadKind } from '@matrix-reset/k8s-ops';
 import type { CredentialLayout } from '@matrix-reset/user-creds';
 import { resetConfigSchema, type ParsedEnvironment, type ParsedService } from './config-schema.ts';
 import { ResetError } from '../reset-error.ts';
+import { deepFreeze } from '../support/deep-freeze.ts';
 
-export { configTemplate, type ConfigTemplateOptions } from './config-template.ts';
-export { checkConfigReference, type ConfigReferenceCheck } from './config-secret-reference.ts';
 
 /** The file `loadResetConfig` looks for in the working directory. */
 export const CONFIG_FILE_NAME = 'matrix-reset.yaml';
@@ -118,13 +117,6 @@ export interface LoadResetConfigOptions {
   cwd?: string;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
 
 /** `environments.dev.adminToken[0].token` */
 function formatPath(path: readonly PropertyKey[]): string {

@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isSynapseClientError, type SynapseClient, type SynapseRequestEvent } from '@matrix-reset/synapse-admin';
 import { ADMIN_TOKEN_REREAD_COOLDOWN_MS, type AdminTokenEvent } from './admin-token-refresh.ts';
-import { connectEnvironment, type EnvironmentConnection } from '../observe/observe.ts';
+import { connectEnvironment, type EnvironmentConnection } from './connect-environment.ts';
 import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../config/reset-config.ts';
 import { checkDependencies } from '../service/service-readiness.ts';
 import { registerUser, sandboxClients, sandboxSynapse, uniqueSuffix, type RegisteredUser } from '../test-support/doctor-fixtures.ts';

@@ -44,6 +44,18 @@ export interface EnvironmentConnection {
   refreshAdminToken(): Promise<boolean>;
   readonly db: AnyKysely;
   readonly openSecretStore: (reference: string) => SecretStore;
+  /**
+   * A new Synapse client with this connection's settings (dispatcher, retry, logger), carrying `accessToken` (or
+   * none): directly to `synapse.url`, or through a new port-forward to the pod, which may have been replaced since
+   * the connection opened (a full reset scales Synapse down and up). The caller closes it.
+   */
+  openSynapse(options?: { accessToken?: string }): Promise<SynapseSession>;
+  close(): Promise<void>;
+}
+
+/** A Synapse client of its own and what ends it (its port-forward, if any). */
+export interface SynapseSession {
+  readonly client: SynapseClient;
   close(): Promise<void>;
 }
 
@@ -92,6 +104,15 @@ export async function connectEnvironment(environment: EnvironmentConfig, options
       serverName: environment.synapse.serverName,
       ...(initial === undefined ? {} : { accessToken: initial.token }),
     });
+    const openSynapse = async (sessionOptions: { accessToken?: string } = {}): Promise<SynapseSession> => {
+      const token = sessionOptions.accessToken === undefined ? {} : { accessToken: sessionOptions.accessToken };
+      const settings = { ...options.synapse, serverName: environment.synapse.serverName, ...token };
+      if (environment.synapse.url !== undefined) return { client: createSynapseClient({ ...settings, baseUrl: environment.synapse.url }), close: async () => undefined };
+      const forward = environment.synapse.portForward;
+      if (forward === undefined || kube === undefined || target === undefined || k8sOps === undefined) throw new Error('config invariant: portForward needs kubernetes');
+      const handle = await k8sOps.portForwardToPod(kube, { namespace: target.namespace, pod: forward.pod, port: forward.port });
+      return { client: createSynapseClient({ ...settings, baseUrl: handle.url }), close: () => handle.close() };
+    };
     const refresher = new AdminTokenRefresher({
       client,
       initial,
@@ -110,6 +131,7 @@ export async function connectEnvironment(environment: EnvironmentConfig, options
       },
       db,
       openSecretStore: open,
+      openSynapse,
       refreshAdminToken: () => refresher.refresh(),
       close,
     });

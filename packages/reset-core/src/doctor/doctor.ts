@@ -9,9 +9,9 @@ import {
   type UserCredsContext,
 } from '@matrix-reset/user-creds';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
+import { deepFreeze } from '../support/deep-freeze.ts';
 import { classifyDeadToken, classifyWhoami, type CredentialClass } from './token-classifier.ts';
 
-export { CREDENTIAL_CLASSES, classifyDeadToken, classifyWhoami, type CredentialClass, type WhoamiVerdict } from './token-classifier.ts';
 
 /** What doctor reads: the environment's name and app database layout. An `EnvironmentConfig` fits. */
 export type DoctorTarget = Pick<EnvironmentConfig, 'name' | 'appDatabase'>;
@@ -69,7 +69,8 @@ export type DoctorAction = 'nothing' | 'repair' | 'full-reset' | 'inconclusive';
 
 export interface DoctorRecommendation {
   /**
-   * `nothing`: every examined credential is valid (or partial: the app re-provisions those itself);
+   * `nothing`: every examined credential is valid (or partial: the app re-provisions those itself), apart from rows
+   * naming deactivated users (`evidence.deactivated`), which need the app's decision;
    * `repair`: tokens died but the server still has the users (mint new tokens, keep the users);
    * `full-reset`: most users are missing from the server (it was wiped): clear the stored credentials;
    * `inconclusive`: too much could not be checked (see `reason`).
@@ -80,8 +81,13 @@ export interface DoctorRecommendation {
     /** Rows with a verdict other than `partial` and `unchecked`. */
     readonly checked: number;
     readonly valid: number;
-    /** unknown_token + expired + missing_user + deactivated + wrong_owner. */
+    /** unknown_token + expired + missing_user + wrong_owner: the drift a repair or a full reset fixes. */
     readonly broken: number;
+    /**
+     * Rows naming deactivated Matrix users: checked, not valid, yet not drift the tool repairs (it never reactivates a
+     * user). They need the app's decision, and are cleared only on request (`clearDeactivated`).
+     */
+    readonly deactivated: number;
     readonly missingUser: number;
     readonly unchecked: number;
     /** Percentages of `checked`, one decimal. */
@@ -123,13 +129,6 @@ function percent(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
 
 type AdminState = DoctorReport['adminToken'];
 
@@ -149,12 +148,13 @@ async function checkAdminToken(synapse: SynapseClient): Promise<AdminState> {
 
 /** Recommends from the counts; exported for the CLI's and HTTP frontends' explanations. */
 export function recommend(totals: ClassCounts, fullResetMissingRatio = 0.5, adminToken?: DoctorReport['adminToken']): DoctorRecommendation {
-  const broken = totals.unknown_token + totals.expired + totals.missing_user + totals.deactivated + totals.wrong_owner;
-  const checked = totals.valid + broken;
+  const broken = totals.unknown_token + totals.expired + totals.missing_user + totals.wrong_owner;
+  const checked = totals.valid + broken + totals.deactivated;
   const evidence = {
     checked,
     valid: totals.valid,
     broken,
+    deactivated: totals.deactivated,
     missingUser: totals.missing_user,
     unchecked: totals.unchecked,
     validPercent: percent(totals.valid, checked),
@@ -172,7 +172,13 @@ export function recommend(totals: ClassCounts, fullResetMissingRatio = 0.5, admi
     reason = `every checked credential is valid, but ${totals.unchecked} could not be checked`;
   } else if (broken === 0) {
     action = 'nothing';
-    reason = checked === 0 ? 'no stored credentials to check' : `all ${checked} checked credentials are valid`;
+    reason =
+      checked === 0
+        ? 'no stored credentials to check'
+        : totals.deactivated === 0
+          ? `all ${checked} checked credentials are valid`
+          : `no drift to repair: ${totals.valid} of ${checked} checked credentials are valid, and ${totals.deactivated} rows name deactivated Matrix users ` +
+            "(the app's decision: matrix-reset never reactivates a user; plan --mode repair --clear-deactivated clears their credentials)";
   } else if (adminToken === 'invalid' && totals.valid === 0) {
     action = 'full-reset';
     reason = `the server knows neither the stored admin token nor any of the ${checked} checked credentials: its data was most likely reset; bootstrap a new admin and clear the stored credentials`;

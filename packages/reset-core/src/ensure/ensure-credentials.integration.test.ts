@@ -3,14 +3,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSynapseClient, type SynapseClient } from '@matrix-reset/synapse-admin';
 import type { AnyKysely } from '@matrix-reset/user-creds';
-import {
-  ensureCredentials,
-  EnsureCredentialsError,
-  SingleFlight,
-  type EnsureCredentialsDeps,
-  type EnsureCredentialsEvent,
-  type EnsuredCredentials,
-} from './ensure-credentials.ts';
+import { ensureCredentials, EnsureCredentialsError, type EnsureCredentialsDeps, type EnsureCredentialsEvent, type EnsuredCredentials } from './ensure-credentials.ts';
+import { SingleFlight } from '../support/single-flight.ts';
 import { doctor } from '../doctor/doctor.ts';
 import { isResetError } from '../reset-error.ts';
 import {
@@ -237,7 +231,7 @@ describe('ensureCredentials', () => {
     const error = await ensureCredentials(deps, { schema, appUserKey: id }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(EnsureCredentialsError);
-    expect(error).toMatchObject({ code: 'step_failed', reason: 'matrix_user_deactivated' });
+    expect(error).toMatchObject({ code: 'matrix_user_deactivated', reason: 'matrix_user_deactivated' });
     expect((error as EnsureCredentialsError).nextSteps.length).toBeGreaterThan(0);
     expect((await admin.admin.getUser(user.userId))?.deactivated).toBe(true);
     const text = errorText(error);
@@ -267,6 +261,25 @@ describe('ensureCredentials', () => {
     expect(error).toMatchObject({ reason: 'app_user_not_found', schema, appUserKey: '987654' });
   });
 
+  it.each(['abc', '99999999999'])('reports a key the integer key column cannot hold (%s) as an app user that does not exist', async (key) => {
+    const { schema, deps } = await tenantDeps();
+
+    const error = await ensureCredentials(deps, { schema, appUserKey: key }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(EnsureCredentialsError);
+    expect(error).toMatchObject({ code: 'app_user_not_found', schema, appUserKey: key });
+    expect((error as Error).message).toContain('key column');
+  });
+
+  it('names a schema the layout does not cover as such', async () => {
+    const { deps } = await tenantDeps();
+
+    const error = await ensureCredentials(deps, { schema: `tenant_absent_${uniqueSuffix()}`, appUserKey: 1 }).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ code: 'schema_not_in_layout' });
+    expect((error as EnsureCredentialsError).nextSteps.join(' ')).toContain('appDatabase.layout.schemas');
+  });
+
   it('asks for the schema when the layout covers several', async () => {
     const { deps } = await tenantDeps();
 
@@ -274,7 +287,7 @@ describe('ensureCredentials', () => {
       (caught: unknown) => caught,
     );
 
-    expect(error).toMatchObject({ code: 'config_invalid', reason: 'schema_required' });
+    expect(error).toMatchObject({ code: 'schema_required', reason: 'schema_required' });
   });
 
   it('says what to do instead under delegated auth', async () => {

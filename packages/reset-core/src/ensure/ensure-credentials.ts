@@ -14,7 +14,6 @@ import {
 import { ResetError } from '../reset-error.ts';
 import { SingleFlight } from '../support/single-flight.ts';
 
-export { SingleFlight } from '../support/single-flight.ts';
 
 /** Lifetime of a minted login-as token unless configured: 90 days, as OpenMeet does it. */
 export const DEFAULT_TOKEN_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;

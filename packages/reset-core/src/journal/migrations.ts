@@ -1,22 +1,25 @@
 import { sql } from 'kysely';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { Migrator, type Migration } from 'kysely/migration';
 import { DEFAULT_OWN_SCHEMA, type AnyKysely } from '@matrix-reset/user-creds';
 import { ResetError } from '../reset-error.ts';
 
-/**
- * The journal's migrations, as code: tables `run` and `run_step` in our own schema (user-creds' snapshots live
- * there too, migrated separately). The app's tables are never touched.
+/*
+ * The one migration set of matrix-reset's own tables in our own schema (default `matrix_reset`): the run journal
+ * (`run`, `run_step`), the rollback journal (`rollback`, `rollback_step`, `repair_write`) and the plan store (`plan`),
+ * with one bookkeeping table (`journal_migration`, `journal_migration_lock`). The app's tables are never touched;
+ * user-creds' snapshots live in the same schema under that library's own migrations.
  *
- * @example
- * Object.keys(journalMigrations('matrix_reset')); // ['0001_runs_and_steps']
+ * Until 0.1 the rollback journal and the plan store had migration sets of their own; their tables are created with
+ * IF NOT EXISTS here, so a database made by that version adopts this set as it is, and their bookkeeping tables go.
  */
-export function journalMigrations(ownSchema: string): Record<string, Migration> {
+function ownTableMigrations(ownSchema: string): Record<string, Migration> {
+  const id = (name: string) => sql.id(ownSchema, name);
   return {
     '0001_runs_and_steps': {
       async up(db: AnyKysely) {
         await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(ownSchema)}`.execute(db);
         await sql`
-          CREATE TABLE ${sql.id(ownSchema, 'run')} (
+          CREATE TABLE ${id('run')} (
             id text PRIMARY KEY,
             plan_id text NOT NULL,
             plan_checksum text NOT NULL,
@@ -29,10 +32,10 @@ export function journalMigrations(ownSchema: string): Record<string, Migration> 
             created_at timestamptz NOT NULL DEFAULT now(),
             updated_at timestamptz NOT NULL DEFAULT now()
           )`.execute(db);
-        await sql`CREATE INDEX run_environment_idx ON ${sql.id(ownSchema, 'run')} (environment, created_at DESC)`.execute(db);
+        await sql`CREATE INDEX run_environment_idx ON ${id('run')} (environment, created_at DESC)`.execute(db);
         await sql`
-          CREATE TABLE ${sql.id(ownSchema, 'run_step')} (
-            run_id text NOT NULL REFERENCES ${sql.id(ownSchema, 'run')} (id),
+          CREATE TABLE ${id('run_step')} (
+            run_id text NOT NULL REFERENCES ${id('run')} (id),
             step_id text NOT NULL,
             position integer NOT NULL,
             kind text NOT NULL,
@@ -44,55 +47,105 @@ export function journalMigrations(ownSchema: string): Record<string, Migration> 
             PRIMARY KEY (run_id, step_id)
           )`.execute(db);
       },
-      async down(db: AnyKysely) {
-        await sql`DROP TABLE ${sql.id(ownSchema, 'run_step')}`.execute(db);
-        await sql`DROP TABLE ${sql.id(ownSchema, 'run')}`.execute(db);
+    },
+    '0002_rollbacks_and_repair_writes': {
+      async up(db: AnyKysely) {
+        await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(ownSchema)}`.execute(db);
+        await sql`
+          CREATE TABLE IF NOT EXISTS ${id('rollback')} (
+            run_id text PRIMARY KEY,
+            state text NOT NULL CHECK (state IN ('running', 'rolled-back', 'rollback-failed')),
+            holder text NOT NULL,
+            error jsonb,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now()
+          )`.execute(db);
+        await sql`
+          CREATE TABLE IF NOT EXISTS ${id('rollback_step')} (
+            run_id text NOT NULL REFERENCES ${id('rollback')} (run_id),
+            step_id text NOT NULL,
+            kind text NOT NULL,
+            state text NOT NULL CHECK (state IN ('started', 'finished', 'failed')),
+            attempts integer NOT NULL DEFAULT 1,
+            started_at timestamptz NOT NULL,
+            finished_at timestamptz,
+            detail jsonb,
+            PRIMARY KEY (run_id, step_id)
+          )`.execute(db);
+        await sql`
+          CREATE TABLE IF NOT EXISTS ${id('repair_write')} (
+            run_id text NOT NULL,
+            source_schema text NOT NULL,
+            row_key text NOT NULL,
+            token_sha256 text NOT NULL,
+            written_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (run_id, source_schema, row_key)
+          )`.execute(db);
+      },
+    },
+    '0003_plans': {
+      async up(db: AnyKysely) {
+        await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(ownSchema)}`.execute(db);
+        await sql`
+          CREATE TABLE IF NOT EXISTS ${sql.id(ownSchema, 'plan')} (
+            id text PRIMARY KEY,
+            environment text NOT NULL,
+            checksum text NOT NULL,
+            body jsonb NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            created_by text NOT NULL
+          )`.execute(db);
+        await sql`CREATE INDEX IF NOT EXISTS plan_environment_idx ON ${sql.id(ownSchema, 'plan')} (environment, created_at DESC)`.execute(db);
+      },
+    },
+    '0004_one_migration_set': {
+      async up(db: AnyKysely) {
+        for (const table of ['rollback_migration', 'rollback_migration_lock', 'plan_migration', 'plan_migration_lock']) {
+          await sql`DROP TABLE IF EXISTS ${id(table)}`.execute(db);
+        }
       },
     },
   };
 }
 
-/** A Kysely `MigrationProvider` over {@link journalMigrations}. */
-export function journalMigrationProvider(ownSchema: string): MigrationProvider {
-  return { getMigrations: async () => journalMigrations(ownSchema) };
-}
+/** Schemas this process brought to the latest migration, per database: migrating once is enough. */
+const migrated = new WeakMap<AnyKysely, Map<string, Promise<void>>>();
 
 /**
- * Brings the journal tables to the latest migration. Its own bookkeeping tables (`journal_migration`,
- * `journal_migration_lock`) keep it apart from user-creds' migrations in the same schema. Safe to repeat.
+ * Brings matrix-reset's own tables to the latest migration, once per database and schema in a process (safe to
+ * repeat, and to run from several processes at once: Kysely's migration lock serialises them). Every store of ours
+ * (run journal, rollback journal, plan store) calls it before its first query.
  *
  * @example
- * await migrateJournal(db);
+ * await migrateOwnTables(db);
  */
-export async function migrateJournal(db: AnyKysely, options: { ownSchema?: string } = {}): Promise<void> {
+export function migrateOwnTables(db: AnyKysely, options: { ownSchema?: string } = {}): Promise<void> {
   const ownSchema = options.ownSchema ?? DEFAULT_OWN_SCHEMA;
-  await migrateOwnTables(db, { ownSchema, what: 'the run journal', tableName: 'journal_migration', provider: journalMigrationProvider(ownSchema) });
+  let schemas = migrated.get(db);
+  if (schemas === undefined) migrated.set(db, (schemas = new Map()));
+  let pending = schemas.get(ownSchema);
+  if (pending === undefined) {
+    pending = migrate(db, ownSchema);
+    schemas.set(ownSchema, pending);
+    // A failure is not remembered: the next call tries again (the cause may be fixed by then).
+    pending.catch(() => schemas.delete(ownSchema));
+  }
+  return pending;
 }
 
-/**
- * Runs one of our own migration sets in our own schema, each set with its own bookkeeping tables (`<tableName>`,
- * `<tableName>_lock`) so the sets never see each other's migrations. Never touches the app's tables.
- *
- * @example
- * await migrateOwnTables(db, { ownSchema: 'matrix_reset', what: 'the rollback journal', tableName: 'rollback_migration', provider });
- */
-export async function migrateOwnTables(
-  db: AnyKysely,
-  options: { ownSchema: string; what: string; tableName: string; provider: MigrationProvider },
-): Promise<void> {
-  const { ownSchema } = options;
+async function migrate(db: AnyKysely, ownSchema: string): Promise<void> {
   await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(ownSchema)}`.execute(db).catch(() => undefined);
   const migrator = new Migrator({
     db,
-    provider: options.provider,
+    provider: { getMigrations: async () => ownTableMigrations(ownSchema) },
     migrationTableSchema: ownSchema,
-    migrationTableName: options.tableName,
-    migrationLockTableName: `${options.tableName}_lock`,
+    migrationTableName: 'journal_migration',
+    migrationLockTableName: 'journal_migration_lock',
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'bookkeeping';
-    throw new ResetError('step_failed', `Migrating ${options.what} in schema ${ownSchema} failed at ${failed}: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new ResetError('step_failed', `Migrating matrix-reset's tables in schema ${ownSchema} failed at ${failed}: ${error instanceof Error ? error.message : String(error)}`, {
       nextSteps: [`Check that the database user may CREATE in the database and owns schema ${ownSchema} if it exists.`],
       cause: error,
     });

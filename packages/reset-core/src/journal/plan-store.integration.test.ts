@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { planChecksum } from '../plan/plan-model.ts';
+import { planChecksum } from '../plan/plan-freeze.ts';
 import { openPlanStore } from './plan-store.ts';
 import { isResetError } from '../reset-error.ts';
 import { ensureTestDb } from '../test-support/ensure-fixtures.ts';

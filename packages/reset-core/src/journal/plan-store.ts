@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
-import type { Migration } from 'kysely/migration';
 import { DEFAULT_OWN_SCHEMA, type AnyKysely } from '@matrix-reset/user-creds';
 import { migrateOwnTables } from './migrations.ts';
-import { parsePlan, planChecksum, serializePlan, type Plan } from '../plan/plan-model.ts';
+import { parsePlan, serializePlan } from '../plan/plan-file.ts';
+import { planChecksum } from '../plan/plan-freeze.ts';
+import type { Plan } from '../plan/plan-model.ts';
 
 /** A plan kept in the app database so that any instance of the service can apply it. */
 export interface StoredPlan {
@@ -12,48 +13,6 @@ export interface StoredPlan {
   readonly createdAt: Date;
   /** Who asked for it (a token's name): never a credential. */
   readonly createdBy: string;
-}
-
-/**
- * The plan store's migrations, a set of their own (bookkeeping tables `plan_migration*`) in our own schema: table
- * `plan` holds each frozen plan as JSON with its checksum. Plans are secret-free by construction (versions, counts,
- * checksums and references only).
- *
- * @example
- * Object.keys(planStoreMigrations('matrix_reset')); // ['0001_plans']
- */
-export function planStoreMigrations(ownSchema: string): Record<string, Migration> {
-  return {
-    '0001_plans': {
-      async up(db: AnyKysely) {
-        await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(ownSchema)}`.execute(db);
-        await sql`
-          CREATE TABLE ${sql.id(ownSchema, 'plan')} (
-            id text PRIMARY KEY,
-            environment text NOT NULL,
-            checksum text NOT NULL,
-            body jsonb NOT NULL,
-            created_at timestamptz NOT NULL DEFAULT now(),
-            created_by text NOT NULL
-          )`.execute(db);
-        await sql`CREATE INDEX plan_environment_idx ON ${sql.id(ownSchema, 'plan')} (environment, created_at DESC)`.execute(db);
-      },
-      async down(db: AnyKysely) {
-        await sql`DROP TABLE ${sql.id(ownSchema, 'plan')}`.execute(db);
-      },
-    },
-  };
-}
-
-/**
- * Brings the plan table to the latest migration. Safe to repeat, and to run from several processes at once.
- *
- * @example
- * await migratePlanStore(db);
- */
-export async function migratePlanStore(db: AnyKysely, options: { ownSchema?: string } = {}): Promise<void> {
-  const ownSchema = options.ownSchema ?? DEFAULT_OWN_SCHEMA;
-  await migrateOwnTables(db, { ownSchema, what: 'the plan store', tableName: 'plan_migration', provider: { getMigrations: async () => planStoreMigrations(ownSchema) } });
 }
 
 /** Saves and reads frozen plans; see {@link openPlanStore}. */
@@ -87,7 +46,7 @@ interface PlanRow {
  */
 export async function openPlanStore(db: AnyKysely, options: { ownSchema?: string } = {}): Promise<PlanStore> {
   const own = options.ownSchema ?? DEFAULT_OWN_SCHEMA;
-  await migratePlanStore(db, { ownSchema: own });
+  await migrateOwnTables(db, { ownSchema: own });
   const table = sql.id(own, 'plan');
 
   const toStored = (row: PlanRow): StoredPlan => {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Migration } from 'kysely/migration';
 import { migrateOwnTables } from './migrations.ts';
 import { DEFAULT_OWN_SCHEMA, type AnyKysely } from '@matrix-reset/user-creds';
 
@@ -29,75 +28,6 @@ export interface JournalRollbackStep {
   readonly detail: unknown;
 }
 
-/**
- * The rollback journal's migrations, kept apart from the run journal's (own bookkeeping tables
- * `rollback_migration*`): `rollback` and `rollback_step` journal rollbacks; `repair_write` records, per run and
- * row, the SHA-256 of each token a repair wrote, so a rollback reverts only rows that still hold it.
- *
- * @example
- * Object.keys(rollbackMigrations('matrix_reset')); // ['0001_rollbacks_and_repair_writes']
- */
-export function rollbackMigrations(ownSchema: string): Record<string, Migration> {
-  return {
-    '0001_rollbacks_and_repair_writes': {
-      async up(db: AnyKysely) {
-        await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(ownSchema)}`.execute(db);
-        await sql`
-          CREATE TABLE ${sql.id(ownSchema, 'rollback')} (
-            run_id text PRIMARY KEY,
-            state text NOT NULL CHECK (state IN ('running', 'rolled-back', 'rollback-failed')),
-            holder text NOT NULL,
-            error jsonb,
-            created_at timestamptz NOT NULL DEFAULT now(),
-            updated_at timestamptz NOT NULL DEFAULT now()
-          )`.execute(db);
-        await sql`
-          CREATE TABLE ${sql.id(ownSchema, 'rollback_step')} (
-            run_id text NOT NULL REFERENCES ${sql.id(ownSchema, 'rollback')} (run_id),
-            step_id text NOT NULL,
-            kind text NOT NULL,
-            state text NOT NULL CHECK (state IN ('started', 'finished', 'failed')),
-            attempts integer NOT NULL DEFAULT 1,
-            started_at timestamptz NOT NULL,
-            finished_at timestamptz,
-            detail jsonb,
-            PRIMARY KEY (run_id, step_id)
-          )`.execute(db);
-        await sql`
-          CREATE TABLE ${sql.id(ownSchema, 'repair_write')} (
-            run_id text NOT NULL,
-            source_schema text NOT NULL,
-            row_key text NOT NULL,
-            token_sha256 text NOT NULL,
-            written_at timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (run_id, source_schema, row_key)
-          )`.execute(db);
-      },
-      async down(db: AnyKysely) {
-        await sql`DROP TABLE ${sql.id(ownSchema, 'repair_write')}`.execute(db);
-        await sql`DROP TABLE ${sql.id(ownSchema, 'rollback_step')}`.execute(db);
-        await sql`DROP TABLE ${sql.id(ownSchema, 'rollback')}`.execute(db);
-      },
-    },
-  };
-}
-
-/**
- * Brings the rollback tables to the latest migration. Safe to repeat.
- *
- * @example
- * await migrateRollbackJournal(db);
- */
-export async function migrateRollbackJournal(db: AnyKysely, options: { ownSchema?: string } = {}): Promise<void> {
-  const ownSchema = options.ownSchema ?? DEFAULT_OWN_SCHEMA;
-  await migrateOwnTables(db, {
-    ownSchema,
-    what: 'the rollback journal',
-    tableName: 'rollback_migration',
-    provider: { getMigrations: async () => rollbackMigrations(ownSchema) },
-  });
-}
-
 /** The digest a repair write is recorded by: `sha256:` + hex. A digest of a random token reveals nothing of it. */
 export function tokenDigest(accessToken: string): string {
   return `sha256:${createHash('sha256').update(accessToken).digest('hex')}`;
@@ -113,7 +43,7 @@ export function tokenDigest(accessToken: string): string {
  */
 export async function recordRepairWrite(db: AnyKysely, options: { runId: string; schema: string; key: string; accessToken: string; ownSchema?: string }): Promise<void> {
   const own = options.ownSchema ?? DEFAULT_OWN_SCHEMA;
-  await migrateRollbackJournal(db, { ownSchema: own });
+  await migrateOwnTables(db, { ownSchema: own });
   await sql`
     INSERT INTO ${sql.id(own, 'repair_write')} (run_id, source_schema, row_key, token_sha256)
     VALUES (${options.runId}, ${options.schema}, ${options.key}, ${tokenDigest(options.accessToken)})
@@ -149,7 +79,7 @@ export interface RollbackJournal {
  */
 export async function openRollbackJournal(db: AnyKysely, options: { ownSchema?: string } = {}): Promise<RollbackJournal> {
   const own = options.ownSchema ?? DEFAULT_OWN_SCHEMA;
-  await migrateRollbackJournal(db, { ownSchema: own });
+  await migrateOwnTables(db, { ownSchema: own });
   const rollback = sql.id(own, 'rollback');
   const step = sql.id(own, 'rollback_step');
   const json = (value: unknown) => sql`${JSON.stringify(value ?? null)}::jsonb`;

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { DEFAULT_OWN_SCHEMA, type AnyKysely } from '@matrix-reset/user-creds';
-import { migrateJournal } from './migrations.ts';
-import { parsePlan, serializePlan, type Plan } from '../plan/plan-model.ts';
+import { migrateOwnTables } from './migrations.ts';
+import { parsePlan, serializePlan } from '../plan/plan-file.ts';
+import type { Plan } from '../plan/plan-model.ts';
 import { ResetError } from '../reset-error.ts';
 
 export type RunState = 'running' | 'finished' | 'failed';
@@ -149,7 +150,7 @@ function decodeRunCursor(cursor: string): { createdAt: string; id: string } {
  */
 export async function openJournal(db: AnyKysely, options: { ownSchema?: string } = {}): Promise<Journal> {
   const own = options.ownSchema ?? DEFAULT_OWN_SCHEMA;
-  await migrateJournal(db, { ownSchema: own });
+  await migrateOwnTables(db, { ownSchema: own });
   const run = sql.id(own, 'run');
   const runStep = sql.id(own, 'run_step');
   const json = (value: unknown) => sql`${JSON.stringify(value ?? null)}::jsonb`;

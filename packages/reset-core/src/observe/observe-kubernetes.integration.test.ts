@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createKube, loadKubeConfig, waitForStatefulSetReady, type Kube } from '@matrix-reset/k8s-ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEnvironment, observe, type EnvironmentConnection, type Observation } from './observe.ts';
+import { connectEnvironment, type EnvironmentConnection } from '../connection/connect-environment.ts';
+import { observe, type Observation } from './observe.ts';
 import { parseResetConfig, resolveEnvironment } from '../config/reset-config.ts';
 import { synapseStatefulSet } from '../test-support/synapse-statefulset.ts';
 

@@ -2,7 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEnvironment, observe, storageFromHomeserverYaml, type EnvironmentConnection, type Observation } from './observe.ts';
+import { connectEnvironment, type EnvironmentConnection } from '../connection/connect-environment.ts';
+import { observe, type Observation } from './observe.ts';
+import { storageFromHomeserverYaml } from './observe-homeserver.ts';
 import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../config/reset-config.ts';
 import { createOpenmeetTenants, registerUser, sandboxClients, sandboxDb, sandboxSynapse, uniqueSuffix, usersChecksum } from '../test-support/doctor-fixtures.ts';
 

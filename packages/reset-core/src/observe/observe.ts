@@ -4,9 +4,8 @@ import type { AuthMode, SynapseClient } from '@matrix-reset/synapse-admin';
 import { credentialInventory, DEFAULT_OWN_SCHEMA, discoverLayout, type AnyKysely, type SchemaInventory } from '@matrix-reset/user-creds';
 import { observeHomeserverStorage, type SynapseStorage } from './observe-homeserver.ts';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
+import { deepFreeze } from '../support/deep-freeze.ts';
 
-export { observeHomeserverStorage, storageFromHomeserverYaml, type SynapseStorage } from './observe-homeserver.ts';
-export { connectAppDatabase, connectEnvironment, openAppDatabase, type AppDatabaseConnection, type ConnectEnvironmentOptions, type EnvironmentConnection } from '../connection/connect-environment.ts';
 
 /** What observe reads through. Tests inject real clients; `connectEnvironment` builds them from the config. */
 export interface ObserveDependencies {
@@ -70,13 +69,6 @@ export interface Observation {
   };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
 
 async function observeSecret(role: SecretTargetObservation['role'], reference: string, deps: ObserveDependencies): Promise<SecretTargetObservation> {
   const store = deps.openSecretStore(reference);

@@ -2,8 +2,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildPlan, planObserved } from './plan-build.ts';
-import { canonicalJson, diffObserved, newPlanId, parsePlan, readPlanFile, serializePlan, writePlanFile } from './plan-model.ts';
+import { buildPlan } from './plan-build.ts';
+import { planObserved } from './plan-freshness.ts';
+import { canonicalJson } from './plan-freeze.ts';
+import { diffObserved } from './plan-freshness.ts';
+import { newPlanId } from '../support/ids.ts';
+import { parsePlan, readPlanFile, serializePlan, writePlanFile } from './plan-file.ts';
 import { isResetError } from '../reset-error.ts';
 import { fakeDoctorReport, fakeEnvironment, fakeObservation } from '../test-support/plan-fixtures.ts';
 

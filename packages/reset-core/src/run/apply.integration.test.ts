@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { applyPlan, resumeRun, runStatus, type ApplyDependencies } from './apply.ts';
+import { applyPlan } from './apply.ts';
+import type { RunConnection } from '../steps/step-definition.ts';
+import { resumeRun } from './resume.ts';
+import { runStatus } from './status.ts';
 import { doctor } from '../doctor/doctor.ts';
-import type { EnvironmentConnection } from '../observe/observe.ts';
-import { readPlanFile, writePlanFile } from '../plan/plan-model.ts';
+import type { EnvironmentConnection } from '../connection/connect-environment.ts';
+import { readPlanFile, writePlanFile } from '../plan/plan-file.ts';
 import { isResetError } from '../reset-error.ts';
 import { plainClient, storedRow } from '../test-support/ensure-fixtures.ts';
 import { planFor, withSandbox, type RepairSandbox } from '../test-support/plan-sandbox.ts';
@@ -146,7 +149,7 @@ describe('plan and apply a repair against the sandbox Synapse and Postgres', () 
         });
         await inside;
 
-        const refused = await applyPlan(plan, second as ApplyDependencies, { confirm: yes, holder: 'apply B' }).catch((caught: unknown) => caught);
+        const refused = await applyPlan(plan, second as RunConnection, { confirm: yes, holder: 'apply B' }).catch((caught: unknown) => caught);
         release();
         const { run } = await first;
 

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Kube, LeaseLock } from '@matrix-reset/k8s-ops';
 import type { AnyKysely } from '@matrix-reset/user-creds';
 import { ResetError } from '../reset-error.ts';
+import type { RunConnection } from '../steps/step-definition.ts';
 
 /** First key of matrix-reset's advisory locks ("MR"); the second is a hash of the environment's name. */
 const LOCK_CLASS = 0x4d52;
@@ -65,4 +66,14 @@ export async function withEnvironmentLock<T>(db: AnyKysely, options: Environment
       await sql`SELECT pg_advisory_unlock(${LOCK_CLASS}::int, hashtext(${name}))`.execute(conn);
     }
   });
+}
+
+/** The lock a run of this connection's environment takes: the advisory lock, and the namespace's Lease with Kubernetes. */
+export function runLockOptions(connection: Pick<RunConnection, 'environment' | 'kube'>, holder: string): EnvironmentLockOptions {
+  const k = connection.environment.kubernetes;
+  return {
+    environment: connection.environment.name,
+    holder,
+    ...(k !== undefined && connection.kube !== undefined ? { kubernetes: { kube: connection.kube, namespace: k.namespace } } : {}),
+  };
 }

@@ -5,14 +5,19 @@ import { acquireLeaseLock } from '@matrix-reset/k8s-ops';
 import type { SecretStore, SecretValue, SecretWriteOptions } from '@matrix-reset/secrets';
 import { createSynapseClient, isSynapseClientError } from '@matrix-reset/synapse-admin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan, resumeRun, runStatus, type ApplyDependencies, type RunResult } from './apply.ts';
-import type { EnvironmentConnection } from '../observe/observe.ts';
+import { applyPlan } from './apply.ts';
+import type { RunConnection } from '../steps/step-definition.ts';
+import { resumeRun } from './resume.ts';
+import { runStatus } from './status.ts';
+import { type RunResult } from './run-steps.ts';
+import type { EnvironmentConnection } from '../connection/connect-environment.ts';
 import { planEnvironment } from '../plan/plan-build.ts';
 import type { Plan } from '../plan/plan-model.ts';
 import { isResetError } from '../reset-error.ts';
 import { rollbackRun, type RollbackResult } from './rollback.ts';
 import { storedRow } from '../test-support/ensure-fixtures.ts';
 import { plantFullResetSandbox, type FullResetSandbox, type MoreTargets } from '../test-support/plan-full-reset-sandbox.ts';
+import { describeProgress, type ProgressEvent } from '../progress.ts';
 
 /*
  * Full resets of real Synapse pods in kube-sim, each with four admin-token targets (SSM, an ExternalSecret-managed
@@ -38,7 +43,7 @@ interface Flow {
 
 /** Everything printed or thrown along the way, scanned for secrets at the end. */
 const captured: string[] = [];
-const capture = (message: string) => void captured.push(message);
+const capture = (event: ProgressEvent) => void captured.push(describeProgress(event));
 const flows: Flow[] = [];
 /** The admin tokens the runs stored (read before the rollback puts the old ones back). */
 const newAdminTokens: string[] = [];
@@ -167,7 +172,7 @@ async function journalText(flow: Flow): Promise<string> {
  * The connection's secret stores, except that the first write to `reference` records the value and throws, as if the
  * process died right before the write reached the store.
  */
-function dyingBeforeFirstWrite(connection: EnvironmentConnection, reference: string, onValue: (value: string) => void): ApplyDependencies {
+function dyingBeforeFirstWrite(connection: EnvironmentConnection, reference: string, onValue: (value: string) => void): RunConnection {
   let died = false;
   return {
     ...connection,
@@ -257,9 +262,10 @@ beforeAll(async () => {
 
   // D: the process dies inside the batched clear, after its first one-row batch committed.
   const plantedD = await plant();
-  const dyingInClear = (message: string) => {
-    capture(message);
-    if (/clear-credentials: \S+ batch 1:/.test(message)) throw new Error('injected crash inside the batched clear, after batch 1');
+  const dyingInClear = (event: ProgressEvent) => {
+    capture(event);
+    // The first count event of the clear comes after its first committed batch.
+    if (event.type === 'count' && event.stepId?.endsWith('clear-credentials') === true && event.done >= 1) throw new Error('injected crash inside the batched clear, after batch 1');
   };
   const clearError = await applyPlan(plantedD.plan, plantedD.connection, { confirm: yes, batchSize: 1, onProgress: dyingInClear }).catch((caught: unknown) => caught);
   captured.push(String((clearError as Error).message));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyPlan, resumeRun, runStatus } from './apply.ts';
+import { applyPlan } from './apply.ts';
+import { resumeRun } from './resume.ts';
+import { runStatus } from './status.ts';
 import { isResetError } from '../reset-error.ts';
 import { rollbackRun } from './rollback.ts';
 import { planFor, withSandbox } from '../test-support/plan-sandbox.ts';

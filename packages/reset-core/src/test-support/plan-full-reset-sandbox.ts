@@ -7,7 +7,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { createKube, loadKubeConfig, portForwardToPod, waitForRollout, waitForStatefulSetReady, type Kube } from '@matrix-reset/k8s-ops';
 import { openSecretStore } from '@matrix-reset/secrets';
 import { createSynapseClient } from '@matrix-reset/synapse-admin';
-import { connectEnvironment, type EnvironmentConnection } from '../observe/observe.ts';
+import { connectEnvironment, type EnvironmentConnection } from '../connection/connect-environment.ts';
 import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../config/reset-config.ts';
 import { createOpenmeetTenant, ensureTestDb, insertAppUser } from './ensure-fixtures.ts';
 

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { connectEnvironment, type EnvironmentConnection } from '../observe/observe.ts';
+import { connectEnvironment, type EnvironmentConnection } from '../connection/connect-environment.ts';
 import { planEnvironment } from '../plan/plan-build.ts';
 import type { Plan } from '../plan/plan-model.ts';
 import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../config/reset-config.ts';
