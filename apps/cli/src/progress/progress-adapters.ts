@@ -5,11 +5,6 @@ import type { DoctorProgress, ProgressListener, VerifyProgress } from '@matrix-r
  * display shows them all. Each adapter goes when its call takes a ProgressListener.
  */
 
-/** For a call whose `onProgress` takes a string: each string as a `message` event. */
-export function messages(onProgress: ProgressListener): (message: string) => void {
-  return (message) => onProgress({ type: 'message', message });
-}
-
 /** doctor's counts as `count` events (as a plain line: `doctor: 500/1200 checked`). */
 export function doctorCounts(onProgress: ProgressListener): (progress: DoctorProgress) => void {
   return (p) => onProgress({ type: 'count', stepId: undefined, task: 'doctor:', done: p.examined, total: p.total, unit: 'checked' });

@@ -3,7 +3,6 @@ import { ChangingCommand } from '../../base-command.ts';
 import { confirmFromFlags } from '../../confirm-destructive.ts';
 import { everyFlagHasEnv } from '../../env-flags.ts';
 import { batchSizeFlag, confirmEnvironmentFlag, runIdFlag } from '../../flags.ts';
-import { messages } from '../../progress/progress-adapters.ts';
 import { renderClear } from '../../render/creds.ts';
 import { withConnection } from '../../with-connection.ts';
 
@@ -32,7 +31,7 @@ export default class CredsClear extends ChangingCommand<typeof CredsClear> {
         batchSize: this.flags['batch-size'],
         dryRun: this.flags['dry-run'],
         confirm: confirmFromFlags(this.flags, { protected: connection.environment.protected, commandLine: (name) => `matrix-reset creds clear --env ${name}` }),
-        onProgress: messages(onProgress),
+        onProgress,
       }),
     );
     this.result(result, renderClear);

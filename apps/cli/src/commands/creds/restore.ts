@@ -3,7 +3,6 @@ import { ChangingCommand } from '../../base-command.ts';
 import { confirmFromFlags } from '../../confirm-destructive.ts';
 import { everyFlagHasEnv } from '../../env-flags.ts';
 import { batchSizeFlag, confirmEnvironmentFlag, requiredRunIdFlag } from '../../flags.ts';
-import { messages } from '../../progress/progress-adapters.ts';
 import { renderRestore } from '../../render/creds.ts';
 import { withConnection } from '../../with-connection.ts';
 
@@ -32,7 +31,7 @@ export default class CredsRestore extends ChangingCommand<typeof CredsRestore> {
         batchSize: this.flags['batch-size'],
         dryRun: this.flags['dry-run'],
         confirm: confirmFromFlags(this.flags, { protected: connection.environment.protected, commandLine: (name) => `matrix-reset creds restore --env ${name}` }),
-        onProgress: messages(onProgress),
+        onProgress,
       }),
     );
     this.result(result, renderRestore);

@@ -2,7 +2,6 @@ import { connectAppDatabase, credsSnapshot } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../../base-command.ts';
 import { everyFlagHasEnv } from '../../env-flags.ts';
 import { runIdFlag } from '../../flags.ts';
-import { messages } from '../../progress/progress-adapters.ts';
 import { renderSnapshot } from '../../render/creds.ts';
 import { withConnection } from '../../with-connection.ts';
 
@@ -20,7 +19,7 @@ export default class CredsSnapshot extends BaseCommand<typeof CredsSnapshot> {
 
   override async run(): Promise<void> {
     const snapshot = await withConnection(this.flags, connectAppDatabase, (connection, onProgress) =>
-      credsSnapshot(connection, { runId: this.flags['run-id'], onProgress: messages(onProgress) }),
+      credsSnapshot(connection, { runId: this.flags['run-id'], onProgress }),
     );
     this.result(snapshot, renderSnapshot);
   }
