@@ -144,7 +144,8 @@ export class TaskListDisplay implements ProgressDisplay {
   #stepEnded(event: Extract<ProgressEvent, { type: 'step-finished' | 'step-failed' }>, outcome: Outcome, suffix: string): void {
     const slot = this.#list?.byStep.get(event.stepId);
     if (slot === undefined) return this.#line(event);
-    slot.title += suffix;
+    // The time goes right after the step id: a long description is cut at the terminal's edge.
+    slot.title = `${event.stepId}${suffix}${slot.title.slice(event.stepId.length)}`;
     slot.wait = undefined;
     slot.settle(outcome);
   }

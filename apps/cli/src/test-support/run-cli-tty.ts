@@ -5,17 +5,19 @@ import type { CliRun } from './run-cli.ts';
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
 /*
- * Runs a command on a pseudo-terminal (python3's pty module: stdin, stdout and stderr are the terminal, as when an
- * operator types it), waits for `prompt` in its output, types `answer` and Enter, and reads until it exits. The
- * arguments and the answer travel in the environment, never on a command line.
+ * Runs a command on a pseudo-terminal (python3's pty module: stdin, stdout and stderr are the terminal, 120 columns
+ * wide, as when an operator types it), waits for `prompt` in its output, types `answer` and Enter, and reads until it
+ * exits. The arguments and the answer travel in the environment, never on a command line.
  */
 const PTY_DRIVER = `
-import json, os, pty, select, sys, time
+import fcntl, json, os, pty, select, struct, sys, termios, time
 argv = json.loads(os.environ.pop('MR_TTY_ARGV'))
 answer = os.environ.pop('MR_TTY_ANSWER')
 prompt = os.environ.pop('MR_TTY_PROMPT').encode()
 pid, fd = pty.fork()
 if pid == 0:
+    # 40 rows of 120 columns, as an operator's terminal has (a new pty is 0 x 0)
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 120, 0, 0))
     os.execvp(argv[0], argv)
 out = b''
 typed = False
