@@ -1,6 +1,5 @@
 import {
   createUserCreds,
-  newRunId,
   type AnyKysely,
   type ClearProgress,
   type ClearResult,
@@ -9,6 +8,8 @@ import {
   type SnapshotResult,
 } from '@matrix-reset/user-creds';
 import type { AppDatabaseConnection } from '../connection/connect-environment.ts';
+import type { ProgressListener } from '../progress.ts';
+import { newRunId } from '../support/ids.ts';
 
 /** Asked after looking and before writing (never in a dry run); throws when the operator declines. */
 export type ConfirmDestructive = (request: { environment: string; summary: string }) => Promise<void>;
@@ -37,9 +38,9 @@ export async function credsInventory(connection: CredsConnection): Promise<{ env
  * @example
  * const { runId } = await credsSnapshot(connection);
  */
-export async function credsSnapshot(connection: CredsConnection, options: { runId?: string; onProgress?: (message: string) => void } = {}): Promise<SnapshotResult & { environment: string }> {
+export async function credsSnapshot(connection: CredsConnection, options: { runId?: string; onProgress?: ProgressListener } = {}): Promise<SnapshotResult & { environment: string }> {
   const runId = options.runId ?? newRunId();
-  options.onProgress?.(`snapshotting credentials of ${connection.environment.name} as run ${runId}`);
+  options.onProgress?.({ type: 'message', message: `snapshotting credentials of ${connection.environment.name} as run ${runId}` });
   const result = await credsOf(connection).snapshot({ runId });
   return { ...result, environment: connection.environment.name };
 }
@@ -50,7 +51,8 @@ export interface CredsClearOptions {
   batchSize?: number;
   dryRun?: boolean;
   confirm?: ConfirmDestructive;
-  onProgress?: (message: string) => void;
+  /** A count event per committed batch (rows of the whole clear or restore), and a few messages. */
+  onProgress?: ProgressListener;
 }
 
 /**
@@ -58,7 +60,7 @@ export interface CredsClearOptions {
  * be restored, resumable from the last finished batch. A dry run reports what would be cleared and writes nothing.
  *
  * @example
- * await credsClear(connection, { confirm: askOperator, onProgress: (m) => process.stderr.write(`${m}\n`) });
+ * await credsClear(connection, { confirm: askOperator, onProgress: (e) => process.stderr.write(`${describeProgress(e)}\n`) });
  */
 export async function credsClear(connection: CredsConnection, options: CredsClearOptions = {}): Promise<ClearResult & { environment: string; dryRun: boolean }> {
   const creds = credsOf(connection);
@@ -85,13 +87,13 @@ export async function credsClear(connection: CredsConnection, options: CredsClea
     // existing one is reused, which is how an interrupted clear resumes.
     const runId = options.runId ?? newRunId();
     if ((await creds.listSnapshots(runId)).length === 0) {
-      options.onProgress?.(`snapshot ${runId} first, so the clear can be restored`);
+      options.onProgress?.({ type: 'message', message: `snapshot ${runId} first, so the clear can be restored` });
       await creds.snapshot({ runId });
     }
     const result = await creds.clear({
       runId,
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-      onProgress: (p: ClearProgress) => options.onProgress?.(`${p.schema}: batch ${p.batch}, ${p.cleared} cleared`),
+      onProgress: (p: ClearProgress) => options.onProgress?.({ type: 'count', stepId: undefined, task: 'clear', done: p.totalCleared, total: Math.max(wouldClear, p.totalCleared), unit: 'rows' }),
     });
     return { ...result, environment: connection.environment.name, dryRun: false };
   }
@@ -102,7 +104,8 @@ export interface CredsRestoreOptions {
   batchSize?: number;
   dryRun?: boolean;
   confirm?: ConfirmDestructive;
-  onProgress?: (message: string) => void;
+  /** A count event per committed batch (rows of the whole clear or restore), and a few messages. */
+  onProgress?: ProgressListener;
 }
 
 /**
@@ -132,10 +135,15 @@ export async function credsRestore(connection: CredsConnection, options: CredsRe
       environment: connection.environment.name,
       summary: `restore up to ${inSnapshot} rows of Matrix credentials from run ${options.runId} (rows written since the clear are kept)`,
     });
+    let seen = 0;
     const result = await creds.restore({
       runId: options.runId,
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-      onProgress: (p) => options.onProgress?.(`${p.schema}: batch ${p.batch}, ${p.restored} restored`),
+      onProgress: (p) => {
+        // Per batch: rows looked at so far (restored or kept), of the snapshot's rows.
+        seen += p.restored + p.skipped;
+        options.onProgress?.({ type: 'count', stepId: undefined, task: 'restore', done: seen, total: Math.max(inSnapshot, seen), unit: 'rows' });
+      },
     });
     return { ...result, environment: connection.environment.name, dryRun: false };
   }
