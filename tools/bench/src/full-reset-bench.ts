@@ -22,8 +22,8 @@ import {
   type EnvironmentConfig,
   type EnvironmentConnection,
   type StepHook,
-  writeDemoConfig,
 } from '@matrix-reset/reset-core';
+import { runSandboxCli, writeDemoConfig } from '@matrix-reset/demo';
 import { sql } from 'kysely';
 import type { CliMemoryRecord } from './cli-memory-hook.ts';
 import { median } from './synapse-whoami-bench.ts';
@@ -48,7 +48,6 @@ const SSM_TOKEN = '/openmeet/dev/matrix-admin-access-token';
 const SSM_USER = '/openmeet/dev/matrix-admin-user';
 const PVC = 'data-matrix-0';
 const TENANTS = ['tenant_alpha', 'tenant_beta', 'tenant_gamma'] as const;
-const SANDBOX_CLI = fileURLToPath(new URL('../../sandbox/src/cli.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI_BIN = fileURLToPath(new URL('../../../apps/cli/bin/run.js', import.meta.url));
 const MEMORY_HOOK = fileURLToPath(new URL('./cli-memory-hook.ts', import.meta.url));
@@ -163,17 +162,8 @@ function medianTiming(timings: readonly Timing[]): Timing {
 
 /** `sandbox <args>` of tools/sandbox in a child process (its services stay out of this process); stdout returned. */
 function sandboxCli(args: readonly string[], log: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@matrix-reset/source', SANDBOX_CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let tail = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      tail = (tail + chunk).slice(-2000);
-      for (const line of chunk.split('\n')) if (line.trim() !== '') log(`  ${line}`);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`sandbox ${args[0]} exited with ${code}: ${tail.trim().split('\n').slice(-3).join(' | ')}`))));
+  return runSandboxCli(ROOT, args, (line) => {
+    if (line.trim() !== '') log(`  ${line}`);
   });
 }
 

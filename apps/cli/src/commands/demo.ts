@@ -1,9 +1,14 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { runDemo, type DemoScenario, type DemoSummary } from '@matrix-reset/reset-core';
+import { ResetError } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../base-command.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
-import { EXIT } from '../render-error.ts';
-import { renderTable } from '../render-table.ts';
+
+/** The demo is one of the repository's tools (tools/demo), so it runs from a checkout only, as a child process. */
+const DEMO_CLI = join('tools', 'demo', 'src', 'cli.ts');
 
 /** `matrix-reset demo`: the whole story against a real sandbox (needs a checkout of the repository). */
 export default class Demo extends BaseCommand<typeof Demo> {
@@ -25,56 +30,22 @@ export default class Demo extends BaseCommand<typeof Demo> {
     'state-dir': Flags.string({ env: 'MATRIX_RESET_DEMO_STATE', description: 'Sandbox state directory (default <repository>/.sandbox/demo)' }),
   });
 
+  /** Runs tools/demo's CLI with these flags, its output straight to ours, and exits with its exit code. */
   override async run(): Promise<void> {
-    const summary = await runDemo({
-      keep: this.flags.keep,
-      ...(this.flags['state-dir'] === undefined ? {} : { stateDir: this.flags['state-dir'] }),
-      onProgress: (message) => this.progress(message),
-    });
-    this.result(summary, renderDemoSummary);
-    const failed = summary.scenarios.some((s) => s.run.state !== 'finished' || s.verify?.ok === false);
-    if (failed) process.exitCode = EXIT.failed;
+    const { keep, json, 'state-dir': stateDir } = this.flags;
+    const args = [...(keep ? ['--keep'] : []), ...(json ? ['--json'] : []), ...(stateDir === undefined ? [] : ['--state-dir', stateDir])];
+    const child = spawn(process.execPath, ['--conditions=@matrix-reset/source', join(repositoryRoot(import.meta.filename), DEMO_CLI), ...args], { stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => child.on('error', reject).on('close', (...exit) => resolve(exit)));
+    process.off('SIGINT', forward).off('SIGTERM', forward);
+    process.exitCode = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
   }
 }
 
-function counts(totals: Readonly<Record<string, number>>): string {
-  const nonZero = Object.entries(totals).filter(([, n]) => n > 0);
-  return nonZero.length === 0 ? 'none' : nonZero.map(([k, n]) => `${k} ${n}`).join(', ');
-}
-
-function renderScenario(s: DemoScenario, index: number): string {
-  const steps = renderTable(
-    s.run.steps.map((step) => ({ ...step, ms: step.ms ?? '-' })),
-    [
-      { key: 'kind', header: 'STEP' },
-      { key: 'state', header: 'STATE' },
-      { key: 'ms', header: 'MS' },
-    ],
-  );
-  return [
-    `${index + 1}. ${s.title}`,
-    `   incident:      ${s.incident}`,
-    `   doctor before: ${s.doctorBefore.action} (admin token ${s.doctorBefore.adminToken}; ${s.doctorBefore.examined} examined: ${counts(s.doctorBefore.totals)})`,
-    `   plan:          ${s.plan.mode}${s.plan.chosenBy === 'operator' ? ' (the doctor could not tell; chosen as an operator would)' : ''}, ${s.plan.steps.length} steps`,
-    `   apply:         run ${s.run.id} ${s.run.state} in ${s.run.ms} ms`,
-    '',
-    steps,
-    ...(s.verify === undefined ? [] : [`   verify:        ${s.verify.ok ? 'every check passed' : 'FAILED'} (${s.verify.checks.map((c) => `${c.name} ${c.status}`).join(', ')})`]),
-    `   doctor after:  ${s.doctorAfter.action} (${s.doctorAfter.examined} examined: ${counts(s.doctorAfter.totals)})`,
-    `   Synapse PVC:   ${s.pvcUid.before === s.pvcUid.after ? `unchanged (uid ${s.pvcUid.after ?? '?'})` : `replaced (uid ${s.pvcUid.before ?? '?'} -> ${s.pvcUid.after ?? '?'})`}`,
-    '',
-  ].join('\n');
-}
-
-function renderDemoSummary(summary: DemoSummary): string {
-  return [
-    `matrix-reset demo: ${summary.seeded.users} app users in ${summary.seeded.tenants.join(', ')}; admin ${summary.seeded.admin}; config ${summary.configFile}`,
-    '',
-    ...summary.scenarios.map((s, i) => renderScenario(s, i)),
-    `Between the scenarios the app provisioned ${summary.reprovisioned} users again. Total ${Math.round(summary.durationMs / 1000)} s.`,
-    '',
-    summary.kept ? 'The sandbox is still running. To explore:' : 'The sandbox was stopped. With --keep, explore it with:',
-    ...summary.explore.map((line) => `  ${line}`),
-    '',
-  ].join('\n');
+function repositoryRoot(from: string): string {
+  for (let dir = dirname(from); dirname(dir) !== dir; dir = dirname(dir)) if (existsSync(join(dir, DEMO_CLI))) return dir;
+  throw new ResetError('unsupported', `matrix-reset demo needs a checkout of the matrix-reset repository: no ${DEMO_CLI} above ${from}`, {
+    nextSteps: ['Run it from a clone: git clone <matrix-reset repository> && cd matrix-reset && scripts/demo'],
+  });
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ResetError } from './reset-error.ts';
+import { ResetError } from '@matrix-reset/reset-core';
 
 const SANDBOX_CLI = join('tools', 'sandbox', 'src', 'cli.ts');
 

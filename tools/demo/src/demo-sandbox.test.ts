@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { isResetError } from '@matrix-reset/reset-core';
 import { describe, expect, it } from 'vitest';
 import { findRepositoryRoot } from './demo-sandbox.ts';
-import { isResetError } from './reset-error.ts';
 
 describe('findRepositoryRoot', () => {
   it('finds the checkout above this module', () => {

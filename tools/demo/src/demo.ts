@@ -1,25 +1,37 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Kube } from '@matrix-reset/k8s-ops';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import {
+  createKube,
+  deletePersistentVolumeClaim,
+  forceExternalSecretSync,
+  loadKubeConfig,
+  scaleStatefulSet,
+  waitForStatefulSetPodsGone,
+  waitForStatefulSetReady,
+  type Kube,
+} from '@matrix-reset/k8s-ops';
+import {
+  applyPlan,
+  buildPlan,
+  connectEnvironment,
+  doctor,
+  observePlanState,
+  verify,
+  type ClassCounts,
+  type DoctorAction,
+  type DoctorReport,
+  type EnvironmentConfig,
+  type EnvironmentConnection,
+  type Plan,
+  type RunResult,
+  type VerifyReport,
+} from '@matrix-reset/reset-core';
 import { sql } from 'kysely';
-import { applyPlan, type RunResult } from './run/apply.ts';
+import { NAMESPACE, SSM_TOKEN, SSM_USER, writeDemoConfig } from './demo-config.ts';
 import { findRepositoryRoot, startDemoSandbox, stopDemoSandbox, type DemoSandboxRecord } from './demo-sandbox.ts';
-import { doctor, type ClassCounts, type DoctorAction, type DoctorReport } from './doctor/doctor.ts';
-import { deletePersistentVolumeClaim, forceExternalSecretSync, loadK8sOps, scaleStatefulSet, waitForStatefulSetPodsGone, waitForStatefulSetReady } from './connection/k8s-ops-lazy.ts';
-import { connectEnvironment, type EnvironmentConnection } from './observe/observe.ts';
-import { buildPlan, observePlanState } from './plan/plan-build.ts';
-import type { Plan } from './plan/plan-model.ts';
-import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from './config/reset-config.ts';
-import { verify, type VerifyReport } from './verify/verify.ts';
 
-export { findRepositoryRoot } from './demo-sandbox.ts';
-
-const NAMESPACE = 'openmeet-dev';
-const SERVER_NAME = 'matrix-local.openmeet.test';
 const TENANTS = ['tenant_alpha', 'tenant_beta', 'tenant_gamma'] as const;
-const SSM_TOKEN = '/openmeet/dev/matrix-admin-access-token';
-const SSM_USER = '/openmeet/dev/matrix-admin-user';
 const PVC = 'data-matrix-0';
 
 export interface DemoOptions {
@@ -117,9 +129,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
 async function runOnSandbox(sandbox: DemoSandboxRecord, options: { usersPerTenant: number; say: (m: string) => void; keep: boolean }): Promise<Omit<DemoSummary, 'durationMs'>> {
   const { say } = options;
   const env = { ...process.env, ...sandbox.env };
-  // Loaded here rather than with reset-core (tens of MB each): only the demo and Kubernetes steps need them.
-  const { SSMClient } = await import('@aws-sdk/client-ssm');
-  const { createKube, loadKubeConfig } = await loadK8sOps();
   const ssm = new SSMClient({
     endpoint: sandbox.env['AWS_ENDPOINT_URL_SSM'],
     region: sandbox.env['AWS_REGION'] ?? 'us-east-1',
@@ -193,42 +202,6 @@ async function runOnSandbox(sandbox: DemoSandboxRecord, options: { usersPerTenan
     `scripts/sandbox down --state-dir ${sandbox.stateDir}   # when you are done`,
   ];
   return { stateDir: sandbox.stateDir, configFile, seeded: { tenants: TENANTS, users: users.length, admin: environment.synapse.adminUserId }, reprovisioned, scenarios, kept: options.keep, explore };
-}
-
-/**
- * Writes the `matrix-reset.yaml` of the sandbox's kube-sim openmeet-dev environment (the demo's, and the full-reset
- * benchmark's) to `path` and returns the environment it defines.
- *
- * @example
- * const env = writeDemoConfig('/tmp/demo/matrix-reset.yaml', { context: 'kube-sim', kubeconfig: process.env.KUBECONFIG! });
- */
-export function writeDemoConfig(path: string, options: { context: string; kubeconfig: string }): EnvironmentConfig {
-  const yaml = [
-    '# Written by `matrix-reset demo` for the sandbox\'s kube-sim openmeet-dev scenario.',
-    'version: 1',
-    'environments:',
-    '  openmeet-dev:',
-    '    kubernetes:',
-    `      context: ${options.context}`,
-    `      kubeconfig: ${options.kubeconfig}`,
-    `      namespace: ${NAMESPACE}`,
-    '      statefulSet: matrix',
-    '      restart: [{ kind: Deployment, name: openmeet-api }]',
-    '    synapse:',
-    '      portForward: { pod: matrix-0, port: 8008 }',
-    `      serverName: ${SERVER_NAME}`,
-    `      sharedSecret: "k8s-secret:${NAMESPACE}/matrix-secrets#SYNAPSE_REGISTRATION_SHARED_SECRET"`,
-    '    adminToken:',
-    `      - { token: "ssm:${SSM_TOKEN}", user: "ssm:${SSM_USER}" }`,
-    `      - { token: "k8s-secret:${NAMESPACE}/openmeet-api-secrets#MATRIX_ADMIN_ACCESS_TOKEN", user: "k8s-secret:${NAMESPACE}/openmeet-api-secrets#MATRIX_ADMIN_USER" }`,
-    '    appDatabase:',
-    '      url: env:DATABASE_URL',
-    '      layout: openmeet',
-    '',
-  ].join('\n');
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, yaml);
-  return resolveEnvironment(parseResetConfig(yaml, { path }), 'openmeet-dev');
 }
 
 /** OpenMeet's tenant schemas with users whose tokens the pod's Synapse issued, and the admin token in SSM. */
