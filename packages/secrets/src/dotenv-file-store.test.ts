@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, stat, writeFile, chmod } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dotenvFileStore } from './dotenv-file-store.ts';
+import { dotenvFileStore, writeDotenvKeys } from './dotenv-file-store.ts';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'secrets-dotenv-'));
@@ -106,5 +106,44 @@ describe('dotenvFileStore', () => {
     const store = dotenvFileStore({ path: join(dir, '.env'), key: 'K' });
     await store.write('syt_hidden_value');
     expect(`${store.describe()} ${String(store)} ${JSON.stringify(await store.read())}`).not.toContain('syt_hidden_value');
+  });
+});
+
+describe('writeDotenvKeys', () => {
+  it('creates a missing file holding every key, with no backup', async () => {
+    const dir = await tempDir();
+    const path = join(dir, '.env');
+
+    const result = await writeDotenvKeys({ path, values: { MATRIX_ADMIN_ACCESS_TOKEN: 'syt_new', MATRIX_ADMIN_USER: '@admin:x' }, now: clock() });
+
+    expect(result.changedKeys).toEqual(['MATRIX_ADMIN_ACCESS_TOKEN', 'MATRIX_ADMIN_USER']);
+    expect(await readFile(path, 'utf8')).toBe('MATRIX_ADMIN_ACCESS_TOKEN=syt_new\nMATRIX_ADMIN_USER=@admin:x\n');
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await readdir(dir)).filter((name) => name.includes('.bak.'))).toEqual([]);
+  });
+
+  it('replaces an existing file once, with one backup of what it held, and names only the keys that changed', async () => {
+    const dir = await tempDir();
+    const path = join(dir, '.env');
+    await writeFile(path, 'APP=1\nMATRIX_ADMIN_USER=@admin:x\n');
+
+    const result = await writeDotenvKeys({ path, values: { MATRIX_ADMIN_ACCESS_TOKEN: 'syt_new', MATRIX_ADMIN_USER: '@admin:x' }, now: clock() });
+
+    expect(result.changedKeys).toEqual(['MATRIX_ADMIN_ACCESS_TOKEN']);
+    expect(await readFile(path, 'utf8')).toBe('APP=1\nMATRIX_ADMIN_USER=@admin:x\nMATRIX_ADMIN_ACCESS_TOKEN=syt_new\n');
+    const backups = (await readdir(dir)).filter((name) => name.includes('.bak.'));
+    expect(backups).toHaveLength(1);
+    expect(await readFile(join(dir, backups[0]!), 'utf8')).toBe('APP=1\nMATRIX_ADMIN_USER=@admin:x\n');
+  });
+
+  it('writes nothing, and backs nothing up, when every key already holds its value', async () => {
+    const dir = await tempDir();
+    const path = join(dir, '.env');
+    await writeFile(path, 'A=1\nB=2\n');
+
+    const result = await writeDotenvKeys({ path, values: { A: '1', B: '2' } });
+
+    expect(result.changedKeys).toEqual([]);
+    expect((await readdir(dir)).filter((name) => name.includes('.bak.'))).toEqual([]);
   });
 });

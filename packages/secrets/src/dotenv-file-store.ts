@@ -36,25 +36,11 @@ function stamp(date: Date): string {
 }
 
 /**
- * One key of a `.env` file as a {@link SecretStore}. A write replaces the key's value in place (or appends it),
- * keeping every other line, comment and their order, quoting the value by dotenv rules; it first copies the whole
- * previous file to a timestamped sibling (`.env.bak.20250101T120000000Z`, mode 0600, the newest `keepBackups`
- * kept), then replaces the file atomically (temp file, fsync, rename, directory fsync). A new file is 0600; an
- * existing one keeps its mode. The version is a hash of the file content.
- *
- * @example
- * ```ts
- * const store = dotenvFileStore({ path: '.env', key: 'MATRIX_ADMIN_ACCESS_TOKEN' });
- * await store.write(token);
- * await store.restorePrevious(); // back to the value before
- * ```
+ * The file-level part of a `.env` store: read it, list its backups, and replace it whole (version check, a backup of
+ * the previous content when there was a file, atomic replace keeping its mode). `reference` names it in errors.
  */
-export function dotenvFileStore(options: DotenvFileStoreOptions): DotenvFileStore {
-  const path = resolve(options.path);
-  const { key } = options;
-  const reference = `dotenv:${options.path}#${key}`;
-  const keepBackups = Math.max(1, options.keepBackups ?? 5);
-  const now = options.now ?? (() => new Date());
+function openDotenvFile(options: { path: string; reference: string; keepBackups: number; now: () => Date }) {
+  const { path, reference, keepBackups, now } = options;
   const backupPrefix = `${basename(path)}.bak.`;
 
   function ioError(error: unknown, operation: string, values: readonly (string | SecretValue | undefined)[]): SecretsError {
@@ -76,11 +62,6 @@ export function dotenvFileStore(options: DotenvFileStoreOptions): DotenvFileStor
       if ((error as { code?: unknown }).code === 'ENOENT') return { content: undefined, mode: NEW_FILE_MODE };
       throw ioError(error, 'reading', []);
     }
-  }
-
-  function reading(content: string | undefined): SecretReading {
-    const value = content === undefined ? undefined : getDotenvValue(content, key);
-    return Object.freeze({ exists: value !== undefined, value: value === undefined ? undefined : new SecretValue(value), version: version(content) });
   }
 
   async function listBackups(): Promise<string[]> {
@@ -124,6 +105,73 @@ export function dotenvFileStore(options: DotenvFileStoreOptions): DotenvFileStor
       throw ioError(error, 'writing', values);
     }
     return Object.freeze({ changed: true, version: version(updated) ?? '', previousVersion: before });
+  }
+
+  return { readContent, listBackups, replace, ioError };
+}
+
+/** What {@link writeDotenvKeys} did: the keys whose value changed, and the file's version before and after. */
+export interface DotenvKeysWriteResult {
+  readonly changedKeys: readonly string[];
+  readonly version: string;
+  readonly previousVersion: string | undefined;
+}
+
+/**
+ * Writes several keys of one `.env` file in a single replacement, with the same rules as a {@link dotenvFileStore}
+ * write (other lines kept, atomic replace, a new file 0600, the previous file backed up first): a value that belongs
+ * with another (an admin token and its user id) is never on disk without it, and a file that did not exist gets no
+ * backup, so no half-written copy of it is left beside it.
+ *
+ * @example
+ * ```ts
+ * await writeDotenvKeys({ path: '.env', values: { MATRIX_ADMIN_ACCESS_TOKEN: token, MATRIX_ADMIN_USER: '@admin:localhost' } });
+ * ```
+ */
+export async function writeDotenvKeys(options: Omit<DotenvFileStoreOptions, 'key'> & { values: Readonly<Record<string, string | SecretValue>>; expectedVersion?: string }): Promise<DotenvKeysWriteResult> {
+  const keys = Object.keys(options.values);
+  const first = keys[0];
+  if (first === undefined) throw new RangeError('writeDotenvKeys: no keys to write');
+  const raw = Object.fromEntries(keys.map((key) => [key, plaintext(options.values[key]!)]));
+  const path = resolve(options.path);
+  const file = openDotenvFile({ path, reference: `dotenv:${options.path}#${keys.join(',')}`, keepBackups: Math.max(1, options.keepBackups ?? 5), now: options.now ?? (() => new Date()) });
+  const before = (await file.readContent()).content;
+  const result = await file.replace(
+    (content) => keys.reduce((next, key) => setDotenvValue(next, key, raw[key]!), content),
+    options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion },
+    Object.values(raw),
+  );
+  const changedKeys = keys.filter((key) => (before === undefined ? undefined : getDotenvValue(before, key)) !== raw[key]);
+  return Object.freeze({ changedKeys: Object.freeze(result.changed ? changedKeys : []), version: result.version, previousVersion: result.previousVersion });
+}
+
+/**
+ * One key of a `.env` file as a {@link SecretStore}. A write replaces the key's value in place (or appends it),
+ * keeping every other line, comment and their order, quoting the value by dotenv rules; it first copies the whole
+ * previous file to a timestamped sibling (`.env.bak.20250101T120000000Z`, mode 0600, the newest `keepBackups`
+ * kept), then replaces the file atomically (temp file, fsync, rename, directory fsync). A new file is 0600; an
+ * existing one keeps its mode. The version is a hash of the file content.
+ *
+ * @example
+ * ```ts
+ * const store = dotenvFileStore({ path: '.env', key: 'MATRIX_ADMIN_ACCESS_TOKEN' });
+ * await store.write(token);
+ * await store.restorePrevious(); // back to the value before
+ * ```
+ */
+export function dotenvFileStore(options: DotenvFileStoreOptions): DotenvFileStore {
+  const path = resolve(options.path);
+  const { key } = options;
+  const reference = `dotenv:${options.path}#${key}`;
+  const keepBackups = Math.max(1, options.keepBackups ?? 5);
+  const now = options.now ?? (() => new Date());
+  const backupPrefix = `${basename(path)}.bak.`;
+
+  const { readContent, listBackups, replace, ioError } = openDotenvFile({ path, reference, keepBackups, now });
+
+  function reading(content: string | undefined): SecretReading {
+    const value = content === undefined ? undefined : getDotenvValue(content, key);
+    return Object.freeze({ exists: value !== undefined, value: value === undefined ? undefined : new SecretValue(value), version: version(content) });
   }
 
   async function previous(): Promise<{ reading: SecretReading; backup: string } | undefined> {

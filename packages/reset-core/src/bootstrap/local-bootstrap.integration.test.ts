@@ -46,12 +46,24 @@ describe('localBootstrap', () => {
     expect((await backups(envFile)).length).toBeGreaterThan(0);
   });
 
-  it('creates a missing .env with mode 0600', async () => {
+  it('creates a missing .env with mode 0600, in one write that leaves no backup holding the token', async () => {
     const envFile = await tempEnv(undefined);
+
+    const result = await localBootstrap(options(envFile));
+
+    expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+    expect(result.written).toEqual(['MATRIX_ADMIN_ACCESS_TOKEN', 'MATRIX_ADMIN_USER']);
+    expect(await backups(envFile)).toEqual([]);
+  });
+
+  it('backs an existing .env up once, before the token and user are written together', async () => {
+    const envFile = await tempEnv(OTHER_LINES);
 
     await localBootstrap(options(envFile));
 
-    expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+    const written = await backups(envFile);
+    expect(written).toHaveLength(1);
+    expect(await readFile(join(envFile, '..', written[0]!), 'utf8')).toBe(OTHER_LINES);
   });
 
   it('changes nothing on a second run while the .env token still works', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import { dotenvFileStore, openSecretStore, SecretValue, type DotenvFileStore } from '@matrix-reset/secrets';
+import { dotenvFileStore, openSecretStore, SecretValue, writeDotenvKeys } from '@matrix-reset/secrets';
 import { createSynapseClient, isSynapseClientError, type SynapseClient } from '@matrix-reset/synapse-admin';
 import { ResetError } from '../reset-error.ts';
 
@@ -68,8 +68,9 @@ const REFERENCE = /^(ssm|dotenv|k8s-secret|env|file):/;
  *   not have): with `keepPassword` and `MATRIX_ADMIN_PASSWORD` in `.env`, one password login; otherwise a
  *   {@link ResetError} `step_failed` whose next steps say how to proceed.
  *
- * `.env` writes go through the secrets package's `dotenvFileStore`: other lines and comments stay, the file is
- * replaced atomically, a new file is 0600, and the previous content is kept as `.env.bak.<timestamp>`.
+ * `.env` writes go through the secrets package (one write for all the keys): other lines and comments stay, the file
+ * is replaced atomically, a new file is 0600, and the previous content of an existing file is kept as
+ * `.env.bak.<timestamp>` (a file that did not exist gets no backup).
  *
  * @example
  * ```ts
@@ -113,7 +114,7 @@ export async function localBootstrap(options: LocalBootstrapOptions): Promise<Lo
   const password = randomBytes(24).toString('base64url');
   const registered = await client.registerWithSharedSecret({ sharedSecret: sharedSecret.reveal(), username: admin.localpart, password, admin: true, existsOk: true });
   if (registered.created) {
-    const written = await writeAll(stores, { token: registered.accessToken, user: registered.userId, password: options.keepPassword === true ? password : undefined });
+    const written = await writeAll(envFile, { token: registered.accessToken, user: registered.userId, password: options.keepPassword === true ? password : undefined });
     return Object.freeze({ userId: registered.userId, action: 'registered' as const, written, envFile: stores.token.path });
   }
 
@@ -145,7 +146,7 @@ export async function localBootstrap(options: LocalBootstrapOptions): Promise<Lo
       nextSteps: [`Make it an admin (PUT /_synapse/admin/v2/users/${userId} {"admin": true} with another admin's token), or bootstrap another admin name.`],
     });
   }
-  const written = await writeAll(stores, { token: session.accessToken, user: session.userId, password: undefined });
+  const written = await writeAll(envFile, { token: session.accessToken, user: session.userId, password: undefined });
   return Object.freeze({ userId: session.userId, action: 'password-login' as const, written, envFile: stores.token.path });
 }
 
@@ -192,13 +193,15 @@ async function resolveSharedSecret(sharedSecret: string | SecretValue): Promise<
   return reading.value;
 }
 
-async function writeAll(
-  stores: { token: DotenvFileStore; user: DotenvFileStore; password: DotenvFileStore },
-  values: { token: string; user: string; password: string | undefined },
-): Promise<readonly string[]> {
-  const written: string[] = [];
-  if ((await stores.token.write(values.token)).changed) written.push(LOCAL_ENV_KEYS.accessToken);
-  if ((await stores.user.write(values.user)).changed) written.push(LOCAL_ENV_KEYS.user);
-  if (values.password !== undefined && (await stores.password.write(values.password)).changed) written.push(LOCAL_ENV_KEYS.password);
-  return Object.freeze(written);
+/** The token, the user id and (when kept) the password, in one write of the `.env` file: never one without the others. */
+async function writeAll(envFile: string, values: { token: string; user: string; password: string | undefined }): Promise<readonly string[]> {
+  const { changedKeys } = await writeDotenvKeys({
+    path: envFile,
+    values: {
+      [LOCAL_ENV_KEYS.accessToken]: values.token,
+      [LOCAL_ENV_KEYS.user]: values.user,
+      ...(values.password === undefined ? {} : { [LOCAL_ENV_KEYS.password]: values.password }),
+    },
+  });
+  return changedKeys;
 }
