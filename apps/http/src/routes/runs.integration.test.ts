@@ -63,6 +63,12 @@ describe('a repair run driven entirely over HTTP', () => {
     expect((again.json() as PlanBody).checksum).toBe(plan.checksum);
   });
 
+  it('POST /v1/plans with clearDeactivated plans the clear of rows naming deactivated users', async () => {
+    const response = await http(sandbox.first, '/v1/plans', { token: sandbox.tokens.runner, json: { mode: 'repair', clearDeactivated: true } });
+    expect(response.status, response.text).toBe(201);
+    expect((response.json() as PlanBody).steps.map((s) => s.kind)).toEqual(['snapshot-credentials', 'reprovision-existing-users', 'clear-missing-users', 'clear-deactivated-users', 'verify']);
+  });
+
   it('POST /v1/runs answers 202 with links, the event stream shows every step to the end, and GET the run says finished', async () => {
     const plan = await makePlan(sandbox);
     const started = await http(sandbox.first, '/v1/runs', { token: sandbox.tokens.runner, json: { planId: plan.planId } });

@@ -65,6 +65,7 @@ export interface EventsRequest extends Pick<RunEventsOptions, 'lastEventId' | 's
 export interface CreatePlanRequest {
   readonly mode?: 'auto' | 'repair' | 'full-reset';
   readonly allowExternalDatabase?: boolean;
+  readonly clearDeactivated?: boolean;
   /** Who asks (a token's name). */
   readonly createdBy: string;
 }
@@ -284,6 +285,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
       const { plan, report } = await planEnvironment(environment, deps.connection, {
         ...(request.mode === undefined ? {} : { mode: request.mode }),
         ...(request.allowExternalDatabase === undefined ? {} : { allowExternalDatabase: request.allowExternalDatabase }),
+        ...(request.clearDeactivated === undefined ? {} : { clearDeactivated: request.clearDeactivated }),
       });
       const stored = await (await plans()).save(plan, { createdBy: request.createdBy });
       logger.info({ planId: plan.id, mode: plan.mode, steps: plan.steps.length, createdBy: request.createdBy }, 'plan stored');

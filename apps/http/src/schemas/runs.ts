@@ -11,6 +11,10 @@ export const planRequest = z
   .strictObject({
     mode: z.enum(['auto', 'repair', 'full-reset']).optional().openapi({ description: 'auto (default) follows the doctor; repair mints new tokens; full-reset is the runbook' }),
     allowExternalDatabase: z.boolean().optional().openapi({ description: 'Plan a full reset although Synapse keeps its data in an external Postgres' }),
+    clearDeactivated: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Repair plans: also clear the stored credentials of rows naming deactivated Matrix users (the app's decision; left alone by default)" }),
   })
   .openapi('PlanRequest');
 
