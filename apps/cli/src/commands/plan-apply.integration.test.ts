@@ -39,4 +39,20 @@ describe('matrix-reset plan, apply, status and resume', () => {
     for (const run of [plan, applied, status, resumed]) expect(leakedSecrets(run, [...tokens, secret])).toEqual([]);
     expect(await readFile(planFile, 'utf8')).not.toContain(tokens[0]!);
   });
+
+  it('plans the clear of rows naming deactivated users only with --clear-deactivated', async () => {
+    const { schema } = await createOpenmeetTenant(uniqueName('pld'), 2);
+    const { path } = await sandboxConfig(schema);
+    const env = { MATRIX_RESET_CONFIG: path };
+    const planFile = join(dirname(path), 'deactivated.plan.json');
+
+    const kinds = async (extra: string[]) => {
+      const run = await runCli(['plan', '--mode', 'repair', '--out', planFile, '--json', ...extra], { env });
+      expect(run.code, run.stderr).toBe(0);
+      return (JSON.parse(run.stdout) as { plan: { steps: { kind: string }[] } }).plan.steps.map((s) => s.kind);
+    };
+
+    expect(await kinds([])).not.toContain('clear-deactivated-users');
+    expect(await kinds(['--clear-deactivated'])).toContain('clear-deactivated-users');
+  });
 });

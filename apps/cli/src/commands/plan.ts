@@ -25,6 +25,11 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
       default: false,
       description: 'Plan a full reset although Synapse keeps its data in an external Postgres (deleting the PVC then invalidates no token)',
     }),
+    'clear-deactivated': Flags.boolean({
+      env: 'MATRIX_RESET_CLEAR_DEACTIVATED',
+      default: false,
+      description: "Repair: also clear the stored credentials of rows naming deactivated Matrix users (the app's decision; left alone by default)",
+    }),
   });
 
   override async run(): Promise<void> {
@@ -33,6 +38,7 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
       const planned = await planEnvironment(connection.environment, connection, {
         mode: this.flags.mode as 'auto' | 'repair' | 'full-reset',
         allowExternalDatabase: this.flags['allow-external-database'],
+        clearDeactivated: this.flags['clear-deactivated'],
         doctor: { onProgress: doctorCounts(onProgress) },
       });
       return planned.plan;
