@@ -70,6 +70,21 @@ describe('k8s-ops under injected faults', () => {
     expect(error).toBeInstanceOf(K8sOpsError);
     expect(error.code).toBe('forbidden');
     expect(error.message).toContain(`cannot get secrets/api in namespace ${namespace}`);
-    expect(error.nextSteps).toContain(`the verb "get" on "secrets" in namespace "${namespace}"`);
+    expect(error.nextSteps.join('\n')).toContain(`the verb "get" on "secrets" in namespace "${namespace}"`);
+  });
+
+  it('a 403 is an expected failure: a string code and next steps as an array of strings, as the CLI and the service test', async () => {
+    const namespace = await freshNamespace(kube);
+    await kube.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'api' }, stringData: { K: 'v' } } });
+    await injectFault(kube, { deny: { verb: 'get', resource: 'secrets', namespace } });
+    const error: unknown = await readKey(kube, { namespace, name: 'api', key: 'K' }).catch((e: unknown) => e);
+    // The duck typing of apps/cli's expectedFailure and apps/http's toApiError: a string `code` and an array `nextSteps`.
+    const { code, nextSteps } = error as { code?: unknown; nextSteps?: unknown };
+    expect(typeof code).toBe('string');
+    expect(Array.isArray(nextSteps)).toBe(true);
+    expect(nextSteps).toEqual([
+      `Grant the identity in your kubeconfig the verb "get" on "secrets" in namespace "${namespace}".`,
+      '`matrix-reset rbac` prints the whole Role the plan needs.',
+    ]);
   });
 });

@@ -12,7 +12,7 @@ describe('toK8sOpsError', () => {
     expect(error).toBeInstanceOf(K8sOpsError);
     expect(error.code).toBe('forbidden');
     expect(error.message).toContain('cannot patch secrets/x in namespace openmeet-dev');
-    expect(error.nextSteps).toContain('the verb "patch" on "secrets" in namespace "openmeet-dev"');
+    expect(error.nextSteps.join('\n')).toContain('the verb "patch" on "secrets" in namespace "openmeet-dev"');
   });
   it('reads Retry-After on a 429', () => {
     const raw = new ApiException(429, 'Too Many Requests', status(429, 'TooManyRequests', 'slow down'), { 'retry-after': '2' });

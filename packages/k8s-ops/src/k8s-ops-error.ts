@@ -35,12 +35,13 @@ export interface K8sRequestContext {
  *
  * @example
  * try { await scaleStatefulSet(kube, { namespace: 'openmeet-dev', name: 'matrix', replicas: 0 }); }
- * catch (e) { if (e instanceof K8sOpsError && e.code === 'forbidden') console.error(e.nextSteps); }
+ * catch (e) { if (e instanceof K8sOpsError && e.code === 'forbidden') console.error(e.nextSteps.join('\n')); }
  */
 export class K8sOpsError extends Error {
   override readonly name = 'K8sOpsError';
   readonly code: K8sOpsErrorCode;
-  readonly nextSteps: string;
+  /** What to do about it, one step a line. */
+  readonly nextSteps: readonly string[];
   readonly status: number | undefined;
   /** The API server's `Status.reason` (NotFound, Conflict, Forbidden, ...). */
   readonly reason: string | undefined;
@@ -52,7 +53,7 @@ export class K8sOpsError extends Error {
     code: K8sOpsErrorCode,
     message: string,
     options: {
-      nextSteps: string;
+      nextSteps: readonly string[];
       status?: number | undefined;
       reason?: string | undefined;
       request?: K8sRequestContext | undefined;
@@ -62,7 +63,7 @@ export class K8sOpsError extends Error {
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.nextSteps = options.nextSteps;
+    this.nextSteps = Object.freeze([...options.nextSteps]);
     this.status = options.status;
     this.reason = options.reason;
     this.request = options.request;
@@ -132,33 +133,36 @@ export function toK8sOpsError(error: unknown, request: K8sRequestContext): unkno
       case status === 403:
         return new K8sOpsError('forbidden', `Forbidden: cannot ${what}${serverMessage ? ` (${serverMessage})` : ''}`, {
           ...common,
-          nextSteps: `Grant the identity in your kubeconfig the verb "${request.verb}" on "${request.resource}"${request.namespace ? ` in namespace "${request.namespace}"` : ' cluster-wide'}; \`matrix-reset rbac\` prints the whole Role the plan needs.`,
+          nextSteps: [
+            `Grant the identity in your kubeconfig the verb "${request.verb}" on "${request.resource}"${request.namespace ? ` in namespace "${request.namespace}"` : ' cluster-wide'}.`,
+            '`matrix-reset rbac` prints the whole Role the plan needs.',
+          ],
         });
       case status === 404:
         return new K8sOpsError('not_found', `Not found: ${what}${serverMessage ? ` (${serverMessage})` : ''}`, {
           ...common,
-          nextSteps: 'Check the namespace and name in your configuration, and that the kube context points at the right cluster.',
+          nextSteps: ['Check the namespace and name in your configuration, and that the kube context points at the right cluster.'],
         });
       case status === 409:
         return new K8sOpsError('conflict', `Conflict: ${what}: ${serverMessage || 'the object was modified concurrently'}`, {
           ...common,
-          nextSteps: 'Someone else changed the object meanwhile: read it again and retry, or re-plan if the plan is stale.',
+          nextSteps: ['Someone else changed the object meanwhile: read it again and retry, or re-plan if the plan is stale.'],
         });
       case status === 422 || status === 400 || status === 415:
         return new K8sOpsError('invalid', `Rejected as invalid: ${what}: ${serverMessage || `HTTP ${status}`}`, {
           ...common,
-          nextSteps: 'The request was malformed for this server; this is likely a bug in matrix-reset or an unsupported API version.',
+          nextSteps: ['The request was malformed for this server; this is likely a bug in matrix-reset or an unsupported API version.'],
         });
       case status === 429:
         return new K8sOpsError('throttled', `Throttled by the API server: ${what}`, {
           ...common,
           retryAfterMs: retryAfter(e.headers),
-          nextSteps: 'The API server is shedding load; retry later.',
+          nextSteps: ['The API server is shedding load; retry later.'],
         });
       case status >= 500:
         return new K8sOpsError('server_error', `The API server failed: ${what}: ${serverMessage || `HTTP ${status}`}`, {
           ...common,
-          nextSteps: 'Retry; if it persists, check the API server and its webhooks.',
+          nextSteps: ['Retry; if it persists, check the API server and its webhooks.'],
         });
       default:
         return error;
@@ -168,7 +172,7 @@ export function toK8sOpsError(error: unknown, request: K8sRequestContext): unkno
   if (typeof networkCode === 'string' && NETWORK_CODES.has(networkCode)) {
     return new K8sOpsError('unreachable', `Cannot reach the Kubernetes API server (${networkCode}) to ${describe(request)}`, {
       request,
-      nextSteps: 'Check the kube context (server address, VPN, port-forward) and that the cluster is up.',
+      nextSteps: ['Check the kube context (server address, VPN, port-forward) and that the cluster is up.'],
     });
   }
   return error;

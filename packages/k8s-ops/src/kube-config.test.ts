@@ -45,7 +45,7 @@ describe('loadKubeConfig', () => {
       expect.unreachable();
     } catch (error) {
       expect((error as K8sOpsError).code).toBe('context_missing');
-      expect((error as K8sOpsError).nextSteps).toBe('Use one of: dev, prod.');
+      expect((error as K8sOpsError).nextSteps).toEqual(['Use one of: dev, prod.']);
     }
   });
 });

@@ -37,7 +37,7 @@ export function loadKubeConfig(options: LoadKubeConfigOptions = {}): KubeConfig 
   } catch (cause) {
     throw new K8sOpsError('kubeconfig_invalid', `Cannot load the kubeconfig${options.kubeconfigPath ? ` ${options.kubeconfigPath}` : ''}`, {
       cause,
-      nextSteps: 'Point KUBECONFIG (or the kubeconfig option) at a valid kubeconfig file.',
+      nextSteps: ['Point KUBECONFIG (or the kubeconfig option) at a valid kubeconfig file.'],
     });
   }
   if (options.inCluster) return kc;
@@ -45,12 +45,12 @@ export function loadKubeConfig(options: LoadKubeConfigOptions = {}): KubeConfig 
   const known = kc.getContexts().map((c) => c.name);
   if (!wanted || !known.includes(wanted)) {
     throw new K8sOpsError('context_missing', `The kubeconfig has no context "${wanted ?? ''}"`, {
-      nextSteps: `Use one of: ${known.join(', ') || '(none)'}.`,
+      nextSteps: [`Use one of: ${known.join(', ') || '(none)'}.`],
     });
   }
   if (options.allowedContexts !== undefined && !options.allowedContexts.includes(wanted)) {
     throw new K8sOpsError('context_not_allowed', `The kube context "${wanted}" is not allowed here`, {
-      nextSteps: `Allowed contexts: ${options.allowedContexts.join(', ') || '(none)'}. Select one with --context, or add "${wanted}" to the environment's configuration if it is really meant.`,
+      nextSteps: [`Allowed contexts: ${options.allowedContexts.join(', ') || '(none)'}. Select one with --context, or add "${wanted}" to the environment's configuration if it is really meant.`],
     });
   }
   kc.setCurrentContext(wanted);

@@ -56,7 +56,7 @@ export async function acquireLeaseLock(kube: Kube, options: LeaseLockOptions): P
     return new K8sOpsError('lease_held', `Lease ${namespace}/${name} is held by "${current?.spec?.holderIdentity ?? 'another holder'}" (valid until ${until})`, {
       request,
       cause,
-      nextSteps: 'Another run holds the lock: wait for it to finish (see `matrix-reset status`), or, if it died, wait for the lease to expire.',
+      nextSteps: ['Another run holds the lock: wait for it to finish (see `matrix-reset status`), or, if it died, wait for the lease to expire.'],
     });
   };
   try {
@@ -100,7 +100,7 @@ export async function acquireLeaseLock(kube: Kube, options: LeaseLockOptions): P
         new K8sOpsError('lease_lost', `Lost lease ${namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`, {
           request,
           cause: error,
-          nextSteps: 'Another process may have taken over; stop, check `matrix-reset status`, then resume.',
+          nextSteps: ['Another process may have taken over; stop, check `matrix-reset status`, then resume.'],
         }),
       );
     }

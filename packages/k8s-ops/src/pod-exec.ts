@@ -58,7 +58,7 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecR
       reject(
         new K8sOpsError('timeout', `exec in pod ${namespace}/${pod} did not finish within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s`, {
           request,
-          nextSteps: 'The command may still be running in the pod; check it with kubectl before retrying.',
+          nextSteps: ['The command may still be running in the pod; check it with kubectl before retrying.'],
         }),
       );
     }, options.timeoutMs ?? 120_000);
@@ -95,7 +95,7 @@ export async function execInPod(kube: Kube, options: ExecOptions): Promise<ExecR
             reject(
               new K8sOpsError('exec_failed', `exec in pod ${namespace}/${pod} ended without an exit status`, {
                 request,
-                nextSteps: 'The connection to the API server or the container dropped; check the pod and retry.',
+                nextSteps: ['The connection to the API server or the container dropped; check the pod and retry.'],
               }),
             );
           }

@@ -36,7 +36,7 @@ export async function rolloutRestart(kube: Kube, target: WorkloadRef, now: Date 
     if (current.spec?.paused) {
       throw new K8sOpsError('rollout_paused', `deployment ${namespace}/${name} is paused and cannot be restarted`, {
         request,
-        nextSteps: `Resume it first (kubectl rollout resume deployment/${name} -n ${namespace}), or leave it out of the restart.`,
+        nextSteps: [`Resume it first (kubectl rollout resume deployment/${name} -n ${namespace}), or leave it out of the restart.`],
       });
     }
     const patched = await callApi(request, { idempotent: true }, () => kube.apps.patchNamespacedDeployment({ name, namespace, body }, strategicMerge));
@@ -68,7 +68,7 @@ export async function waitForRollout(
   const verdict = (status: { done: boolean; message: string; error?: string }) => {
     if (status.error) {
       throw new K8sOpsError('rollout_failed', `${kind.toLowerCase()} ${namespace}/${name}: ${status.error}`, {
-        nextSteps: 'Inspect it with kubectl describe and its pods\' events; fix the cause, then run the step again.',
+        nextSteps: ['Inspect it with kubectl describe and its pods\' events; fix the cause, then run the step again.'],
       });
     }
     return status.done ? { done: true as const, value: status.message } : { done: false as const, waitingFor: status.message };

@@ -49,7 +49,7 @@ export async function scaleStatefulSet(kube: Kube, options: ScaleOptions): Promi
     if (options.expectedResourceVersion !== undefined && resourceVersion !== options.expectedResourceVersion) {
       throw new K8sOpsError('stale_precondition', `statefulset ${namespace}/${name} changed since it was observed (resourceVersion ${options.expectedResourceVersion} -> ${resourceVersion})`, {
         request,
-        nextSteps: 'Make a new plan: the StatefulSet is no longer in the state the plan was made from.',
+        nextSteps: ['Make a new plan: the StatefulSet is no longer in the state the plan was made from.'],
       });
     }
     if (current === replicas) return { previousReplicas: current, replicas, changed: false, resourceVersion };
@@ -68,7 +68,7 @@ export async function scaleStatefulSet(kube: Kube, options: ScaleOptions): Promi
         throw new K8sOpsError('stale_precondition', `statefulset ${namespace}/${name} changed while it was being scaled`, {
           request,
           cause: error,
-          nextSteps: 'Make a new plan: the StatefulSet is no longer in the state the plan was made from.',
+          nextSteps: ['Make a new plan: the StatefulSet is no longer in the state the plan was made from.'],
         });
       }
     }
@@ -133,7 +133,7 @@ export async function waitForStatefulSetReady(kube: Kube, options: WaitOptions):
       const status = statefulSetRolloutStatus(sts);
       if (status.error) {
         throw new K8sOpsError('rollout_failed', `statefulset ${namespace}/${name}: ${status.error}`, {
-          nextSteps: 'Inspect it with kubectl describe; fix the cause, then run the step again.',
+          nextSteps: ['Inspect it with kubectl describe; fix the cause, then run the step again.'],
         });
       }
       return status.done ? { done: true, value: sts } : { done: false, waitingFor: status.message };

@@ -45,7 +45,7 @@ describe('writeKey on a Secret', () => {
     });
     const error = (await writeKey(kube, { namespace, name: 'synced', key: 'K', value: 'direct' }).catch((e: unknown) => e)) as K8sOpsError;
     expect(error.code).toBe('managed_secret');
-    expect(error.nextSteps).toMatch(/force a sync/);
+    expect(error.nextSteps.join('\n')).toMatch(/force a sync/);
     expect((await readKey(kube, { namespace, name: 'synced', key: 'K' })).value).toBe('from-ssm');
   });
 
@@ -53,7 +53,7 @@ describe('writeKey on a Secret', () => {
     const namespace = await freshNamespace(kube);
     const error = (await writeKey(kube, { namespace, name: 'missing', key: 'K', value: 'secret-value-123' }).catch((e: unknown) => e)) as K8sOpsError;
     expect(error.code).toBe('not_found');
-    expect(`${error.message} ${error.nextSteps} ${String(error.stack)}`).not.toContain('secret-value-123');
+    expect(`${error.message} ${error.nextSteps.join(' ')} ${String(error.stack)}`).not.toContain('secret-value-123');
   });
 });
 

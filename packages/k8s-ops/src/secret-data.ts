@@ -98,7 +98,7 @@ export async function writeKey(kube: Kube, options: WriteKeyOptions): Promise<Wr
     if (!options.create || options.value === null) {
       throw new K8sOpsError('not_found', `${kind} ${namespace}/${name} does not exist`, {
         request,
-        nextSteps: `Create the ${kind} first, or allow creating it.`,
+        nextSteps: [`Create the ${kind} first, or allow creating it.`],
       });
     }
     const data = kind === 'Secret' ? { [key]: Buffer.from(options.value).toString('base64') } : { [key]: options.value };
@@ -113,7 +113,7 @@ export async function writeKey(kube: Kube, options: WriteKeyOptions): Promise<Wr
   if (options.expectedResourceVersion !== undefined && options.expectedResourceVersion !== resourceVersion) {
     throw new K8sOpsError('stale_precondition', `${kind} ${namespace}/${name} changed since it was read (resourceVersion ${options.expectedResourceVersion} -> ${resourceVersion})`, {
       request,
-      nextSteps: 'Read it again (or make a new plan) before writing.',
+      nextSteps: ['Read it again (or make a new plan) before writing.'],
     });
   }
   const manager = detectSecretManager(current.metadata);
@@ -139,7 +139,7 @@ export async function writeKey(kube: Kube, options: WriteKeyOptions): Promise<Wr
       throw new K8sOpsError('stale_precondition', `${kind} ${namespace}/${name} was changed by someone else while it was being written`, {
         request,
         cause: error,
-        nextSteps: 'Read it again and retry; nothing was written.',
+        nextSteps: ['Read it again and retry; nothing was written.'],
       });
     }
     throw error;

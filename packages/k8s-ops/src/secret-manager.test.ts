@@ -9,7 +9,7 @@ describe('detectSecretManager', () => {
       ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'api-es', uid: 'u' }],
     });
     expect(manager).toMatchObject({ kind: 'external-secrets', owner: 'api-es' });
-    expect(manager?.nextSteps).toMatch(/force a sync of ExternalSecret\/api-es/);
+    expect(manager?.nextSteps.join('\n')).toMatch(/force a sync of ExternalSecret\/api-es/);
   });
   it('finds Argo CD, Flux and Helm by their marks', () => {
     expect(detectSecretManager({ annotations: { 'argocd.argoproj.io/tracking-id': 'app:/Secret:ns/x' } })?.kind).toBe('argocd');

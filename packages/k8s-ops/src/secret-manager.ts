@@ -10,7 +10,7 @@ export interface SecretManager {
   /** The label, annotation or ownerReference that gave it away. */
   evidence: string;
   /** What to do instead of writing the object. */
-  nextSteps: string;
+  nextSteps: readonly string[];
 }
 
 /**
@@ -38,7 +38,7 @@ export function detectSecretManager(metadata: V1ObjectMeta | undefined): SecretM
         : labels['reconcile.external-secrets.io/managed'] === 'true'
           ? 'label reconcile.external-secrets.io/managed=true'
           : `annotation ${esAnnotation}`,
-      nextSteps: `Write the value to the ExternalSecret's source (e.g. the SSM parameter), then force a sync of ExternalSecret/${owner} (annotation force-sync) and wait for the Secret to change.`,
+      nextSteps: [`Write the value to the ExternalSecret's source (e.g. the SSM parameter), then force a sync of ExternalSecret/${owner} (annotation force-sync) and wait for the Secret to change.`],
     };
   }
   const sealed = owners.find((o) => o.kind === 'SealedSecret' && o.apiVersion.startsWith('bitnami.com/'));
@@ -47,7 +47,7 @@ export function detectSecretManager(metadata: V1ObjectMeta | undefined): SecretM
       kind: 'sealed-secrets',
       owner: sealed.name,
       evidence: `ownerReference SealedSecret/${sealed.name}`,
-      nextSteps: `Seal the new value with kubeseal and update SealedSecret/${sealed.name} where it is kept (usually git); its controller rewrites this Secret.`,
+      nextSteps: [`Seal the new value with kubeseal and update SealedSecret/${sealed.name} where it is kept (usually git); its controller rewrites this Secret.`],
     };
   }
   const argo = annotations['argocd.argoproj.io/tracking-id'] ?? labels['argocd.argoproj.io/instance'];
@@ -56,7 +56,7 @@ export function detectSecretManager(metadata: V1ObjectMeta | undefined): SecretM
       kind: 'argocd',
       owner: argo.split(':')[0] ?? argo,
       evidence: annotations['argocd.argoproj.io/tracking-id'] ? 'annotation argocd.argoproj.io/tracking-id' : 'label argocd.argoproj.io/instance',
-      nextSteps: 'Argo CD would revert a direct write: change the value in the Git repository (or its secret source) and sync the Application.',
+      nextSteps: ['Argo CD would revert a direct write: change the value in the Git repository (or its secret source) and sync the Application.'],
     };
   }
   const flux = labels['kustomize.toolkit.fluxcd.io/name'] ?? labels['helm.toolkit.fluxcd.io/name'];
@@ -65,7 +65,7 @@ export function detectSecretManager(metadata: V1ObjectMeta | undefined): SecretM
       kind: 'flux',
       owner: flux,
       evidence: labels['kustomize.toolkit.fluxcd.io/name'] ? 'label kustomize.toolkit.fluxcd.io/name' : 'label helm.toolkit.fluxcd.io/name',
-      nextSteps: 'Flux would revert a direct write: change the value in the Git repository (or its SOPS/secret source) and reconcile.',
+      nextSteps: ['Flux would revert a direct write: change the value in the Git repository (or its SOPS/secret source) and reconcile.'],
     };
   }
   if (labels['app.kubernetes.io/managed-by']?.toLowerCase() === 'helm' || annotations['meta.helm.sh/release-name']) {
@@ -74,7 +74,7 @@ export function detectSecretManager(metadata: V1ObjectMeta | undefined): SecretM
       kind: 'helm',
       owner: release,
       evidence: annotations['meta.helm.sh/release-name'] ? 'annotation meta.helm.sh/release-name' : 'label app.kubernetes.io/managed-by=Helm',
-      nextSteps: `The next helm upgrade of release ${release} would overwrite a direct write: set the value in the release's values and upgrade.`,
+      nextSteps: [`The next helm upgrade of release ${release} would overwrite a direct write: set the value in the release's values and upgrade.`],
     };
   }
   return undefined;

@@ -65,7 +65,7 @@ export async function snapshotPersistentVolumeClaim(kube: Kube, options: Snapsho
     if (existing.spec?.source?.persistentVolumeClaimName !== claim) {
       throw new K8sOpsError('conflict', `VolumeSnapshot ${namespace}/${snapshotName} already exists for another source`, {
         request,
-        nextSteps: 'Choose another snapshot name, or delete the old snapshot if it is no longer needed.',
+        nextSteps: ['Choose another snapshot name, or delete the old snapshot if it is no longer needed.'],
       });
     }
   }
@@ -86,7 +86,7 @@ export async function snapshotPersistentVolumeClaim(kube: Kube, options: Snapsho
       if (snap?.status?.error?.message) {
         throw new K8sOpsError('server_error', `VolumeSnapshot ${namespace}/${snapshotName} failed: ${snap.status.error.message}`, {
           request,
-          nextSteps: 'Check the CSI driver and the VolumeSnapshotClass; without a snapshot, the reset needs an explicit option to go on.',
+          nextSteps: ['Check the CSI driver and the VolumeSnapshotClass; without a snapshot, the reset needs an explicit option to go on.'],
         });
       }
       return snap?.status?.readyToUse ? { done: true, value: snap } : { done: false, waitingFor: `snapshot ${snapshotName} to be ready to use` };

@@ -59,7 +59,7 @@ export async function waitForObjects<T extends KubernetesObject, R>(kube: Kube, 
   const timeoutError = () =>
     new K8sOpsError('timeout', `Timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${lastWaitingFor}`, {
       request: options.request,
-      nextSteps: 'Look at the objects with kubectl (describe, events) to see what holds them up, then run the step again.',
+      nextSteps: ['Look at the objects with kubectl (describe, events) to see what holds them up, then run the step again.'],
     });
 
   const relist = async (): Promise<string | undefined> => {

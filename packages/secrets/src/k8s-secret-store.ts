@@ -72,7 +72,7 @@ export function k8sSecretStore(options: K8sSecretStoreOptions): K8sSecretStore {
         code: K8S_TO_SECRETS[error.code] ?? 'store_error',
         reference,
         message: `${reference}: ${operation} failed: ${error.message}`,
-        nextSteps: [error.nextSteps],
+        nextSteps: error.nextSteps,
         cause: scrubbedCause(error, values),
       });
     }
@@ -129,7 +129,7 @@ export function k8sSecretStore(options: K8sSecretStoreOptions): K8sSecretStore {
             code: 'managed_externally',
             reference,
             message: `${reference} is managed by ${current.managedBy.kind} (${current.managedBy.evidence}); a direct write would be reverted`,
-            nextSteps: [current.managedBy.nextSteps],
+            nextSteps: current.managedBy.nextSteps,
           });
         }
         const backup = await readKey(kube, { namespace, name: backupName, key });

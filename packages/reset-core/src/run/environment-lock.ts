@@ -55,7 +55,7 @@ export async function withEnvironmentLock<T>(db: AnyKysely, options: Environment
           lease = await acquireLeaseLock(options.kubernetes.kube, { namespace: options.kubernetes.namespace, name: options.kubernetes.leaseName ?? 'matrix-reset', holder });
         } catch (error) {
           if (isK8sOpsError(error) && error.code === 'lease_held') {
-            throw new ResetError('locked', `Environment ${options.environment}: ${error.message}`, { nextSteps: [error.nextSteps], cause: error });
+            throw new ResetError('locked', `Environment ${options.environment}: ${error.message}`, { nextSteps: error.nextSteps, cause: error });
           }
           throw error;
         }
