@@ -1,29 +1,10 @@
 import type { z } from 'zod';
+import type { AuthMode, AuthModeEvidence, AuthModeReport } from './auth-mode-report.ts';
 import type { ClientContext } from './client-context.ts';
 import { authMetadataSchema, loginFlowsSchema, nonceSchema } from './schemas.ts';
 import { SynapseApiError } from './synapse-api-error.ts';
 import { SynapseClientError } from './synapse-client-error.ts';
 import type { SynapseTransport } from './synapse-transport.ts';
-
-/** `native`: Synapse checks passwords and issues tokens itself. `delegated`: the Matrix Authentication Service does. */
-export type AuthMode = 'native' | 'delegated';
-
-/** What one probe saw, and what it points to. */
-export interface AuthModeEvidence {
-  probe: 'auth_metadata' | 'register_nonce' | 'login_flows';
-  /** The request, e.g. `GET /_matrix/client/v1/auth_metadata`. */
-  request: string;
-  /** HTTP status, absent when there was no answer. */
-  status: number | undefined;
-  errcode: string | undefined;
-  indicates: AuthMode | 'inconclusive';
-  detail: string;
-}
-
-export interface AuthModeReport {
-  mode: AuthMode;
-  evidence: readonly AuthModeEvidence[];
-}
 
 /** What a native-only capability is, and what to do instead under delegated auth. */
 export type NativeCapability = 'shared_secret_registration' | 'login_as' | 'password_login' | 'logout' | 'reset_password';

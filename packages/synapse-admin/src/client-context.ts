@@ -1,4 +1,4 @@
-import type { AuthModeReport, AuthMode } from './auth-mode.ts';
+import type { AuthMode, AuthModeReport } from './auth-mode-report.ts';
 import { SynapseClientError } from './synapse-client-error.ts';
 import type { SynapseTransport } from './synapse-transport.ts';
 

@@ -2,14 +2,8 @@ export { createSynapseClient, SynapseAdminApi, SynapseClient, SynapseRoomsApi, t
 export { SynapseClientError, isSynapseClientError, type SynapseErrorCode } from './synapse-client-error.ts';
 export { SynapseApiError, parseRetryAfterHeader } from './synapse-api-error.ts';
 export { SynapseNetworkError } from './synapse-network-error.ts';
-export {
-  AuthModeUnsupportedError,
-  detectAuthMode,
-  type AuthMode,
-  type AuthModeEvidence,
-  type AuthModeReport,
-  type NativeCapability,
-} from './auth-mode.ts';
+export { AuthModeUnsupportedError, detectAuthMode, type NativeCapability } from './auth-mode.ts';
+export type { AuthMode, AuthModeEvidence, AuthModeReport } from './auth-mode-report.ts';
 export { computeRegistrationMac, type RegistrationMacInput, type RegisterWithSharedSecretOptions, type RegisterWithSharedSecretResult } from './shared-secret-registration.ts';
 export { mapConcurrent, type MapConcurrentResult } from './map-concurrent.ts';
 export { redactSecrets, sanitizeCause, REDACTED } from './redact-secrets.ts';

@@ -32,7 +32,8 @@ import {
   type UserFields,
   type UsernameAvailability,
 } from './admin-users.ts';
-import { cachedAuthMode, type AuthMode, type AuthModeReport } from './auth-mode.ts';
+import type { AuthMode, AuthModeReport } from './auth-mode-report.ts';
+import { cachedAuthMode } from './auth-mode.ts';
 import type { ClientContext } from './client-context.ts';
 import { createRoom, joinRoom, recentMessages, sendText, type CreateRoomOptions, type RoomEvent, type SendTextOptions } from './client-rooms.ts';
 import { logout } from './logout.ts';
