@@ -1,11 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
-import { getCookie } from 'hono/cookie';
 import type { ServiceScope, ServiceTokenConfig } from '@matrix-reset/reset-core';
 import { ApiError } from './http-errors.ts';
 import { TokenBucketLimiter } from './rate-limit.ts';
-import { SESSION_COOKIE, SessionSigner } from './session-cookie.ts';
-import type { AppEnv } from './service-context.ts';
+import { SessionSigner } from './session-cookie.ts';
 
 /** What a service token may do. */
 export type Scope = ServiceScope;
@@ -17,7 +14,8 @@ export interface Principal {
   readonly via: 'bearer' | 'session';
 }
 
-const REALM = 'Bearer realm="matrix-reset"';
+/** The realm every `WWW-Authenticate: Bearer` answer names. */
+export const REALM = 'Bearer realm="matrix-reset"';
 
 /**
  * Checks bearer tokens against the configured SHA-256 hashes (constant time, every entry compared), browser session
@@ -110,39 +108,6 @@ function unauthenticated(code: string, message: string, bearerError?: string, ne
     headers: { 'WWW-Authenticate': bearerError === undefined ? REALM : `${REALM}, error="${bearerError}"` },
     nextSteps: nextSteps ?? ['Send a token from service.tokens: `matrix-reset service token --name <name> --scope <scope> --out <file>` makes one.'],
   });
-}
-
-/**
- * Middleware: the request must carry a bearer token holding `scope` (or, for GET requests needing `read` only, a
- * browser session cookie). Sets `c.get('principal')` and takes one request from the token's rate-limit bucket.
- * Answers 401 (WWW-Authenticate: Bearer), 403 naming the missing scope, or 429 with Retry-After.
- *
- * @example
- * ```ts
- * const route = createRoute({ method: 'get', path: '/v1/drift', middleware: [requireScope('read')] as const, ... });
- * ```
- */
-export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const auth = c.get('service').auth;
-    const authorization = c.req.header('authorization');
-    const cookie = authorization === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
-    const principal = auth.authenticate(authorization, cookie);
-    c.set('principal', principal);
-    if (principal.via === 'session' && (scope !== 'read' || (c.req.method !== 'GET' && c.req.method !== 'HEAD'))) {
-      throw new ApiError(403, 'session_read_only', `A browser session may only read (GET); ${c.req.method} ${c.req.path} needs a bearer token with ${scope}`, {
-        nextSteps: ['Send Authorization: Bearer <token> for anything that changes state.'],
-      });
-    }
-    auth.spend(principal.tokenName);
-    if (!principal.scopes.includes(scope)) {
-      throw new ApiError(403, 'insufficient_scope', `This endpoint needs the scope ${scope}; token ${principal.tokenName} has ${principal.scopes.join(', ')}`, {
-        headers: { 'WWW-Authenticate': `${REALM}, error="insufficient_scope", scope="${scope}"` },
-        nextSteps: [`Use a token with ${scope}, or add ${scope} to ${principal.tokenName}'s scopes in service.tokens.`],
-      });
-    }
-    await next();
-  };
 }
 
 /** True when the request's principal holds `scope` (call after {@link requireScope}). */

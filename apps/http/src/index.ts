@@ -1,5 +1,6 @@
 export { createApp, API_VERSION } from './app.ts';
-export { requireScope, hasScope, Authenticator, type Scope, type Principal } from './auth.ts';
+export { hasScope, Authenticator, type Scope, type Principal } from './auth.ts';
+export { requireScope } from './require-scope.ts';
 export { ApiError, errorBody, errorResponse, onError, toApiError, validationHook } from './http-errors.ts';
 export { errorResponses, errorSchema, type ErrorBody } from './schemas/error.ts';
 export { createRouter, bearerSecurity, bearerOrSessionSecurity } from './router.ts';

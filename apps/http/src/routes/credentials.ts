@@ -1,6 +1,7 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import { ensureCredentials, EnsureCredentialsError, isResetError, type CredentialSource, type EnsureCredentialsEvent } from '@matrix-reset/reset-core';
-import { hasScope, requireScope } from '../auth.ts';
+import { hasScope } from '../auth.ts';
+import { requireScope } from '../require-scope.ts';
 import { ApiError } from '../http-errors.ts';
 import { bearerSecurity, createRouter } from '../router.ts';
 import { appUserParams, ensureRequest, matrixCredentials } from '../schemas/credentials.ts';

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { requireScope } from '../auth.ts';
+import { requireScope } from '../require-scope.ts';
 import { bearerOrSessionSecurity, createRouter } from '../router.ts';
 import { driftQuery, driftSchema } from '../schemas/drift.ts';
 import { errorResponses } from '../schemas/error.ts';

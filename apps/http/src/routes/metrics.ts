@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { runStatus } from '@matrix-reset/reset-core';
-import { requireScope } from '../auth.ts';
+import { requireScope } from '../require-scope.ts';
 import { bearerOrSessionSecurity, createRouter } from '../router.ts';
 import { errorResponses } from '../schemas/error.ts';
 import type { ServiceContext } from '../service-context.ts';

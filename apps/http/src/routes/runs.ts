@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { isResetError, type RunStatus } from '@matrix-reset/reset-core';
-import { requireScope } from '../auth.ts';
+import { requireScope } from '../require-scope.ts';
 import { ApiError } from '../http-errors.ts';
 import { bearerOrSessionSecurity, bearerSecurity, createRouter } from '../router.ts';
 import { toServerSentEvent, type ServedStreamItem } from '../runs/run-events.ts';
