@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
@@ -25,8 +26,9 @@ import { describeProgress, type ProgressEvent } from '../progress.ts';
  *   A: uninterrupted, after being refused by a Lease another holder keeps in the namespace; then rolled back;
  *   B: crashed before AND after every step (22 crashes, each resumed through a fresh connection, as a new process);
  *   C: crashed inside bootstrap-admin, after the admin was registered and before its token was stored;
- *   D: crashed inside the batched clear (one row per transaction), after the first batch committed.
- * B, C and D must end in A's state. Every message, result and journal row is scanned for the secrets in play.
+ *   D: crashed inside the batched clear (one row per transaction), after the first batch committed;
+ *   E: crashed inside bootstrap-admin after its token was stored, before the derived password was replaced.
+ * B, C, D and E must end in A's state, with the run's bootstrap password no longer logging in. Every message, result and journal row is scanned for the secrets in play.
  */
 
 const yes = async () => undefined;
@@ -51,6 +53,8 @@ let a: Flow;
 let b: Flow;
 let c: Flow;
 let d: Flow;
+let e: Flow;
+let afterWriteCrash: { error: unknown; stateAtCrash: { run: string; step: string } };
 let clearCrash: { error: unknown; stateAtCrash: { run: string; step: string }; rowsAtCrash: Awaited<ReturnType<typeof storedRow>>[] };
 let leaseRefusal: unknown;
 let runsAfterRefusal: number;
@@ -64,6 +68,22 @@ async function tokenOwner(baseUrl: string, token: string): Promise<string> {
     if (isSynapseClientError(error, 'unknown_token')) return 'M_UNKNOWN_TOKEN';
     throw error;
   }
+}
+
+/** Whether the password bootstrap-admin derived for a flow's run still logs its admin in. */
+async function bootstrapPasswordLogsIn(flow: Flow): Promise<boolean> {
+  const adminUserId = flow.connection.environment.synapse.adminUserId;
+  const password = createHmac('sha256', flow.sandbox.sharedSecret).update(`matrix-reset bootstrap ${flow.result.run.id} ${adminUserId}`).digest('base64url');
+  const user = /^@([^:]+):/.exec(adminUserId)?.[1] ?? adminUserId;
+  return flow.sandbox.withSynapse(async (url) => {
+    try {
+      await createSynapseClient({ baseUrl: url }).loginWithPassword({ user, password });
+      return true;
+    } catch (error) {
+      if (isSynapseClientError(error, 'invalid_credentials') || isSynapseClientError(error, 'forbidden')) return false;
+      throw error;
+    }
+  });
 }
 
 async function read(connection: EnvironmentConnection, reference: string): Promise<string | undefined> {
@@ -169,6 +189,36 @@ async function journalText(flow: Flow): Promise<string> {
 }
 
 /**
+ * The connection's secret stores, except that the first write to `reference` stores the value and then throws, as if
+ * the process died right after the write reached the store.
+ */
+function dyingAfterFirstWrite(connection: EnvironmentConnection, reference: string): RunConnection {
+  let died = false;
+  return {
+    ...connection,
+    openSecretStore: (ref: string): SecretStore => {
+      const store = connection.openSecretStore(ref);
+      if (ref !== reference) return store;
+      return {
+        kind: store.kind,
+        reference: store.reference,
+        writable: store.writable,
+        describe: () => store.describe(),
+        read: () => store.read(),
+        readPrevious: () => store.readPrevious(),
+        restorePrevious: (options?: SecretWriteOptions) => store.restorePrevious(options),
+        write: async (value: string | SecretValue, options?: SecretWriteOptions) => {
+          const written = await store.write(value, options);
+          if (died) return written;
+          died = true;
+          throw new Error('injected crash inside bootstrap-admin, after the token was stored');
+        },
+      };
+    },
+  };
+}
+
+/**
  * The connection's secret stores, except that the first write to `reference` records the value and throws, as if the
  * process died right before the write reached the store.
  */
@@ -260,6 +310,19 @@ beforeAll(async () => {
   flows.push(c);
   newAdminTokens.push((await read(c.connection, c.sandbox.references.ssmToken)) ?? '');
 
+  // E: the process dies inside bootstrap-admin right after the token reached the primary target (SSM).
+  const plantedE = await plant();
+  const afterWrite = await applyPlan(plantedE.plan, dyingAfterFirstWrite(plantedE.connection, plantedE.sandbox.references.ssmToken), { confirm: yes, onProgress: capture }).catch(
+    (caught: unknown) => caught,
+  );
+  captured.push(String((afterWrite as Error).message));
+  if (!String((afterWrite as Error).message).includes('after the token was stored')) throw afterWrite;
+  const [stoppedE] = await runStatus(plantedE.connection.db, { environment: plantedE.connection.environment.name });
+  afterWriteCrash = { error: afterWrite, stateAtCrash: { run: stoppedE!.run.state, step: stoppedE!.steps.map((s) => `${s.kind}: ${s.state}`).at(-1)! } };
+  e = { ...plantedE, result: await attempt(plantedE.sandbox, (connection) => resumeRun(stoppedE!.run.id, connection, { onProgress: capture })) };
+  flows.push(e);
+  newAdminTokens.push((await read(e.connection, e.sandbox.references.ssmToken)) ?? '');
+
   // D: the process dies inside the batched clear, after its first one-row batch committed.
   const plantedD = await plant();
   const dyingInClear = (event: ProgressEvent) => {
@@ -343,6 +406,17 @@ describe('full reset end to end against kube-sim and the sandbox', () => {
     // No target holds the token of the lost registration, and Synapse no longer accepts it.
     for (const target of c.connection.environment.adminToken) expect(await read(c.connection, target.token)).not.toBe(insideCrash.lostToken);
     expect(await c.sandbox.withSynapse((url) => tokenOwner(url, insideCrash.lostToken))).toBe('M_UNKNOWN_TOKEN');
+  });
+
+  it('after a crash inside bootstrap-admin once the token was stored, resumes to the same state and replaces the bootstrap password', async () => {
+    expect(afterWriteCrash.stateAtCrash).toEqual({ run: 'failed', step: 'bootstrap-admin: failed' });
+    const bootstrap = e.result.steps.find((s) => s.kind === 'bootstrap-admin');
+    expect(bootstrap).toMatchObject({ state: 'finished', attempts: 2, detail: { action: 'kept', passwordRotated: true } });
+    expect(await endState(e)).toEqual(await endState(a));
+  });
+
+  it('leaves no run with a working bootstrap password, whichever way it went', async () => {
+    for (const flow of [a, b, c, e]) expect(await bootstrapPasswordLogsIn(flow)).toBe(false);
   });
 
   it('after a crash inside the batched clear, resumes after the last committed batch to the same state', async () => {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { isSynapseClientError } from '@matrix-reset/synapse-admin';
+import { isSynapseClientError, type SynapseClient } from '@matrix-reset/synapse-admin';
 import { execInPod } from '../connection/k8s-ops-lazy.ts';
 import { ResetError } from '../reset-error.ts';
 import { isAdminToken, primaryTarget, readValue, withSynapse } from './admin-token-targets.ts';
@@ -17,6 +17,31 @@ import { cannotUndo, type StepContext, type StepDefinition } from './step-defini
 
 function localpart(userId: string): string {
   return /^@([^:]+):/.exec(userId)?.[1] ?? userId;
+}
+
+/** The registration password of this run's admin: derived, never stored, replaced once the token is stored. */
+function bootstrapPassword(secret: string, runId: string, adminUserId: string): string {
+  return createHmac('sha256', secret).update(`matrix-reset bootstrap ${runId} ${adminUserId}`).digest('base64url');
+}
+
+/**
+ * Replaces the run's derived password when it still logs in (a run that died after storing the token and before the
+ * replacement left it working, for good: it does not change when the shared secret is rotated). One login attempt:
+ * a password that no longer works is left alone (so is an operator's own admin, whose password this never was); the
+ * login's own session is ended again.
+ */
+async function retireBootstrapPassword(context: StepContext, client: SynapseClient, adminToken: string, adminUserId: string): Promise<boolean> {
+  const password = bootstrapPassword(await sharedSecret(context), context.runId, adminUserId);
+  let session;
+  try {
+    session = await client.loginWithPassword({ user: localpart(adminUserId), password });
+  } catch (error) {
+    if (isSynapseClientError(error, 'invalid_credentials') || isSynapseClientError(error, 'forbidden')) return false;
+    throw error;
+  }
+  await client.withAccessToken(adminToken).admin.resetPassword(adminUserId, { newPassword: randomBytes(24).toString('base64url'), logoutDevices: false });
+  await client.withAccessToken(session.accessToken).logout();
+  return true;
 }
 
 /**
@@ -67,12 +92,14 @@ export const bootstrapAdmin: StepDefinition = {
       const stored = await readValue(context, primary.token);
       if (stored !== undefined && (await isAdminToken(client, stored, adminUserId))) {
         const userWritten = primary.user === undefined ? false : (await store(primary.user).write(adminUserId)).changed;
-        return { adminUserId, action: 'kept', tokenWritten: false, userWritten, passwordRotated: false, strayDevicesRevoked: 0 };
+        // Every path ends with the derived password replaced: this one too, when an earlier attempt died before that.
+        const passwordRotated = await retireBootstrapPassword(context, client, stored, adminUserId);
+        return { adminUserId, action: 'kept', tokenWritten: false, userWritten, passwordRotated, strayDevicesRevoked: 0 };
       }
       const secret = await sharedSecret(context);
-      const bootstrapPassword = createHmac('sha256', secret).update(`matrix-reset bootstrap ${context.runId} ${adminUserId}`).digest('base64url');
+      const password = bootstrapPassword(secret, context.runId, adminUserId);
       const username = localpart(adminUserId);
-      const registered = await client.registerWithSharedSecret({ sharedSecret: secret, username, password: bootstrapPassword, admin: true, existsOk: true });
+      const registered = await client.registerWithSharedSecret({ sharedSecret: secret, username, password, admin: true, existsOk: true });
       let token: string;
       let action: string;
       if (registered.created && registered.accessToken !== undefined) {
@@ -80,7 +107,7 @@ export const bootstrapAdmin: StepDefinition = {
         action = 'registered';
       } else {
         try {
-          token = (await client.loginWithPassword({ user: username, password: bootstrapPassword })).accessToken;
+          token = (await client.loginWithPassword({ user: username, password })).accessToken;
         } catch (error) {
           if (isSynapseClientError(error, 'invalid_credentials') || isSynapseClientError(error, 'forbidden')) {
             throw new ResetError('step_failed', `${adminUserId} already exists on the new Synapse but was not registered by run ${context.runId}, and no adminToken target holds a working token for it`, {
