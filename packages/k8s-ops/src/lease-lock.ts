@@ -38,8 +38,8 @@ function expired(lease: V1Lease, now: number): boolean {
  * the resourceVersion read, so two contenders cannot both win. The lease is renewed in the background until released.
  *
  * @example
- * const lock = await acquireLeaseLock(kube, { namespace: 'openmeet-dev', name: 'matrix-reset', holder: `run ${runId}` });
- * try { await apply(); } finally { await lock.release(); }
+ * const lock = await acquireLeaseLock(kube, { namespace: 'openmeet-dev', name: 'matrix-reset', holder: 'run r20260101t120000_3fa9c2d1' });
+ * try { await scaleStatefulSet(kube, { namespace: 'openmeet-dev', name: 'matrix', replicas: 0 }); } finally { await lock.release(); }
  */
 export async function acquireLeaseLock(kube: Kube, options: LeaseLockOptions): Promise<LeaseLock> {
   const { namespace, name, holder } = options;
