@@ -116,7 +116,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOST
  * are already K8sOpsErrors pass through; anything unrecognised is returned unchanged (a bug keeps its stack).
  *
  * @example
- * try { await core.readNamespacedSecret({ name, namespace }); }
+ * try { await kube.core.readNamespacedSecret({ name, namespace }); }
  * catch (e) { throw toK8sOpsError(e, { verb: 'get', resource: 'secrets', namespace, name }); }
  */
 export function toK8sOpsError(error: unknown, request: K8sRequestContext): unknown {

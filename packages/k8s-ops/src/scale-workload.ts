@@ -89,7 +89,7 @@ export interface WaitOptions {
  *
  * @example
  * await scaleStatefulSet(kube, { namespace, name: 'matrix', replicas: 0 });
- * await waitForStatefulSetPodsGone(kube, { namespace, name: 'matrix', onProgress: (p) => log(p.waitingFor) });
+ * await waitForStatefulSetPodsGone(kube, { namespace, name: 'matrix', onProgress: (p) => console.error(p.waitingFor) });
  */
 export async function waitForStatefulSetPodsGone(kube: Kube, options: WaitOptions): Promise<void> {
   const { namespace, name } = options;

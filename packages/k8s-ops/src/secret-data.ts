@@ -87,7 +87,8 @@ export interface WriteKeyResult {
  * there. Refuses objects someone else manages (External Secrets, Argo CD, Flux, Helm), saying what to do instead.
  *
  * @example
- * await writeKey(kube, { namespace, name: 'openmeet-api-secrets', key: 'MATRIX_ADMIN_ACCESS_TOKEN', value: token });
+ * const { resourceVersion } = await readKey(kube, { namespace, name: 'openmeet-api-secrets', key: 'MATRIX_ADMIN_ACCESS_TOKEN' });
+ * await writeKey(kube, { namespace, name: 'openmeet-api-secrets', key: 'MATRIX_ADMIN_ACCESS_TOKEN', value: 'syt_new_token', expectedResourceVersion: resourceVersion });
  */
 export async function writeKey(kube: Kube, options: WriteKeyOptions): Promise<WriteKeyResult> {
   const kind = options.kind ?? 'Secret';

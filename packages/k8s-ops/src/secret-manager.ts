@@ -19,6 +19,7 @@ export interface SecretManager {
  * ownerReference), Argo CD, Flux or Helm, in that order. Returns `undefined` for an object nobody else manages.
  *
  * @example
+ * const secret = await kube.core.readNamespacedSecret({ namespace, name: 'openmeet-api-secrets' });
  * const manager = detectSecretManager(secret.metadata);
  * if (manager?.kind === 'external-secrets') await forceExternalSecretSync(kube, { namespace, name: manager.owner });
  */

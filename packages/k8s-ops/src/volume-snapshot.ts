@@ -21,7 +21,7 @@ export interface VolumeSnapshotObject {
  * take the snapshot is still needed; creating one tells.
  *
  * @example
- * if (await volumeSnapshotsSupported(kube)) await snapshotPersistentVolumeClaim(kube, { namespace, claim: 'data-matrix-0', snapshotName });
+ * if (await volumeSnapshotsSupported(kube)) await snapshotPersistentVolumeClaim(kube, { namespace, claim: 'data-matrix-0', snapshotName: 'data-matrix-0-before-reset' });
  */
 export async function volumeSnapshotsSupported(kube: Kube): Promise<boolean> {
   const groups = await callApi({ verb: 'get', resource: 'apis' }, { idempotent: true }, () => kube.apis.getAPIVersions());

@@ -57,7 +57,7 @@ function defaultBackupName(name: string): string {
  * ```ts
  * const store = k8sSecretStore({ kube, namespace: 'openmeet-dev', name: 'openmeet-api-secrets', key: 'MATRIX_ADMIN_ACCESS_TOKEN' });
  * const before = await store.read();
- * await store.write(newToken, { expectedVersion: before.version });
+ * await store.write(token, { expectedVersion: before.version });
  * ```
  */
 export function k8sSecretStore(options: K8sSecretStoreOptions): K8sSecretStore {

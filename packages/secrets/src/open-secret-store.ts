@@ -22,6 +22,8 @@ export interface OpenSecretStoreDependencies {
  *
  * @example
  * ```ts
+ * import { SSMClient } from '@aws-sdk/client-ssm';
+ *
  * const store = openSecretStore('dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN');
  * const ssm = openSecretStore('ssm:/matrix/admin-token', { ssm: new SSMClient({}) });
  * ```

@@ -37,9 +37,11 @@ export interface SecretWriteResult {
  *
  * @example
  * ```ts
+ * import { SSMClient } from '@aws-sdk/client-ssm';
+ *
  * const store = openSecretStore('ssm:/matrix/admin-token', { ssm: new SSMClient({}) });
  * const before = await store.read();
- * await store.write(newToken, { expectedVersion: before.version });
+ * await store.write(token, { expectedVersion: before.version });
  * // ...something went wrong:
  * await store.restorePrevious();
  * ```

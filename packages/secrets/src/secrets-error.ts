@@ -31,7 +31,8 @@ export interface SecretsErrorOptions {
  *
  * @example
  * ```ts
- * try { await store.write('new-token'); }
+ * const store = openSecretStore('dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN');
+ * try { await store.write(token); }
  * catch (error) {
  *   if (error instanceof SecretsError && error.code === 'version_conflict') { // re-read and retry
  *   } else throw error;

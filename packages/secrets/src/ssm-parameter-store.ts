@@ -114,6 +114,8 @@ function ssmError(error: unknown, reference: string, operation: string, values: 
  *
  * @example
  * ```ts
+ * import { SSMClient } from '@aws-sdk/client-ssm';
+ *
  * const store = ssmParameterStore({ client: new SSMClient({ maxAttempts: 6 }), name: '/matrix/admin-token', keyId: 'alias/matrix' });
  * const { changed, version } = await store.write(token);
  * for await (const v of store.history()) console.error(v.version, v.labels);

@@ -113,7 +113,7 @@ async function probe<T>(
  *
  * @example
  * ```ts
- * const { mode, evidence } = await detectAuthMode(transport);
+ * const { mode, evidence } = await detectAuthMode(new SynapseTransport({ baseUrl: 'http://127.0.0.1:8008' }));
  * ```
  */
 export async function detectAuthMode(transport: SynapseTransport): Promise<AuthModeReport> {

@@ -11,7 +11,8 @@ export type MapConcurrentResult<T, R> =
  *
  * @example
  * ```ts
- * for await (const result of mapConcurrent(tokens, 32, (token) => client.withAccessToken(token).whoami())) {
+ * const userIds = ['@alice:example.org', '@bob:example.org'];
+ * for await (const result of mapConcurrent(userIds, 32, (userId) => client.admin.getUser(userId))) {
  *   if (result.status === 'rejected') console.error(result.index, result.reason);
  * }
  * ```

@@ -27,7 +27,7 @@ export interface SynapseRequestEvent {
  * @example
  * ```ts
  * const logger: SynapseLogger = (event) => process.stderr.write(`${JSON.stringify(event)}\n`);
- * const client = createSynapseClient({ baseUrl, logger });
+ * const client = createSynapseClient({ baseUrl: 'http://127.0.0.1:8008', logger });
  * ```
  */
 export type SynapseLogger = (event: SynapseRequestEvent) => void;

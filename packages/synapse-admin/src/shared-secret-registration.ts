@@ -25,6 +25,8 @@ export interface RegistrationMacInput {
  *
  * @example
  * ```ts
+ * const { nonce } = (await (await fetch('http://127.0.0.1:8008/_synapse/admin/v1/register')).json()) as { nonce: string };
+ * const sharedSecret = process.env.SYNAPSE_REGISTRATION_SHARED_SECRET ?? '';
  * const mac = computeRegistrationMac({ sharedSecret, nonce, username: 'alice', password: 'pw', admin: false });
  * ```
  */

@@ -57,7 +57,7 @@ export interface SynapseClientErrorOptions {
  * @example
  * ```ts
  * try {
- *   await client.admin.createUser({ userId: '@alice:example.org', password: 'pw' });
+ *   await client.admin.createUser('@alice:example.org', { password: 'pw' });
  * } catch (error) {
  *   if (error instanceof SynapseClientError && error.code === 'user_exists') {
  *     // already there: nothing to do

@@ -74,7 +74,7 @@ export interface SynapseClientOptions {
  * ```ts
  * import { createSynapseClient } from '@matrix-reset/synapse-admin';
  *
- * const admin = createSynapseClient({ baseUrl: 'http://127.0.0.1:8008', accessToken: adminToken });
+ * const admin = createSynapseClient({ baseUrl: 'http://127.0.0.1:8008', accessToken: process.env.MATRIX_ADMIN_ACCESS_TOKEN });
  * const { serverVersion } = await admin.admin.serverVersion();
  * ```
  */
@@ -103,8 +103,9 @@ export function createSynapseClient(options: SynapseClientOptions): SynapseClien
  *
  * @example
  * ```ts
- * const client = createSynapseClient({ baseUrl });
- * const { accessToken } = await client.registerWithSharedSecret({ sharedSecret, username: 'bot', password });
+ * const client = createSynapseClient({ baseUrl: 'http://127.0.0.1:8008' });
+ * const sharedSecret = process.env.SYNAPSE_REGISTRATION_SHARED_SECRET ?? '';
+ * const { accessToken } = await client.registerWithSharedSecret({ sharedSecret, username: 'bot', password: 's3cret' });
  * const me = await client.withAccessToken(accessToken!).whoami();
  * ```
  */
@@ -139,7 +140,8 @@ export class SynapseClient {
    *
    * @example
    * ```ts
-   * const asAlice = client.withAccessToken(aliceToken);
+   * const { accessToken } = await client.loginWithPassword({ user: 'alice', password: 's3cret' });
+   * const asAlice = client.withAccessToken(accessToken);
    * ```
    */
   withAccessToken(accessToken: string): SynapseClient {
@@ -153,6 +155,7 @@ export class SynapseClient {
    *
    * @example
    * ```ts
+   * const sharedSecret = process.env.SYNAPSE_REGISTRATION_SHARED_SECRET ?? '';
    * const result = await client.registerWithSharedSecret({ sharedSecret, username: 'alice', password: 's3cret', admin: false });
    * if (result.created) console.log(result.userId, result.deviceId);
    * ```
@@ -179,7 +182,8 @@ export class SynapseClient {
    *
    * @example
    * ```ts
-   * const { userId, deviceId } = await client.withAccessToken(token).whoami();
+   * const { accessToken } = await client.admin.loginAsUser('@alice:example.org');
+   * const { userId, deviceId } = await client.withAccessToken(accessToken).whoami();
    * ```
    */
   whoami(): Promise<Whoami> {
@@ -191,7 +195,8 @@ export class SynapseClient {
    *
    * @example
    * ```ts
-   * await client.withAccessToken(token).logout();
+   * const { accessToken } = await client.admin.loginAsUser('@alice:example.org');
+   * await client.withAccessToken(accessToken).logout();
    * ```
    */
   logout(): Promise<void> {
@@ -394,7 +399,7 @@ export class SynapseAdminApi {
    *
    * @example
    * ```ts
-   * const { deleteId } = await client.admin.deleteRoom(roomId, { purge: true, block: false });
+   * const { deleteId } = await client.admin.deleteRoom('!ops:example.org', { purge: true, block: false });
    * ```
    */
   deleteRoom(roomId: string, options: DeleteRoomOptions = {}): Promise<{ deleteId: string }> {
@@ -406,6 +411,7 @@ export class SynapseAdminApi {
    *
    * @example
    * ```ts
+   * const { deleteId } = await client.admin.deleteRoom('!ops:example.org');
    * const { status } = await client.admin.roomDeleteStatus(deleteId);
    * ```
    */
@@ -418,7 +424,7 @@ export class SynapseAdminApi {
    *
    * @example
    * ```ts
-   * const { deleteId } = await client.admin.deleteRoom(roomId);
+   * const { deleteId } = await client.admin.deleteRoom('!ops:example.org');
    * await client.admin.waitForRoomDeletion(deleteId, { timeoutMs: 30_000 });
    * ```
    */
@@ -475,7 +481,8 @@ export class SynapseRoomsApi {
    *
    * @example
    * ```ts
-   * await invitee.rooms.join(roomId);
+   * const { accessToken } = await client.admin.loginAsUser('@bob:example.org');
+   * await client.withAccessToken(accessToken).rooms.join('!ops:example.org');
    * ```
    */
   join(roomIdOrAlias: string): Promise<{ roomId: string }> {
@@ -487,7 +494,7 @@ export class SynapseRoomsApi {
    *
    * @example
    * ```ts
-   * const { eventId, txnId } = await client.rooms.sendText(roomId, 'hello', { txnId: 'reset-42' });
+   * const { eventId, txnId } = await client.rooms.sendText('!ops:example.org', 'hello', { txnId: 'reset-42' });
    * ```
    */
   sendText(roomId: string, text: string, options: SendTextOptions = {}): Promise<{ eventId: string; txnId: string }> {
@@ -499,7 +506,7 @@ export class SynapseRoomsApi {
    *
    * @example
    * ```ts
-   * const events = await client.rooms.recentMessages(roomId, { limit: 10 });
+   * const events = await client.rooms.recentMessages('!ops:example.org', { limit: 10 });
    * ```
    */
   recentMessages(roomId: string, options: { limit?: number } = {}): Promise<RoomEvent[]> {

@@ -59,6 +59,8 @@ function encodeQuery(query: Readonly<Record<string, QueryValue>> | undefined): s
  *
  * @example
  * ```ts
+ * import { z } from 'zod';
+ *
  * const transport = new SynapseTransport({ baseUrl: 'http://127.0.0.1:8008' });
  * const version = await transport.call({
  *   method: 'GET', route: '/_synapse/admin/v1/server_version', path: '/_synapse/admin/v1/server_version',

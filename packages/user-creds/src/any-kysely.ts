@@ -6,7 +6,11 @@ import type { Kysely, Transaction } from 'kysely';
  *
  * @example
  * ```ts
- * const db: AnyKysely = new Kysely<MyAppDb>({ dialect });
+ * import { Kysely, PostgresDialect } from 'kysely';
+ * import pg from 'pg';
+ *
+ * interface AppDb { users: { id: number; matrix_access_token: string | null } }
+ * const db: AnyKysely = new Kysely<AppDb>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }) });
  * ```
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one place the caller's DB type is erased, on purpose

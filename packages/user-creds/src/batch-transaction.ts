@@ -19,7 +19,7 @@ export interface BatchOptions {
  *
  * @example
  * ```ts
- * await creds.clear({ runId, batchSize: DEFAULT_BATCH_SIZE * 2 });
+ * await creds.clear({ runId: 'r1', batchSize: DEFAULT_BATCH_SIZE * 2 });
  * ```
  */
 export const DEFAULT_BATCH_SIZE = 10_000;

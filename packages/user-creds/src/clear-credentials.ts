@@ -134,7 +134,7 @@ async function clearSchema(ctx: UserCredsContext, snapshot: SchemaSnapshot, opti
  * @example
  * ```ts
  * await snapshotCredentials(ctx, { runId: 'r1' });
- * const result = await clearCredentials(ctx, { runId: 'r1', batchSize: 5000, onProgress: (p) => log(p.totalCleared) });
+ * const result = await clearCredentials(ctx, { runId: 'r1', batchSize: 5000, onProgress: (p) => console.error(p.totalCleared) });
  * ```
  */
 export async function clearCredentials(ctx: UserCredsContext, options: ClearOptions): Promise<ClearResult> {

@@ -67,6 +67,8 @@ export function ownSchemaMigrations(ownSchema: string): Record<string, Migration
  *
  * @example
  * ```ts
+ * import { Migrator } from 'kysely/migration';
+ *
  * const migrator = new Migrator({ db, provider: ownSchemaMigrationProvider('matrix_reset'), migrationTableSchema: 'matrix_reset' });
  * ```
  */

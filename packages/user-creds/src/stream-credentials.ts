@@ -33,9 +33,9 @@ export interface StreamCredentialsOptions {
  *
  * @example
  * ```ts
+ * let withToken = 0;
  * for await (const credential of streamCredentials(ctx, { pageSize: 2000 })) {
- *   if (credential.accessToken === null) continue;
- *   await check(credential);
+ *   if (credential.accessToken !== null) withToken += 1;
  * }
  * ```
  */

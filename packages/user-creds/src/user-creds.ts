@@ -45,7 +45,7 @@ export interface UserCreds {
  *
  * @example
  * ```ts
- * const db = new AnyKysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString }) }) });
+ * const db = postgresKysely({ connectionString: 'postgres://app@127.0.0.1:5432/app' });
  * const creds = createUserCreds({ db, layout: openmeetLayout() });
  * console.error((await creds.discover()).schemas.map((s) => `${s.schema}: ${s.problems.join('; ') || 'ok'}`));
  * await creds.snapshot({ runId: 'r1' });

@@ -80,7 +80,7 @@ async function withSchema<T>(ctx: UserCredsContext, schemaName: string, fn: (sch
  * const current = await readCredentials(ctx, { schema: 'tenant_acme', key: 42 });
  * const result = await writeCredentials(ctx, {
  *   schema: 'tenant_acme', key: 42, expectedAccessToken: current?.accessToken ?? null,
- *   userId: '@alice_acme:example.org', accessToken: fresh.accessToken, deviceId: fresh.deviceId,
+ *   userId: '@alice_acme:example.org', accessToken: 'syt_new_token', deviceId: 'NEWDEVICE',
  * });
  * if (result.status === 'conflict') { // someone else refreshed it: re-read
  * }
