@@ -67,6 +67,22 @@ export function batchSizeFlag() {
 }
 
 /**
+ * `--take-over-lock HOLDER`: take the environment's Kubernetes Lease over from exactly this holder, as a `locked`
+ * refusal names it, although it has not expired: for a run whose process is gone on another host. Naming the holder
+ * is the confirmation (as Terraform's force-unlock takes the lock id). A dead process of this host is taken over
+ * without it.
+ *
+ * @example
+ * static override flags = everyFlagHasEnv({ 'take-over-lock': takeOverLockFlag() });
+ */
+export function takeOverLockFlag() {
+  return Flags.string({
+    env: 'MATRIX_RESET_TAKE_OVER_LOCK',
+    description: 'Take the Lease over from this holder (exactly as the locked error names it), for a run whose process is gone on another host',
+  });
+}
+
+/**
  * `--run-id`: the run a credentials backup is filed under (creds snapshot, clear and restore); `description` says
  * what it means to the command.
  *

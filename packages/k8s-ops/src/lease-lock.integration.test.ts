@@ -22,6 +22,22 @@ describe('acquireLeaseLock', () => {
     await second.release();
   });
 
+  it('takes a held lease over only when takeOver says so, naming the holder it asks about', async () => {
+    const namespace = await freshNamespace(kube);
+    const first = await acquireLeaseLock(kube, { namespace, name: 'lock', holder: 'gone-holder', renewEveryMs: 60_000 });
+    const asked: string[] = [];
+    const refused = await acquireLeaseLock(kube, { namespace, name: 'lock', holder: 'next', takeOver: ({ holder }) => (asked.push(holder), false) }).catch((e: unknown) => e);
+    expect((refused as K8sOpsError).code).toBe('lease_held');
+    const lost: K8sOpsError[] = [];
+    const next = await acquireLeaseLock(kube, { namespace, name: 'lock', holder: 'next', takeOver: ({ holder, validUntil }) => (asked.push(`${holder} ${validUntil}`), true), onLost: (e) => lost.push(e) });
+    expect(asked[0]).toBe('gone-holder');
+    expect(asked[1]).toMatch(/^gone-holder \d{4}-\d\d-\d\dT/);
+    expect((await kube.coordination.readNamespacedLease({ namespace, name: 'lock' })).spec?.holderIdentity).toBe('next');
+    await next.release();
+    await first.release();
+    expect(lost).toEqual([]);
+  });
+
   it('takes over a lease whose holder stopped renewing it', async () => {
     const namespace = await freshNamespace(kube);
     const crashed = await acquireLeaseLock(kube, { namespace, name: 'lock', holder: 'crashed', leaseDurationSeconds: 1, renewEveryMs: 60_000 });

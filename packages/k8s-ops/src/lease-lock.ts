@@ -14,6 +14,11 @@ export interface LeaseLockOptions {
   renewEveryMs?: number;
   /** Called once if the lease is lost (a renewal failed or someone took it over): stop work at once. */
   onLost?: (error: K8sOpsError) => void;
+  /**
+   * Asked when another holder keeps the lease (not expired): true takes it over anyway (for a holder the caller knows
+   * is gone). The takeover still carries the resourceVersion read, so it loses to a holder that renewed meanwhile.
+   */
+  takeOver?: (current: { holder: string; validUntil: string }) => boolean | Promise<boolean>;
 }
 
 /** A held lease. */
@@ -33,8 +38,8 @@ function expired(lease: V1Lease, now: number): boolean {
 }
 
 /**
- * Takes a `coordination.k8s.io/v1` Lease as a lock: creates it, or takes it over when its holder let it expire;
- * refuses (`lease_held`, naming the holder and when it expires) while another holder renews it. Every write carries
+ * Takes a `coordination.k8s.io/v1` Lease as a lock: creates it, or takes it over when its holder let it expire (or
+ * when `takeOver` says so); refuses (`lease_held`, naming the holder and when it expires) while another holder renews it. Every write carries
  * the resourceVersion read, so two contenders cannot both win. The lease is renewed in the background until released.
  *
  * @example
@@ -49,10 +54,12 @@ export async function acquireLeaseLock(kube: Kube, options: LeaseLockOptions): P
   const spec = { holderIdentity: holder, leaseDurationSeconds: duration, acquireTime: now, renewTime: now };
   const existing = await readOrUndefined({ ...request, verb: 'get' }, () => kube.coordination.readNamespacedLease({ name, namespace }));
   let lease: V1Lease;
-  const refused = (current: V1Lease | undefined, cause?: unknown) => {
-    const until = current?.spec?.renewTime
+  const validUntil = (current: V1Lease | undefined) =>
+    current?.spec?.renewTime
       ? new Date(new Date(current.spec.renewTime as unknown as string).getTime() + (current.spec.leaseDurationSeconds ?? 0) * 1000).toISOString()
       : 'unknown';
+  const refused = (current: V1Lease | undefined, cause?: unknown) => {
+    const until = validUntil(current);
     return new K8sOpsError('lease_held', `Lease ${namespace}/${name} is held by "${current?.spec?.holderIdentity ?? 'another holder'}" (valid until ${until})`, {
       request,
       cause,
@@ -65,7 +72,8 @@ export async function acquireLeaseLock(kube: Kube, options: LeaseLockOptions): P
         kube.coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: { ...spec, leaseTransitions: 0 } } }),
       );
     } else {
-      if (existing.spec?.holderIdentity !== holder && !expired(existing, now.getTime())) throw refused(existing);
+      const current = existing.spec?.holderIdentity;
+      if (current && current !== holder && !expired(existing, now.getTime()) && !(await options.takeOver?.({ holder: current, validUntil: validUntil(existing) }))) throw refused(existing);
       lease = await callApi(request, { idempotent: true }, () =>
         kube.coordination.replaceNamespacedLease({
           name,

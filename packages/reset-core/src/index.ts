@@ -77,7 +77,8 @@ export { applyPlan, type ApplyOptions, type ConfirmApply } from './run/apply.ts'
 export { resumeRun } from './run/resume.ts';
 export { rollbackRun, type ConfirmRollback, type RollbackOptions, type RollbackOutcome, type RollbackResult, type RollbackStepResult } from './run/rollback.ts';
 export { runStatus, runStatusPage, type RunStatus } from './run/status.ts';
-export { defaultHolder, withEnvironmentLock, type EnvironmentLockOptions } from './run/environment-lock.ts';
+export { withEnvironmentLock, type EnvironmentLockOptions } from './run/environment-lock.ts';
+export { defaultHolder, holderIsGone } from './run/lock-holder.ts';
 export { openJournal, type Journal, type JournalRun, type JournalRunPage, type JournalStep, type RunState, type StepState } from './journal/run-journal.ts';
 export { openRollbackJournal, type JournalRollback, type JournalRollbackStep, type RollbackJournal, type RollbackState, type RollbackStepState } from './journal/rollback-journal.ts';
 

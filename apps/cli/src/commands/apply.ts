@@ -3,7 +3,7 @@ import { applyPlan, connectEnvironment, readPlanFile } from '@matrix-reset/reset
 import { ChangingCommand } from '../base-command.ts';
 import { confirmFromFlags } from '../confirm-destructive.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
-import { batchSizeFlag, confirmEnvironmentFlag } from '../flags.ts';
+import { batchSizeFlag, confirmEnvironmentFlag, takeOverLockFlag } from '../flags.ts';
 import { renderPlan } from '../render/plan.ts';
 import { renderRun } from '../render/run.ts';
 import { withConnection } from '../with-connection.ts';
@@ -21,7 +21,7 @@ export default class Apply extends ChangingCommand<typeof Apply> {
     { description: 'In a pipeline', command: 'MATRIX_RESET_YES=1 <%= config.bin %> <%= command.id %> dev.plan.json --env dev --json' },
     { description: 'A protected environment in a pipeline: name it', command: 'MATRIX_RESET_CONFIRM_ENVIRONMENT=prod <%= config.bin %> <%= command.id %> prod.plan.json --env prod --json' },
   ];
-  static override flags = everyFlagHasEnv({ 'confirm-environment': confirmEnvironmentFlag(), 'batch-size': batchSizeFlag() });
+  static override flags = everyFlagHasEnv({ 'confirm-environment': confirmEnvironmentFlag(), 'batch-size': batchSizeFlag(), 'take-over-lock': takeOverLockFlag() });
   static override args = { plan: Args.string({ description: 'The plan file written by matrix-reset plan', required: true }) };
 
   override async run(): Promise<void> {
@@ -35,6 +35,7 @@ export default class Apply extends ChangingCommand<typeof Apply> {
       applyPlan(plan, connection, {
         confirm: confirmFromFlags(this.flags, { commandLine: (name) => `matrix-reset apply ${file} --env ${name}`, action: (summary) => `apply the ${summary}` }),
         onProgress,
+        takeOverLockFrom: this.flags['take-over-lock'],
         batchSize: this.flags['batch-size'],
       }),
     );

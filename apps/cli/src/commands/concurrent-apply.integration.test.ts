@@ -63,7 +63,7 @@ describe('two concurrent matrix-reset apply processes on one plan', () => {
     const refusal = JSON.parse(loser.stdout) as { error: { code: string; message: string; nextSteps: string[] } };
     expect(refusal.error.code).toBe('locked');
     expect(refusal.error.message).toContain(`Environment ${name} is locked by "matrix-reset on `);
-    expect(refusal.error.message).toContain(` pid ${winner.pid}"`);
+    expect(refusal.error.message).toContain(` pid ${winner.pid} start `);
     expect(refusal.error.nextSteps.join('\n')).toContain('matrix-reset status');
 
     expect(won.stderr).not.toContain('error[');

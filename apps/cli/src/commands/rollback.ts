@@ -3,7 +3,7 @@ import { connectEnvironment, rollbackRun } from '@matrix-reset/reset-core';
 import { ChangingCommand } from '../base-command.ts';
 import { confirmFromFlags } from '../confirm-destructive.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
-import { confirmEnvironmentFlag } from '../flags.ts';
+import { confirmEnvironmentFlag, takeOverLockFlag } from '../flags.ts';
 import { renderRollback } from '../render/rollback.ts';
 import { withConnection } from '../with-connection.ts';
 
@@ -22,7 +22,7 @@ export default class Rollback extends ChangingCommand<typeof Rollback> {
     { description: 'In a pipeline', command: 'MATRIX_RESET_YES=1 <%= config.bin %> <%= command.id %> r20260101t120000_3fa9 --env dev --json' },
     { description: 'A protected environment without a terminal', command: '<%= config.bin %> <%= command.id %> r20260101t120000_3fa9 --env prod --confirm-environment prod' },
   ];
-  static override flags = everyFlagHasEnv({ 'confirm-environment': confirmEnvironmentFlag() });
+  static override flags = everyFlagHasEnv({ 'confirm-environment': confirmEnvironmentFlag(), 'take-over-lock': takeOverLockFlag() });
   static override args = { run: Args.string({ description: 'The run id (matrix-reset status lists them)', required: true }) };
 
   override async run(): Promise<void> {
@@ -32,6 +32,7 @@ export default class Rollback extends ChangingCommand<typeof Rollback> {
         dryRun: this.flags['dry-run'],
         confirm: confirmFromFlags(this.flags, { commandLine: (name) => `matrix-reset rollback ${runId} --env ${name}` }),
         onProgress,
+        takeOverLockFrom: this.flags['take-over-lock'],
       }),
     );
     this.result(result, renderRollback);

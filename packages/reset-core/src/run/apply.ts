@@ -45,7 +45,7 @@ export async function applyPlan(plan: Plan, connection: RunConnection, options: 
   }
   const holder = holderOf(options);
   const journal = await openJournal(connection.db);
-  return withEnvironmentLock(connection.db, runLockOptions(connection, holder), async () => {
+  return withEnvironmentLock(connection.db, runLockOptions(connection, holder, { takeOverFrom: options.takeOverLockFrom, onProgress: options.onProgress }), async () => {
     const { observed } = await observePlanState(env, connection);
     const changes = diffObserved(plan.observed, observed);
     if (changes.length > 0) {

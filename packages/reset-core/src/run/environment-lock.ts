@@ -1,9 +1,10 @@
-import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import type { Kube, LeaseLock } from '@matrix-reset/k8s-ops';
 import type { AnyKysely } from '@matrix-reset/user-creds';
 import { ResetError } from '../reset-error.ts';
+import type { ProgressListener } from '../progress.ts';
 import type { RunConnection } from '../steps/step-definition.ts';
+import { defaultHolder, holderIsGone } from './lock-holder.ts';
 
 /** First key of matrix-reset's advisory locks ("MR"); the second is a hash of the environment's name. */
 const LOCK_CLASS = 0x4d52;
@@ -14,11 +15,14 @@ export interface EnvironmentLockOptions {
   holder?: string;
   /** With Kubernetes: a Lease `matrix-reset` in this namespace is taken too, so runs from machines without access to the same database also exclude each other. */
   kubernetes?: { kube: Kube; namespace: string; leaseName?: string };
-}
-
-/** Who runs this process, for lock holders and the journal. */
-export function defaultHolder(): string {
-  return `matrix-reset on ${hostname()} pid ${process.pid}`;
+  /**
+   * Take the Lease over from exactly this holder although it has not expired (as Terraform's force-unlock takes a lock
+   * id): for a holder on another host that is known to be gone. The caller confirms it with the operator first. A
+   * holder of this host whose process is gone is taken over without asking.
+   */
+  takeOverFrom?: string;
+  /** Told when the Lease was taken over, and why. */
+  onTakeOver?: (event: { holder: string; reason: 'holder-gone' | 'asked' }) => void;
 }
 
 /**
@@ -52,10 +56,25 @@ export async function withEnvironmentLock<T>(db: AnyKysely, options: Environment
         // Loaded here, not with the package: only a run with a Kubernetes target needs k8s-ops.
         const { acquireLeaseLock, isK8sOpsError } = await import('@matrix-reset/k8s-ops');
         try {
-          lease = await acquireLeaseLock(options.kubernetes.kube, { namespace: options.kubernetes.namespace, name: options.kubernetes.leaseName ?? 'matrix-reset', holder });
+          lease = await acquireLeaseLock(options.kubernetes.kube, {
+            namespace: options.kubernetes.namespace,
+            name: options.kubernetes.leaseName ?? 'matrix-reset',
+            holder,
+            takeOver: ({ holder: current }) => {
+              const reason = holderIsGone(current) ? ('holder-gone' as const) : options.takeOverFrom === current ? ('asked' as const) : undefined;
+              if (reason !== undefined) options.onTakeOver?.({ holder: current, reason });
+              return reason !== undefined;
+            },
+          });
         } catch (error) {
           if (isK8sOpsError(error) && error.code === 'lease_held') {
-            throw new ResetError('locked', `Environment ${options.environment}: ${error.message}`, { nextSteps: error.nextSteps, cause: error });
+            throw new ResetError('locked', `Environment ${options.environment}: ${error.message}`, {
+              nextSteps: [
+                ...error.nextSteps,
+                'If that process is gone for good (its host is down, its pod was killed), take the lock over: matrix-reset resume RUN --take-over-lock "<the holder above>" (it asks to confirm).',
+              ],
+              cause: error,
+            });
           }
           throw error;
         }
@@ -68,12 +87,25 @@ export async function withEnvironmentLock<T>(db: AnyKysely, options: Environment
   });
 }
 
-/** The lock a run of this connection's environment takes: the advisory lock, and the namespace's Lease with Kubernetes. */
-export function runLockOptions(connection: Pick<RunConnection, 'environment' | 'kube'>, holder: string): EnvironmentLockOptions {
+/**
+ * The lock a run of this connection's environment takes: the advisory lock, and the namespace's Lease with Kubernetes;
+ * a takeover of the Lease is said as a progress message.
+ */
+export function runLockOptions(
+  connection: Pick<RunConnection, 'environment' | 'kube'>,
+  holder: string,
+  options: { takeOverFrom?: string | undefined; onProgress?: ProgressListener | undefined } = {},
+): EnvironmentLockOptions {
   const k = connection.environment.kubernetes;
   return {
     environment: connection.environment.name,
     holder,
+    ...(options.takeOverFrom === undefined ? {} : { takeOverFrom: options.takeOverFrom }),
+    onTakeOver: ({ holder: previous, reason }) =>
+      options.onProgress?.({
+        type: 'message',
+        message: `took the lock of ${connection.environment.name} over from "${previous}" (${reason === 'holder-gone' ? 'that process is gone' : 'as asked'})`,
+      }),
     ...(k !== undefined && connection.kube !== undefined ? { kubernetes: { kube: connection.kube, namespace: k.namespace } } : {}),
   };
 }

@@ -38,7 +38,7 @@ export async function resumeRun(runId: string, connection: RunConnection, option
   }
   const rollbacks = await openRollbackJournal(connection.db);
   const holder = holderOf(options);
-  return withEnvironmentLock(connection.db, runLockOptions(connection, holder), async () => {
+  return withEnvironmentLock(connection.db, runLockOptions(connection, holder, { takeOverFrom: options.takeOverLockFrom, onProgress: options.onProgress }), async () => {
     // Checked under the lock: a rollback takes the same lock, so none can begin between this check and the steps.
     refuseRolledBack(runId, await rollbacks.get(runId));
     const current = await journal.getRun(runId);

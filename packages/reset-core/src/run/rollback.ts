@@ -49,6 +49,8 @@ export interface RollbackOptions {
   dryRun?: boolean;
   /** Shown to anyone refused by the lock, and journaled. */
   holder?: string;
+  /** Take the environment's Lease over from exactly this holder (see `RunOptions.takeOverLockFrom`). */
+  takeOverLockFrom?: string;
 }
 
 function fromJournal(step: JournalRollbackStep, ran: JournalStep): RollbackStepResult {
@@ -153,5 +155,5 @@ export async function rollbackRun(runId: string, connection: RunConnection, opti
   };
 
   if (options.dryRun === true) return compute(true, false);
-  return withEnvironmentLock(connection.db, runLockOptions(connection, holderOf(options)), () => compute(false, true));
+  return withEnvironmentLock(connection.db, runLockOptions(connection, holderOf(options), { takeOverFrom: options.takeOverLockFrom, onProgress: options.onProgress }), () => compute(false, true));
 }

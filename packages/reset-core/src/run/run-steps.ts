@@ -1,4 +1,4 @@
-import { defaultHolder } from './environment-lock.ts';
+import { defaultHolder } from './lock-holder.ts';
 import type { Journal, JournalRun, JournalStep } from '../journal/run-journal.ts';
 import type { Plan, PlanStep } from '../plan/plan-model.ts';
 import type { ProgressListener } from '../progress.ts';
@@ -23,6 +23,12 @@ export interface RunOptions {
   batchSize?: number;
   /** Shown to anyone refused by the lock, and journaled. */
   holder?: string;
+  /**
+   * Take the environment's Lease over from exactly this holder (named in a `locked` refusal) although it has not
+   * expired: for a holder known to be gone. Confirm with the operator first. A holder of this host whose process is
+   * gone is taken over without it.
+   */
+  takeOverLockFrom?: string;
 }
 
 export interface RunResult {
