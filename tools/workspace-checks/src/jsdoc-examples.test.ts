@@ -51,11 +51,8 @@ const PREAMBLES: Readonly<Record<string, ExamplePreamble>> = {
   },
 };
 
-/**
- * The packages whose examples are checked. reset-core is left out while its files move into folders (issue 10's
- * restructure): add 'packages/reset-core' here when it lands and its examples compile.
- */
-const CHECKED = ['packages/synapse-admin', 'packages/k8s-ops', 'packages/secrets', 'packages/user-creds'] as const;
+/** The packages whose examples are checked: every public one. */
+const CHECKED = ['packages/synapse-admin', 'packages/k8s-ops', 'packages/secrets', 'packages/user-creds', 'packages/reset-core'] as const;
 
 describe('JSDoc examples', () => {
   it.each(CHECKED)('every @example of a public declaration in %s compiles against the package entry points', (packageDir) => {

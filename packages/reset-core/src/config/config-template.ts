@@ -29,6 +29,8 @@ const LOCAL_ENVIRONMENT = `  # A developer machine: Synapse from docker compose,
  *
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ *
  * await writeFile('matrix-reset.yaml', configTemplate({ environment: 'dev' }), { flag: 'wx' });
  * ```
  */

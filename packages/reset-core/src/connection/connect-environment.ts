@@ -200,8 +200,14 @@ export async function connectAppDatabase(environment: EnvironmentConfig, options
  *
  * @example
  * ```ts
- * const db = await openAppDatabase(environment, (ref) => openSecretStore(ref));
- * try { ... } finally { await db.destroy(); }
+ * import { openSecretStore } from '@matrix-reset/secrets';
+ *
+ * const db = await openAppDatabase(env, (reference) => openSecretStore(reference));
+ * try {
+ *   console.log(await db.selectNoFrom((eb) => eb.val(1).as('one')).execute());
+ * } finally {
+ *   await db.destroy();
+ * }
  * ```
  */
 export async function openAppDatabase(environment: EnvironmentConfig, open: (reference: string) => SecretStore, options: { max?: number } = {}): Promise<AnyKysely> {

@@ -60,6 +60,7 @@ export interface CredsClearOptions {
  * be restored, resumable from the last finished batch. A dry run reports what would be cleared and writes nothing.
  *
  * @example
+ * const askOperator: ConfirmDestructive = async ({ summary }) => console.error(`about to ${summary}`);
  * await credsClear(connection, { confirm: askOperator, onProgress: (e) => process.stderr.write(`${describeProgress(e)}\n`) });
  */
 export async function credsClear(connection: CredsConnection, options: CredsClearOptions = {}): Promise<ClearResult & { environment: string; dryRun: boolean }> {
@@ -113,7 +114,7 @@ export interface CredsRestoreOptions {
  * left alone. A dry run says how many rows the snapshot holds and writes nothing.
  *
  * @example
- * await credsRestore(connection, { runId: 'r20261126t120000_3fa9', confirm: askOperator });
+ * await credsRestore(connection, { runId: 'r20261126t120000_3fa9c2d1', confirm: async ({ summary }) => console.error(`about to ${summary}`) });
  */
 export async function credsRestore(connection: CredsConnection, options: CredsRestoreOptions): Promise<RestoreResult & { environment: string; dryRun: boolean }> {
   const creds = credsOf(connection);

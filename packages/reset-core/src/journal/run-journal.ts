@@ -96,7 +96,8 @@ function toStep(row: StepRow): JournalStep {
  * @example
  * ```ts
  * const journal = await openJournal(db);
- * await journal.createRun({ runId, plan, planChecksum, holder: 'host-a 4242' });
+ * const runId = newRunId();
+ * await journal.createRun({ runId, plan, planChecksum: planChecksum(plan), holder: defaultHolder() });
  * await journal.stepStarted(runId, plan.steps[0]!, 0);
  * await journal.stepFinished(runId, plan.steps[0]!.id, { rows: 12 });
  * ```

@@ -72,7 +72,7 @@ async function readHomeserverYaml(
  *
  * @example
  * ```ts
- * const storage = await observeHomeserverStorage({ source: { pod: '/data/homeserver.yaml' }, kube, namespace: 'openmeet-dev', pod: 'matrix-0', claimMounts: { data: '/data' } });
+ * const storage = await observeHomeserverStorage({ source: { pod: '/data/homeserver.yaml' }, kube: connection.kube, namespace: 'openmeet-dev', pod: 'matrix-0', claimMounts: { data: '/data' } });
  * if (storage.engine === 'psycopg2') console.error('deleting the PVC would not invalidate tokens');
  * ```
  */

@@ -12,7 +12,9 @@ const planFileSchema = z.strictObject({ plan: z.unknown(), checksum: z.string().
  * plan only records versions, counts, checksums and references.
  *
  * @example
- * await writeFile('dev.plan.json', serializePlan(plan), { mode: 0o600 });
+ * import { writeFile } from 'node:fs/promises';
+ *
+ * await writeFile('dev.plan.json', serializePlan(plan), { mode: 0o600 }); // or writePlanFile, which is atomic
  */
 export function serializePlan(plan: Plan): string {
   return `${JSON.stringify({ plan, checksum: planChecksum(plan) }, null, 2)}\n`;
@@ -29,7 +31,9 @@ function refusedPlan(source: string, what: string): ResetError {
  * (`stale_plan`). Returns the frozen plan.
  *
  * @example
- * const plan = parsePlan(await readFile('dev.plan.json', 'utf8'), { source: 'dev.plan.json' });
+ * import { readFile } from 'node:fs/promises';
+ *
+ * const checked = parsePlan(await readFile('dev.plan.json', 'utf8'), { source: 'dev.plan.json' });
  */
 export function parsePlan(text: string, options: { source?: string } = {}): Plan {
   const source = options.source ?? 'the plan';

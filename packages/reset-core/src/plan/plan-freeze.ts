@@ -27,7 +27,7 @@ export function planChecksum(plan: Plan): string {
  * Freezes a plan after checking its shape (step ids unique). Use it for every plan you build by hand.
  *
  * @example
- * const plan = freezePlan({ version: PLAN_VERSION, id: newPlanId(), environment: 'dev', mode: 'repair', ... });
+ * const frozen = freezePlan({ ...plan, id: newPlanId(), reason: 'chosen by hand', steps: plan.steps.filter((s) => s.kind !== 'verify') });
  */
 export function freezePlan(plan: Plan): Plan {
   const parsed = planSchema.safeParse(JSON.parse(JSON.stringify(plan)));

@@ -87,7 +87,8 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): void
  * What changed between two observed states, field by field (`appDatabase.schemas[tenant_a].checksum`).
  *
  * @example
- * const changes = diffObserved(plan.observed, now); // [] when the plan still holds
+ * const { observed } = await observePlanState(env, connection);
+ * const changes = diffObserved(plan.observed, observed); // [] when the plan still holds
  */
 export function diffObserved(planned: PlanObserved, now: PlanObserved): ObservedChange[] {
   const a = new Map<string, string>();

@@ -31,7 +31,7 @@ export interface EnvironmentLockOptions {
  * `locked`, naming the holder. A process that dies releases the advisory lock with its connection.
  *
  * @example
- * await withEnvironmentLock(db, { environment: 'dev' }, async () => { await applySteps(); });
+ * await withEnvironmentLock(db, { environment: 'dev' }, async () => console.error('only one run of dev at a time gets here'));
  */
 export async function withEnvironmentLock<T>(db: AnyKysely, options: EnvironmentLockOptions, fn: () => Promise<T>): Promise<T> {
   const holder = options.holder ?? defaultHolder();

@@ -48,7 +48,8 @@ export function defaultHolder(): string {
  * tell (another host, another holder format, no /proc).
  *
  * @example
- * if (holderIsGone(lease.holder)) takeOver();
+ * const [latest] = await runStatus(connection.db, { environment: 'dev', limit: 1 });
+ * if (latest?.run.state === 'running' && holderIsGone(latest.run.holder)) console.error(`resume it: matrix-reset resume ${latest.run.id}`);
  */
 export function holderIsGone(holder: string): boolean {
   const match = HOLDER.exec(holder);

@@ -42,6 +42,8 @@ export interface GeneratedServiceToken {
  *
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ *
  * const { token, entry } = generateServiceToken({ name: 'openmeet-api', scopes: ['credentials:ensure', 'credentials:read'] });
  * await writeFile('api.token', token.reveal(), { mode: 0o600, flag: 'wx' });
  * console.log(serviceTokenConfigSnippet(entry));

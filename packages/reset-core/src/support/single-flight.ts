@@ -6,6 +6,7 @@
  * @example
  * ```ts
  * const flights = new SingleFlight<string>();
+ * const mint = async () => `token for alice, minted at ${Date.now()}`;
  * const [a, b] = await Promise.all([flights.run('alice', mint), flights.run('alice', mint)]); // mint ran once
  * ```
  */
