@@ -34,7 +34,7 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
     );
     this.result(report, renderDoctorReport);
     const action = report.recommendation.action;
-    if (action === 'repair' || action === 'full-reset') process.exitCode = EXIT.drift;
+    if (action === 'repair' || action === 'full-reset' || action === 'restore-admin') process.exitCode = EXIT.drift;
     else if (action === 'inconclusive') process.exitCode = EXIT.failed;
   }
 }

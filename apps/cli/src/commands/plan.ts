@@ -19,7 +19,7 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
   ];
   static override flags = everyFlagHasEnv({
     out: Flags.string({ env: 'MATRIX_RESET_PLAN', description: 'Where to write the plan file', default: 'matrix-reset.plan.json' }),
-    mode: Flags.string({ env: 'MATRIX_RESET_MODE', description: 'auto (follow the doctor), repair or full-reset', options: ['auto', 'repair', 'full-reset'], default: 'auto' }),
+    mode: Flags.string({ env: 'MATRIX_RESET_MODE', description: 'auto (follow the doctor), repair, full-reset or restore-admin', options: ['auto', 'repair', 'full-reset', 'restore-admin'], default: 'auto' }),
     'allow-external-database': Flags.boolean({
       env: 'MATRIX_RESET_ALLOW_EXTERNAL_DATABASE',
       default: false,
@@ -36,7 +36,7 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
     const plan = await withConnection(this.flags, connectEnvironment, async (connection, onProgress) => {
       onProgress({ type: 'message', message: `plan: observing ${connection.environment.name}` });
       const planned = await planEnvironment(connection.environment, connection, {
-        mode: this.flags.mode as 'auto' | 'repair' | 'full-reset',
+        mode: this.flags.mode as 'auto' | 'repair' | 'full-reset' | 'restore-admin',
         allowExternalDatabase: this.flags['allow-external-database'],
         clearDeactivated: this.flags['clear-deactivated'],
         doctor: { onProgress: doctorCounts(onProgress) },

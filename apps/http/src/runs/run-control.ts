@@ -63,7 +63,7 @@ export interface EventsRequest extends Pick<RunEventsOptions, 'lastEventId' | 's
 }
 
 export interface CreatePlanRequest {
-  readonly mode?: 'auto' | 'repair' | 'full-reset';
+  readonly mode?: 'auto' | 'repair' | 'full-reset' | 'restore-admin';
   readonly allowExternalDatabase?: boolean;
   readonly clearDeactivated?: boolean;
   /** Who asks (a token's name). */

@@ -15,7 +15,7 @@ export const driftSchema = z
     totals: counts,
     schemas: z.array(z.object({ schema: z.string(), examined: z.number().int(), counts })),
     recommendation: z.object({
-      action: z.enum(['nothing', 'repair', 'full-reset', 'inconclusive']),
+      action: z.enum(['nothing', 'repair', 'full-reset', 'restore-admin', 'inconclusive']),
       reason: z.string(),
       evidence: z.object({
         checked: z.number().int(),

@@ -9,7 +9,7 @@ const confirm = z.string().max(200).optional().openapi({ description: "The envir
 
 export const planRequest = z
   .strictObject({
-    mode: z.enum(['auto', 'repair', 'full-reset']).optional().openapi({ description: 'auto (default) follows the doctor; repair mints new tokens; full-reset is the runbook' }),
+    mode: z.enum(['auto', 'repair', 'full-reset', 'restore-admin']).optional().openapi({ description: 'auto (default) follows the doctor; repair mints new tokens; full-reset is the runbook; restore-admin brings a working admin token back' }),
     allowExternalDatabase: z.boolean().optional().openapi({ description: 'Plan a full reset although Synapse keeps its data in an external Postgres' }),
     clearDeactivated: z
       .boolean()
@@ -24,7 +24,7 @@ export const planSchema = z
   .object({
     planId: z.string(),
     environment: z.string(),
-    mode: z.enum(['repair', 'full-reset']),
+    mode: z.enum(['repair', 'full-reset', 'restore-admin']),
     reason: z.string(),
     warnings: z.array(z.string()),
     checksum: z.string().openapi({ description: 'sha256 of the frozen plan; apply refuses it once what it observed changed' }),

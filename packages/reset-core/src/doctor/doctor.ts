@@ -65,7 +65,7 @@ export interface SchemaDoctorReport {
   readonly counts: ClassCounts;
 }
 
-export type DoctorAction = 'nothing' | 'repair' | 'full-reset' | 'inconclusive';
+export type DoctorAction = 'nothing' | 'repair' | 'full-reset' | 'restore-admin' | 'inconclusive';
 
 export interface DoctorRecommendation {
   /**
@@ -73,6 +73,7 @@ export interface DoctorRecommendation {
    * naming deactivated users (`evidence.deactivated`), which need the app's decision;
    * `repair`: tokens died but the server still has the users (mint new tokens, keep the users);
    * `full-reset`: most users are missing from the server (it was wiped): clear the stored credentials;
+   * `restore-admin`: no stored credential is broken, but the admin token is dead or missing: bring one back;
    * `inconclusive`: too much could not be checked (see `reason`).
    */
   readonly action: DoctorAction;
@@ -170,6 +171,13 @@ export function recommend(totals: ClassCounts, fullResetMissingRatio = 0.5, admi
   } else if (broken === 0 && totals.unchecked > 0) {
     action = 'inconclusive';
     reason = `every checked credential is valid, but ${totals.unchecked} could not be checked`;
+  } else if (broken === 0 && (adminToken === 'invalid' || adminToken === 'absent')) {
+    // Nothing stored is broken, but the app's admin token is: that is drift too (the app cannot provision anyone).
+    action = 'restore-admin';
+    reason =
+      `${checked === 0 ? 'there are no stored credentials to check' : `all ${checked} checked credentials are valid`}, but ` +
+      (adminToken === 'invalid' ? 'the server does not know the stored admin token' : 'no adminToken target holds an admin token') +
+      ': bootstrap a working admin and write its token to every target';
   } else if (broken === 0) {
     action = 'nothing';
     reason =

@@ -21,6 +21,23 @@ describe('buildPlan', () => {
     expect(plan.steps.map((s) => s.id)).toEqual(['01-snapshot-credentials', '02-reprovision-existing-users', '03-clear-missing-users', '04-verify']);
   });
 
+  it('restores the admin when nothing stored is broken but the admin token is dead or missing, touching nothing else', () => {
+    for (const adminToken of ['invalid', 'absent'] as const) {
+      for (const counts of [{}, { valid: 4 }]) {
+        const report = fakeDoctorReport(counts, adminToken);
+        expect(report.recommendation.action).toBe('restore-admin');
+        const plan = buildPlan(env, fakeObservation(), report);
+        expect(plan.mode).toBe('restore-admin');
+        expect(plan.steps.map((s) => s.kind)).toEqual(['backup-secrets', 'bootstrap-admin', 'write-admin-token', 'restart-workloads', 'verify']);
+      }
+    }
+  });
+
+  it('says "nothing" only when the admin token works too', () => {
+    expect(fakeDoctorReport({}, 'valid').recommendation.action).toBe('nothing');
+    expect(fakeDoctorReport({ valid: 3 }, 'valid').recommendation.action).toBe('nothing');
+  });
+
   it('picks full-reset when the server was wiped, with the runbook steps in the safe order', () => {
     const plan = buildPlan(env, fakeObservation(), fakeDoctorReport({ missing_user: 8 }));
     expect(plan.mode).toBe('full-reset');
@@ -73,9 +90,10 @@ describe('buildPlan', () => {
   });
 
   it('refuses a repair when the admin token does not work', () => {
-    const error = refusal(() => buildPlan(env, fakeObservation(), fakeDoctorReport({ unknown_token: 2 }, 'invalid')));
+    const error = refusal(() => buildPlan(env, fakeObservation(), fakeDoctorReport({ valid: 3, unknown_token: 2 }, 'invalid')));
     expect(isResetError(error, 'unsupported')).toBe(true);
     expect((error as Error).message).toContain('admin token');
+    expect((error as { nextSteps: string[] }).nextSteps.join(' ')).toContain('--mode restore-admin');
   });
 
   it('makes an empty repair plan when the doctor finds nothing to do', () => {

@@ -32,9 +32,9 @@ export interface BuildPlanOptions {
 }
 
 function chooseMode(report: DoctorReport, requested: BuildPlanOptions['mode']): { mode: PlanMode; reason: string } {
-  if (requested === 'repair' || requested === 'full-reset') return { mode: requested, reason: `chosen by the operator (doctor: ${report.recommendation.action}: ${report.recommendation.reason})` };
+  if (requested === 'repair' || requested === 'full-reset' || requested === 'restore-admin') return { mode: requested, reason: `chosen by the operator (doctor: ${report.recommendation.action}: ${report.recommendation.reason})` };
   const { action, reason } = report.recommendation;
-  if (action === 'repair' || action === 'full-reset') return { mode: action, reason: `doctor: ${reason}` };
+  if (action === 'repair' || action === 'full-reset' || action === 'restore-admin') return { mode: action, reason: `doctor: ${reason}` };
   if (action === 'nothing') return { mode: 'repair', reason: `doctor: ${reason}; nothing to repair` };
   throw new ResetError('unsupported', `The doctor cannot tell which reset ${report.environment} needs: ${reason}`, {
     nextSteps: ['Fix what kept the doctor from checking (often the admin token), then plan again.', 'Or choose yourself: matrix-reset plan --mode repair (or --mode full-reset).'],
@@ -102,13 +102,18 @@ export function buildPlan(env: EnvironmentConfig, observation: Observation, repo
     steps = nothingToDo ? [] : describeSteps(input, verify);
     if (report.adminToken !== 'valid' && steps.length > 0) {
       throw new ResetError('unsupported', `A repair mints tokens with the admin token, and the admin token of ${env.name} is ${report.adminToken}`, {
-        nextSteps: ['Store a working admin token in the first adminToken target, or plan a full reset (it bootstraps a new admin).'],
+        nextSteps: [
+          'Store a working admin token in the first adminToken target, or bring one back first: matrix-reset plan --mode restore-admin (it registers the admin with the shared secret).',
+          'If the server was wiped, plan a full reset instead (it bootstraps a new admin too).',
+        ],
       });
     }
     if (report.totals.deactivated > 0 && !clearDeactivated) {
       warnings.push(`${report.totals.deactivated} rows name deactivated Matrix users: they are left alone (never reactivated), and need the app's decision; plan with --clear-deactivated to clear their credentials.`);
     }
     if (report.sample !== undefined) warnings.push(`The doctor checked a sample: ${report.sample.description}. The repair itself covers every row.`);
+  } else if (mode === 'restore-admin') {
+    steps = describeSteps(input, verify);
   } else {
     const storage = observation.storage;
     if (storage.pvcDeletionWipesUsers === false) {

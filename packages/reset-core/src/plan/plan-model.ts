@@ -5,8 +5,12 @@ import { STEP_KINDS, type StepKind } from '../steps/step-kinds.ts';
 /** The plan file format this code writes and reads. */
 export const PLAN_VERSION = 1;
 
-/** What a plan does: mint new tokens for users the server still has, or wipe Synapse and clear the app's credentials. */
-export type PlanMode = 'repair' | 'full-reset';
+/**
+ * What a plan does: mint new tokens for users the server still has (`repair`), wipe Synapse and clear the app's
+ * credentials (`full-reset`), or bring a working admin and its token back to every target without touching anything
+ * else (`restore-admin`: the admin token died, the stored credentials did not).
+ */
+export type PlanMode = 'repair' | 'full-reset' | 'restore-admin';
 
 /**
  * The state a plan depends on, as it was when it was made: versions, counts and checksums, never a value. Apply
@@ -92,7 +96,7 @@ export const planSchema = z.strictObject({
   version: z.literal(PLAN_VERSION),
   id: z.string().regex(/^p[a-z0-9_]+$/),
   environment: z.string().min(1),
-  mode: z.enum(['repair', 'full-reset']),
+  mode: z.enum(['repair', 'full-reset', 'restore-admin']),
   createdAt: z.iso.datetime(),
   reason: z.string(),
   warnings: z.array(z.string()),

@@ -110,9 +110,12 @@ export const bootstrapAdmin: StepDefinition = {
           token = (await client.loginWithPassword({ user: username, password })).accessToken;
         } catch (error) {
           if (isSynapseClientError(error, 'invalid_credentials') || isSynapseClientError(error, 'forbidden')) {
-            throw new ResetError('step_failed', `${adminUserId} already exists on the new Synapse but was not registered by run ${context.runId}, and no adminToken target holds a working token for it`, {
+            const wiped = context.plan.mode === 'full-reset';
+            throw new ResetError('step_failed', `${adminUserId} already exists on ${wiped ? 'the new ' : ''}Synapse but was not registered by run ${context.runId}, and no adminToken target holds a working token for it`, {
               nextSteps: [
-                'Check that the claim really was deleted (an old admin would mean the data survived).',
+                wiped
+                  ? 'Check that the claim really was deleted (an old admin would mean the data survived).'
+                  : `The shared secret registers only new users: log in as ${adminUserId} (or another admin) and store its token in ${primary.token}, or set synapse.adminUser to a new admin name and plan again.`,
                 `If someone else registered it: store a working admin token for ${adminUserId} in ${primary.token}, then resume the run.`,
               ],
               cause: error,

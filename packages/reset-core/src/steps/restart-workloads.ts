@@ -6,6 +6,8 @@ import { nothingToUndo, waitProgress, type StepDefinition } from './step-definit
 export const restartWorkloads: StepDefinition = {
   kind: 'restart-workloads',
   describe(input) {
+    // A full reset always has its Kubernetes target; restoring the admin token does not need one.
+    if (input.mode === 'restore-admin' && input.observation.kubernetes === undefined) return undefined;
     const k = observedKubernetes(input);
     return {
       description: `Rollout-restart ${k.restart.map((r) => `${r.kind} ${r.name}`).join(', ') || 'nothing'} and wait for the rollouts`,

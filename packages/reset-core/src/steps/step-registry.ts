@@ -44,6 +44,7 @@ export type StepSlot = StepKind | { readonly kind: StepKind; readonly when: (inp
  */
 export const STEP_ORDER: Readonly<Record<PlanMode, readonly StepSlot[]>> = Object.freeze({
   repair: ['snapshot-credentials', 'reprovision-existing-users', 'clear-missing-users', 'clear-deactivated-users', 'verify'],
+  'restore-admin': ['backup-secrets', 'bootstrap-admin', 'write-admin-token', 'restart-workloads', 'verify'],
   'full-reset': [
     'snapshot-credentials',
     'backup-secrets',

@@ -86,7 +86,7 @@ export function fakeDoctorReport(counts: Partial<Record<keyof ClassCounts, numbe
     totals,
     schemas: [],
     userLookups: 0,
-    recommendation: recommend(totals),
+    recommendation: recommend(totals, 0.5, adminToken),
     findings: [],
     findingsTotal: 0,
     durationMs: 1,
