@@ -105,7 +105,7 @@ describe('parseResetConfig', () => {
 
   it('says which field is missing, by YAML path', () => {
     const error = errorOf(() => parseResetConfig(variant('      serverName: matrix-local.openmeet.test\n      sharedSecret', '      sharedSecret'), { path: PATH }));
-    expect(error.message).toContain(`${PATH}: environments.dev.synapse.serverName: required`);
+    expect(error.message).toContain(`${PATH}:12:7: environments.dev.synapse.serverName: required`);
   });
 
   it('names a misspelt key', () => {
@@ -148,7 +148,7 @@ describe('parseResetConfig', () => {
 
   it('passes on what is wrong with a malformed reference', () => {
     const error = errorOf(() => parseResetConfig(variant('ssm:/openmeet/dev/matrix-admin-access-token', 'ssm:openmeet/dev/x'), { path: PATH }));
-    expect(error.message).toContain('environments.dev.adminToken[0].token: Invalid secret reference "ssm:openmeet/dev/x"');
+    expect(error.message).toContain('environments.dev.adminToken[0].token: Malformed secret reference (ssm:): a hierarchical parameter name must start with "/"');
   });
 
   it('requires exactly one of synapse.url and synapse.portForward', () => {

@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { WorkloadKind } from '@matrix-reset/k8s-ops';
 import type { CredentialLayout } from '@matrix-reset/user-creds';
 import { resetConfigSchema, type ParsedEnvironment, type ParsedService } from './config-schema.ts';
-import { ResetError } from '../reset-error.ts';
+import { isResetError, ResetError } from '../reset-error.ts';
 import { deepFreeze } from '../support/deep-freeze.ts';
 
 
@@ -118,6 +118,32 @@ export interface LoadResetConfigOptions {
 }
 
 
+/** The largest config file read: a real one is a few kilobytes; this bounds what a hostile one costs. */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+
+/** Aliases expanded at most (yaml's `maxAliasCount`): a few are normal, a billion laughs is refused. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * `:<line>:<col>` of the node at `where` (the offending key for unknown keys; the nearest existing parent for a
+ * missing one), or '' when the document has no such node.
+ */
+function lineOf(document: Document, lines: LineCounter, where: readonly PropertyKey[], unknownKey?: string): string {
+  for (let depth = where.length; depth >= 0; depth -= 1) {
+    const node: unknown = depth === 0 ? document.contents : document.getIn(where.slice(0, depth), true);
+    if (!isNode(node) || node.range === undefined || node.range === null) continue;
+    let offset = node.range[0];
+    if (depth === where.length && unknownKey !== undefined && isMap(node)) {
+      const pair = node.items.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === unknownKey);
+      const keyRange = isNode(pair?.key) ? pair.key.range : undefined;
+      if (keyRange) offset = keyRange[0];
+    }
+    const at = lines.linePos(offset);
+    return `:${at.line}:${at.col}`;
+  }
+  return '';
+}
+
 /** `environments.dev.adminToken[0].token` */
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -203,8 +229,8 @@ function toService(parsed: ParsedService | undefined): ServiceConfig | undefined
 
 /**
  * Parses and validates the text of a `matrix-reset.yaml`. `path` names the file in errors and anchors relative
- * `file:`/`dotenv:` references. Throws `config_invalid` naming the file, the YAML path and what is wrong (with the
- * line for syntax errors); every problem is listed, not only the first.
+ * `file:`/`dotenv:` references. Throws `config_invalid` naming the file, the line and column, the YAML path and what
+ * is wrong; every problem is listed, not only the first. Aliases expanded more than 100 times are refused.
  *
  * @example
  * ```ts
@@ -214,7 +240,8 @@ function toService(parsed: ParsedService | undefined): ServiceConfig | undefined
  */
 export function parseResetConfig(text: string, options: { path: string }): ResetConfig {
   const path = options.path;
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const lines = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter: lines });
   if (document.errors.length > 0) {
     const lines = document.errors.map((error) => {
       const at = error.linePos?.[0];
@@ -224,15 +251,25 @@ export function parseResetConfig(text: string, options: { path: string }): Reset
       nextSteps: [`Fix the YAML at the line shown in ${path} (indentation with spaces, "key: value", quoting values containing ": " or "#").`],
     });
   }
-  const raw: unknown = document.toJS();
+  let raw: unknown;
+  try {
+    raw = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // yaml throws a ReferenceError for an alias expanded too often (a "billion laughs"): a bad file, not a bug.
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new ResetError('config_invalid', `${path}: YAML aliases expand too often (more than ${MAX_ALIAS_COUNT}): the file is refused`, {
+      nextSteps: [`Write the values out in ${path} instead of repeating them through *aliases.`],
+    });
+  }
   const baseDir = dirname(path);
   const result = resetConfigSchema(baseDir).safeParse(raw ?? {});
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
+    const problems = result.error.issues.map((issue) => {
       const { path: where, message } = describeIssue(issue, raw ?? {});
-      return `${path}: ${formatPath(where)}: ${message}`;
+      const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+      return `${path}${lineOf(document, lines, where, unknownKey)}: ${formatPath(where)}: ${message}`;
     });
-    throw new ResetError('config_invalid', lines.join('\n'), {
+    throw new ResetError('config_invalid', problems.join('\n'), {
       nextSteps: [`Correct ${path} as listed above; \`matrix-reset init\` writes a commented example to start from.`],
     });
   }
@@ -257,8 +294,20 @@ export async function loadResetConfig(options: LoadResetConfigOptions = {}): Pro
   const path = options.path === undefined ? resolve(cwd, CONFIG_FILE_NAME) : isAbsolute(options.path) ? options.path : resolve(cwd, options.path);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > CONFIG_MAX_BYTES) {
+        throw new ResetError('config_invalid', `${path} is ${size} bytes, more than a config file can be (${CONFIG_MAX_BYTES})`, {
+          nextSteps: [`Point --config at the matrix-reset.yaml (a few kilobytes), not another file.`],
+        });
+      }
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (isResetError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new ResetError('config_not_found', `No matrix-reset config at ${path}`, {

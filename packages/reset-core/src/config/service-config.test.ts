@@ -54,7 +54,7 @@ describe('the service: section', () => {
 
   it('names an environment the file does not define', () => {
     expect(errorOf(() => parse(`  environment: staging\n  tokens:\n    - { name: a, sha256: ${HASH}, scopes: [read] }\n`)).message).toContain(
-      `${PATH}: service.environment: no environment staging under environments: (it defines dev, prod)`,
+      `${PATH}:13:16: service.environment: no environment staging under environments: (it defines dev, prod)`,
     );
   });
 
