@@ -213,8 +213,14 @@ export async function connectAppDatabase(environment: EnvironmentConfig, options
 export async function openAppDatabase(environment: EnvironmentConfig, open: (reference: string) => SecretStore, options: { max?: number } = {}): Promise<AnyKysely> {
   const urlReading = await open(environment.appDatabase.url).read();
   if (!urlReading.exists || urlReading.value === undefined || urlReading.value.length === 0) {
-    throw new ResetError('config_invalid', `${environment.appDatabase.url} (appDatabase.url of ${environment.name}) holds no value`, {
-      nextSteps: [`Set it, e.g. export DATABASE_URL=postgres://... for env:DATABASE_URL, or point appDatabase.url elsewhere.`],
+    const reference = environment.appDatabase.url;
+    const variable = /^env:(.+)$/.exec(reference)?.[1];
+    throw new ResetError('config_invalid', `${reference} (environments.${environment.name}.appDatabase.url) holds no value${variable === undefined ? '' : `: the environment variable ${variable} is not set`}`, {
+      nextSteps: [
+        variable === undefined
+          ? `Put the app database's connection string where ${reference} points, or point appDatabase.url elsewhere.`
+          : `Set it before running: export ${variable}=postgres://USER@HOST:5432/DATABASE (or point appDatabase.url elsewhere).`,
+      ],
     });
   }
   return postgresKysely({ connectionString: urlReading.value.reveal(), ...(options.max === undefined ? {} : { max: options.max }) });
