@@ -385,7 +385,7 @@ export function createApiServer(options: ApiServerOptions): Server {
       }
       for (const event of replay) deliver(event);
     }
-    const unsubscribe = store.subscribe(deliver);
+    const unsubscribe = store.subscribe(deliver, { resource: req.resource });
     const timers: NodeJS.Timeout[] = [];
     const finish = (): void => {
       unsubscribe();

@@ -122,6 +122,47 @@ describe('kubectl against kube-sim', () => {
     expect(output).toContain('configmap/seen-by-watch');
   });
 
+  it('a watch on persistentvolumeclaims delivers only PVC events, not a Pod\'s or a Secret\'s changes', async () => {
+    const ns = 'conf-watch-kind';
+    await k(['apply', '-f', '-'], `${namespaceYaml(ns)}---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, namespace: ${ns}}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds, namespace: ${ns}}
+stringData: {key: value}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: app, namespace: ${ns}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: main, image: busybox:1.36, command: [sleep, infinity]}]
+`);
+    const watcher = spawn('kubectl', ['get', '--raw', `/api/v1/namespaces/${ns}/persistentvolumeclaims?watch=1`], { env: { ...process.env, KUBECONFIG: sim.kubeconfigPath } });
+    let output = '';
+    watcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const waitFor = async (text: string): Promise<void> => {
+      for (let i = 0; i < 100 && !output.includes(text); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    await waitFor('"ADDED"');
+    expect((await k(['annotate', 'pod', 'app', '-n', ns, 'seen=pod'])).code).toBe(0);
+    expect((await k(['annotate', 'secret', 'creds', '-n', ns, 'seen=secret'])).code).toBe(0);
+    expect((await k(['annotate', 'pvc', 'data', '-n', ns, 'seen=pvc'])).code).toBe(0);
+    await waitFor('"seen":"pvc"');
+    watcher.kill('SIGTERM');
+    const events = output
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { type: string; object: { kind: string; metadata: { name: string; annotations?: Record<string, string> } } });
+    expect(events.map((event) => event.object.kind)).toEqual(events.map(() => 'PersistentVolumeClaim'));
+    expect(events.filter((event) => event.type === 'MODIFIED').map((event) => event.object.metadata.annotations?.['seen'])).toContain('pvc');
+    await k(['delete', 'namespace', ns, '--wait=false']);
+  });
+
   it('a PVC a pod still uses stays Terminating until the pod is gone', async () => {
     await k(['apply', '-f', '-'], namespaceYaml('conf-pvc'));
     await k(['apply', '-f', '-'], statefulSetYaml('conf-pvc', 'db'));

@@ -73,10 +73,21 @@ export class ObjectStore {
     return this.#resourceVersion;
   }
 
-  /** Calls `listener` for every change (synchronously, after it is stored); returns the unsubscribe function. */
-  subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  /**
+   * Calls `listener` for every change (synchronously, after it is stored), or with `resource` only for the changes
+   * of that resource (a watch: the API server never sends one resource's events on another's watch); returns the
+   * unsubscribe function.
+   */
+  subscribe(listener: (event: StoreEvent) => void, options: { resource?: ResourceType } = {}): () => void {
+    const { resource } = options;
+    const subscribed =
+      resource === undefined
+        ? listener
+        : (event: StoreEvent): void => {
+            if (event.resource === resource) listener(event);
+          };
+    this.#listeners.add(subscribed);
+    return () => this.#listeners.delete(subscribed);
   }
 
   /** Changes after `resourceVersion` for `resource`, or `undefined` when that version is too old. */
