@@ -32,6 +32,8 @@ const STATUSES = {
   schema_required: { status: 400 },
   schema_not_in_layout: { status: 400 },
   write_contended: { status: 503, retryAfterSeconds: MOMENT_SECONDS },
+  // The environment cannot do what the caller asked (e.g. a full reset without Kubernetes): the caller's choice, not an outage.
+  environment_incapable: { status: 422 },
   unsupported: { status: 501 },
   // The libraries' typed errors (a string code and nextSteps), answered as `upstream_<code>`; any code not listed
   // here is 502 (see errorStatus). Synapse unreachable, or saying "later":

@@ -169,6 +169,21 @@ describe('client mistakes on POST /v1/users/{appUserId}/matrix-credentials', () 
   });
 });
 
+describe("a client's choice the environment cannot do", () => {
+  it('a full-reset plan for an environment without Kubernetes is 422 environment_incapable with the reason, logged at info (no warning)', async () => {
+    const from = fixture.log.entries().length;
+    const response = await call(fixture, '/v1/plans', { token: fixture.tokens.runner, json: { mode: 'full-reset' } });
+    expect(response.status).toBe(422);
+    const body = response.json() as ErrorShape;
+    expect(body.error.code).toBe('environment_incapable');
+    expect(body.error.message).toContain('needs its Kubernetes target');
+    expect(body.error.nextSteps.join(' ')).toContain('--mode repair');
+    expect(loudLines(fixture.log, from)).toEqual([]);
+    const refused = fixture.log.entries().slice(from).filter((entry) => entry.msg === 'request refused');
+    expect(refused).toEqual([expect.objectContaining({ level: 30, code: 'environment_incapable', status: 422 })]);
+  });
+});
+
 describe('dependencies down or refusing', () => {
   it('an unreachable app database is 503 database_unavailable with Retry-After, naming no host, role or password; logged as a warning without a stack', async () => {
     const down = await serviceWithDatabaseDown();

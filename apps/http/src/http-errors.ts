@@ -175,7 +175,7 @@ function isTypedLibraryError(error: unknown): error is Error & { code: string; n
 
 /**
  * The app's error handler: renders every thrown error as the common JSON body. Unexpected errors (500) are logged
- * with their stack; expected ones are not (the access log line has the status, a dependency failure a warning).
+ * with their stack; a dependency failure (another 5xx) is a warning; a client's error (4xx) is logged at info with its code.
  */
 export function onError(logger: Logger, context: ErrorContext = {}): ErrorHandler {
   return (error, c) => {
@@ -184,7 +184,7 @@ export function onError(logger: Logger, context: ErrorContext = {}): ErrorHandle
     else if (apiError.status >= 500) {
       const cause = databaseUnavailable(error);
       logger.warn({ code: apiError.code, ...(cause === undefined ? {} : { cause }), method: c.req.method, path: c.req.path, msg: apiError.message }, 'dependency failed');
-    }
+    } else logger.info({ code: apiError.code, status: apiError.status, method: c.req.method, path: c.req.path }, 'request refused');
     return errorResponse(c, apiError);
   };
 }

@@ -86,7 +86,7 @@ describe('buildPlan', () => {
 
   it('refuses a full reset of an environment without Kubernetes', () => {
     const error = refusal(() => buildPlan({ ...env, kubernetes: undefined }, fakeObservation({ kubernetes: false }), fakeDoctorReport({ missing_user: 8 })));
-    expect(isResetError(error, 'unsupported')).toBe(true);
+    expect(isResetError(error, 'environment_incapable')).toBe(true);
   });
 
   it('refuses a repair when the admin token does not work', () => {

@@ -67,7 +67,7 @@ function describeSteps(input: PlanInput, verify: boolean): PlanStep[] {
 
 function requireKubernetes(env: EnvironmentConfig, observation: Observation): void {
   if (observation.kubernetes !== undefined && env.kubernetes !== undefined) return;
-  throw new ResetError('unsupported', `A full reset of ${env.name} needs its Kubernetes target (StatefulSet and PVC); the environment has none`, {
+  throw new ResetError('environment_incapable', `A full reset of ${env.name} needs its Kubernetes target (StatefulSet and PVC); the environment has none`, {
     nextSteps: ['For a local Synapse, stop it, delete its data directory and run matrix-reset local bootstrap.', 'Or plan a repair: matrix-reset plan --mode repair.'],
   });
 }
