@@ -183,7 +183,7 @@ export function onError(logger: Logger, context: ErrorContext = {}): ErrorHandle
     if (apiError.status >= 500 && apiError.code === 'internal_error') logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     else if (apiError.status >= 500) {
       const cause = databaseUnavailable(error);
-      logger.warn({ code: apiError.code, ...(cause === undefined ? {} : { cause }), method: c.req.method, path: c.req.path, msg: apiError.message }, 'dependency failed');
+      logger.warn({ code: apiError.code, ...(cause === undefined ? {} : { cause }), method: c.req.method, path: c.req.path, error: apiError.message }, 'dependency failed');
     } else logger.info({ code: apiError.code, status: apiError.status, method: c.req.method, path: c.req.path }, 'request refused');
     return errorResponse(c, apiError);
   };
