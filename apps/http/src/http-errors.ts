@@ -101,7 +101,9 @@ export function toApiError(error: unknown, context: ErrorContext = {}): ApiError
     const code = `upstream_${error.code}` as const;
     const adminToken = ADMIN_TOKEN_MESSAGES[error.code];
     if (adminToken !== undefined) return answered(errorStatus(code), code, error, adminTokenNextSteps(context.adminToken), adminToken);
-    return answered(errorStatus(code), code, error, error.nextSteps);
+    // The libraries' messages name the request ("GET http://10.0.0.7:8008/_matrix/... was refused"): an internal
+    // address is for the log (the cause keeps it), not for the caller.
+    return answered(errorStatus(code), code, error, error.nextSteps.map(withoutAddresses), withoutAddresses(error.message));
   }
   const database = databaseUnavailable(error);
   if (database !== undefined) {
@@ -116,6 +118,14 @@ export function toApiError(error: unknown, context: ErrorContext = {}): ApiError
     });
   }
   return new ApiError(500, 'internal_error', 'The service failed unexpectedly; the log has the details', { cause: error });
+}
+
+/** A message with every URL (and the method before it) and IP address replaced by what it was: a dependency's address. */
+function withoutAddresses(message: string): string {
+  return message
+    .replace(/\b(?:GET|POST|PUT|DELETE|PATCH|HEAD) https?:\/\/\S+/g, 'a request to Synapse')
+    .replace(/https?:\/\/[^\s)"]+/g, 'its configured address')
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\[[0-9a-f:]+\](?::\d+)?/gi, 'its address');
 }
 
 /** What synapse-admin's codes say when, escaping a route, they are about the service's own admin token (never the caller's). */

@@ -368,8 +368,9 @@ describe('a homeserver that delegates auth to the Matrix Authentication Service'
 });
 
 describe('readiness with Synapse down', () => {
-  it('answers 503 naming synapse (and not postgres) when the configured Synapse does not answer', async () => {
-    const down = await startServiceFixture({ synapseUrl: `http://127.0.0.1:${await closedPort()}` });
+  it('answers 503 naming synapse (and not postgres) when the configured Synapse does not answer, and never its address', async () => {
+    const port = await closedPort();
+    const down = await startServiceFixture({ synapseUrl: `http://127.0.0.1:${port}` });
     try {
       const response = await call(down, '/readyz');
       expect(response.status).toBe(503);
@@ -380,6 +381,15 @@ describe('readiness with Synapse down', () => {
       expect(synapse?.ok).toBe(false);
       expect(synapse?.problem).toMatch(/connection_refused|no answer/);
       for (const secret of down.secrets) expect(response.text).not.toContain(secret);
+
+      // A plan and an ensure call need Synapse: 503 with Retry-After, and no internal address in the answer.
+      const address = `127.0.0.1:${port}`;
+      const plan = await call(down, '/v1/plans', { token: down.tokens.runner, json: { mode: 'repair' } });
+      expect(plan.status, plan.text).toBe(503);
+      expect(plan.headers.get('retry-after')).not.toBeNull();
+      expect(plan.text).not.toContain(address);
+      const ensure = await call(down, '/v1/users/1/matrix-credentials', { token: down.tokens.ensure, json: {} });
+      expect(ensure.text).not.toContain(address);
     } finally {
       await down.close();
     }

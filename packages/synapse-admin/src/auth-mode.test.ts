@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthModeUnsupportedError } from './auth-mode.ts';
+import { createSynapseClient } from './synapse-client.ts';
 import { SynapseClientError } from './synapse-client-error.ts';
 import { rejectionOf } from './test-support/fixtures.ts';
 import { JSON_HEADERS, mockSynapse } from './test-support/mock-synapse.ts';
@@ -55,5 +56,14 @@ describe('detectAuthMode over a mock server', () => {
     expect(error.nextSteps.join('\n')).toContain('mas-cli manage issue-compatibility-token');
     expect((error.cause as SynapseClientError).code).toBe('route_missing');
     await agent.close();
+  });
+});
+
+describe('detectAuthMode against a server that does not answer', () => {
+  it('throws the network error (connection_refused), not auth_mode_unknown', async () => {
+    const client = createSynapseClient({ baseUrl: 'http://127.0.0.1:1', retry: { maxRetries: 0 } });
+    const error = await rejectionOf(client.detectAuthMode());
+    expect(error).toBeInstanceOf(SynapseClientError);
+    expect((error as SynapseClientError).code).toBe('connection_refused');
   });
 });

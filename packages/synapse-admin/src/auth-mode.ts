@@ -4,6 +4,7 @@ import type { ClientContext } from './client-context.ts';
 import { authMetadataSchema, loginFlowsSchema, nonceSchema } from './schemas.ts';
 import { SynapseApiError } from './synapse-api-error.ts';
 import { SynapseClientError } from './synapse-client-error.ts';
+import { SynapseNetworkError } from './synapse-network-error.ts';
 import type { SynapseTransport } from './synapse-transport.ts';
 
 /** What a native-only capability is, and what to do instead under delegated auth. */
@@ -79,6 +80,7 @@ async function probe<T>(
   schema: z.ZodType<T>,
   judge: (body: T) => Pick<AuthModeEvidence, 'indicates' | 'detail'>,
   onRouteMissing: AuthModeEvidence['indicates'],
+  unanswered: SynapseNetworkError[],
 ): Promise<AuthModeEvidence> {
   const request = `GET ${path}`;
   try {
@@ -98,6 +100,7 @@ async function probe<T>(
         detail: routeMissing ? 'JSON 404 M_UNRECOGNIZED: Synapse does not serve this route' : `no verdict: ${error.message}`,
       };
     }
+    if (error instanceof SynapseNetworkError) unanswered.push(error);
     if (error instanceof SynapseClientError) {
       return { probe: name, request, status: undefined, errcode: undefined, indicates: 'inconclusive', detail: `no answer: ${error.message}` };
     }
@@ -117,6 +120,7 @@ async function probe<T>(
  * ```
  */
 export async function detectAuthMode(transport: SynapseTransport): Promise<AuthModeReport> {
+  const unanswered: SynapseNetworkError[] = [];
   const evidence = await Promise.all([
     probe(
       transport,
@@ -125,6 +129,7 @@ export async function detectAuthMode(transport: SynapseTransport): Promise<AuthM
       authMetadataSchema,
       (body) => ({ indicates: 'delegated', detail: `auth metadata served, issuer ${body.issuer}` }),
       'native',
+      unanswered,
     ),
     probe(
       transport,
@@ -133,6 +138,7 @@ export async function detectAuthMode(transport: SynapseTransport): Promise<AuthM
       nonceSchema,
       () => ({ indicates: 'native', detail: 'shared-secret registration nonce issued' }),
       'delegated',
+      unanswered,
     ),
     probe(
       transport,
@@ -148,8 +154,11 @@ export async function detectAuthMode(transport: SynapseTransport): Promise<AuthM
         return { indicates: 'inconclusive', detail: `login flows without password or OAuth preference: ${types.join(', ')}` };
       },
       'delegated',
+      unanswered,
     ),
   ]);
+  // No probe got an answer at all: the server is unreachable, which is that, not an unknown auth mode.
+  if (unanswered.length === evidence.length && unanswered[0] !== undefined) throw unanswered[0];
   const decisive = evidence.find((item) => item.indicates !== 'inconclusive');
   if (decisive === undefined || decisive.indicates === 'inconclusive') {
     throw new SynapseClientError({
