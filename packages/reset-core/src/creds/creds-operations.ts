@@ -65,39 +65,37 @@ export interface CredsClearOptions {
  */
 export async function credsClear(connection: CredsConnection, options: CredsClearOptions = {}): Promise<ClearResult & { environment: string; dryRun: boolean }> {
   const creds = credsOf(connection);
-  {
-    const inventory = await creds.inventory();
-    const wouldClear = inventory.reduce((n, s) => n + s.withCredentials, 0);
-    if (options.dryRun) {
-      // What a clear would do, in the shape of its result: every row holding a credential, nothing kept or written.
-      return {
-        environment: connection.environment.name,
-        dryRun: true,
-        runId: options.runId ?? '(new run)',
-        schemas: inventory.map((s) => ({ schema: s.schema, cleared: s.withCredentials, kept: 0, batches: 0, resumedAfterBatch: 0, longestBatchMs: 0 })),
-        totalCleared: wouldClear,
-        totalKept: 0,
-        longestBatchMs: 0,
-      };
-    }
-    await options.confirm?.({
+  const inventory = await creds.inventory();
+  const wouldClear = inventory.reduce((n, s) => n + s.withCredentials, 0);
+  if (options.dryRun) {
+    // What a clear would do, in the shape of its result: every row holding a credential, nothing kept or written.
+    return {
       environment: connection.environment.name,
-      summary: `clear the Matrix credentials of ${wouldClear} rows in ${inventory.length} schemas (a snapshot is kept)`,
-    });
-    // Never a clear without a backup: a run id with no snapshot yet (or none given) gets its snapshot first; an
-    // existing one is reused, which is how an interrupted clear resumes.
-    const runId = options.runId ?? newRunId();
-    if ((await creds.listSnapshots(runId)).length === 0) {
-      options.onProgress?.({ type: 'message', message: `snapshot ${runId} first, so the clear can be restored` });
-      await creds.snapshot({ runId });
-    }
-    const result = await creds.clear({
-      runId,
-      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-      onProgress: (p: ClearProgress) => options.onProgress?.({ type: 'count', stepId: undefined, task: 'clear', done: p.totalCleared, total: Math.max(wouldClear, p.totalCleared), unit: 'rows' }),
-    });
-    return { ...result, environment: connection.environment.name, dryRun: false };
+      dryRun: true,
+      runId: options.runId ?? '(new run)',
+      schemas: inventory.map((s) => ({ schema: s.schema, cleared: s.withCredentials, kept: 0, batches: 0, resumedAfterBatch: 0, longestBatchMs: 0 })),
+      totalCleared: wouldClear,
+      totalKept: 0,
+      longestBatchMs: 0,
+    };
   }
+  await options.confirm?.({
+    environment: connection.environment.name,
+    summary: `clear the Matrix credentials of ${wouldClear} rows in ${inventory.length} schemas (a snapshot is kept)`,
+  });
+  // Never a clear without a backup: a run id with no snapshot yet (or none given) gets its snapshot first; an
+  // existing one is reused, which is how an interrupted clear resumes.
+  const runId = options.runId ?? newRunId();
+  if ((await creds.listSnapshots(runId)).length === 0) {
+    options.onProgress?.({ type: 'message', message: `snapshot ${runId} first, so the clear can be restored` });
+    await creds.snapshot({ runId });
+  }
+  const result = await creds.clear({
+    runId,
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    onProgress: (p: ClearProgress) => options.onProgress?.({ type: 'count', stepId: undefined, task: 'clear', done: p.totalCleared, total: Math.max(wouldClear, p.totalCleared), unit: 'rows' }),
+  });
+  return { ...result, environment: connection.environment.name, dryRun: false };
 }
 
 export interface CredsRestoreOptions {
@@ -118,34 +116,32 @@ export interface CredsRestoreOptions {
  */
 export async function credsRestore(connection: CredsConnection, options: CredsRestoreOptions): Promise<RestoreResult & { environment: string; dryRun: boolean }> {
   const creds = credsOf(connection);
-  {
-    const snapshots = await creds.listSnapshots(options.runId);
-    const inSnapshot = snapshots.reduce((n, s) => n + s.rowCount, 0);
-    if (options.dryRun) {
-      // At most every snapshot row; rows written since the clear would be skipped by the real restore.
-      return {
-        environment: connection.environment.name,
-        dryRun: true,
-        runId: options.runId,
-        schemas: snapshots.map((s) => ({ schema: s.schema, inSnapshot: s.rowCount, restored: s.rowCount, skipped: 0 })),
-        totalRestored: inSnapshot,
-        totalSkipped: 0,
-      };
-    }
-    await options.confirm?.({
+  const snapshots = await creds.listSnapshots(options.runId);
+  const inSnapshot = snapshots.reduce((n, s) => n + s.rowCount, 0);
+  if (options.dryRun) {
+    // At most every snapshot row; rows written since the clear would be skipped by the real restore.
+    return {
       environment: connection.environment.name,
-      summary: `restore up to ${inSnapshot} rows of Matrix credentials from run ${options.runId} (rows written since the clear are kept)`,
-    });
-    let seen = 0;
-    const result = await creds.restore({
+      dryRun: true,
       runId: options.runId,
-      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-      onProgress: (p) => {
-        // Per batch: rows looked at so far (restored or kept), of the snapshot's rows.
-        seen += p.restored + p.skipped;
-        options.onProgress?.({ type: 'count', stepId: undefined, task: 'restore', done: seen, total: Math.max(inSnapshot, seen), unit: 'rows' });
-      },
-    });
-    return { ...result, environment: connection.environment.name, dryRun: false };
+      schemas: snapshots.map((s) => ({ schema: s.schema, inSnapshot: s.rowCount, restored: s.rowCount, skipped: 0 })),
+      totalRestored: inSnapshot,
+      totalSkipped: 0,
+    };
   }
+  await options.confirm?.({
+    environment: connection.environment.name,
+    summary: `restore up to ${inSnapshot} rows of Matrix credentials from run ${options.runId} (rows written since the clear are kept)`,
+  });
+  let seen = 0;
+  const result = await creds.restore({
+    runId: options.runId,
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    onProgress: (p) => {
+      // Per batch: rows looked at so far (restored or kept), of the snapshot's rows.
+      seen += p.restored + p.skipped;
+      options.onProgress?.({ type: 'count', stepId: undefined, task: 'restore', done: seen, total: Math.max(inSnapshot, seen), unit: 'rows' });
+    },
+  });
+  return { ...result, environment: connection.environment.name, dryRun: false };
 }

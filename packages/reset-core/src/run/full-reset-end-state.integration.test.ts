@@ -189,10 +189,10 @@ async function journalText(flow: Flow): Promise<string> {
 }
 
 /**
- * The connection's secret stores, except that the first write to `reference` stores the value and then throws, as if
- * the process died right after the write reached the store.
+ * The connection's secret stores, except that the first write to `reference` dies as the process would: `before` the
+ * value reaches the store (it is handed to `onValue` and lost), or right `after` it was stored.
  */
-function dyingAfterFirstWrite(connection: EnvironmentConnection, reference: string): RunConnection {
+function dyingAtFirstWrite(connection: EnvironmentConnection, reference: string, when: 'before' | 'after', onValue: (value: string) => void = () => undefined): RunConnection {
   let died = false;
   return {
     ...connection,
@@ -208,42 +208,14 @@ function dyingAfterFirstWrite(connection: EnvironmentConnection, reference: stri
         readPrevious: () => store.readPrevious(),
         restorePrevious: (options?: SecretWriteOptions) => store.restorePrevious(options),
         write: async (value: string | SecretValue, options?: SecretWriteOptions) => {
-          const written = await store.write(value, options);
-          if (died) return written;
+          if (died) return store.write(value, options);
           died = true;
-          throw new Error('injected crash inside bootstrap-admin, after the token was stored');
-        },
-      };
-    },
-  };
-}
-
-/**
- * The connection's secret stores, except that the first write to `reference` records the value and throws, as if the
- * process died right before the write reached the store.
- */
-function dyingBeforeFirstWrite(connection: EnvironmentConnection, reference: string, onValue: (value: string) => void): RunConnection {
-  let died = false;
-  return {
-    ...connection,
-    openSecretStore: (ref: string): SecretStore => {
-      const store = connection.openSecretStore(ref);
-      if (ref !== reference) return store;
-      return {
-        kind: store.kind,
-        reference: store.reference,
-        writable: store.writable,
-        describe: () => store.describe(),
-        read: () => store.read(),
-        readPrevious: () => store.readPrevious(),
-        restorePrevious: (options?: SecretWriteOptions) => store.restorePrevious(options),
-        write: async (value: string | SecretValue, options?: SecretWriteOptions) => {
-          if (!died) {
-            died = true;
+          if (when === 'before') {
             onValue(typeof value === 'string' ? value : value.reveal());
             throw new Error('injected crash inside bootstrap-admin, before the token was stored');
           }
-          return store.write(value, options);
+          await store.write(value, options);
+          throw new Error('injected crash inside bootstrap-admin, after the token was stored');
         },
       };
     },
@@ -294,7 +266,7 @@ beforeAll(async () => {
   // C: the process dies inside bootstrap-admin, between the registration and the write of its token.
   const plantedC = await plant();
   let lostToken = '';
-  const dying = dyingBeforeFirstWrite(plantedC.connection, plantedC.sandbox.references.ssmToken, (value) => (lostToken = value));
+  const dying = dyingAtFirstWrite(plantedC.connection, plantedC.sandbox.references.ssmToken, 'before', (value) => (lostToken = value));
   const error = await applyPlan(plantedC.plan, dying, { confirm: yes, onProgress: capture }).catch((caught: unknown) => caught);
   captured.push(String((error as Error).message));
   if (!String((error as Error).message).includes('injected crash inside')) throw error;
@@ -312,7 +284,7 @@ beforeAll(async () => {
 
   // E: the process dies inside bootstrap-admin right after the token reached the primary target (SSM).
   const plantedE = await plant();
-  const afterWrite = await applyPlan(plantedE.plan, dyingAfterFirstWrite(plantedE.connection, plantedE.sandbox.references.ssmToken), { confirm: yes, onProgress: capture }).catch(
+  const afterWrite = await applyPlan(plantedE.plan, dyingAtFirstWrite(plantedE.connection, plantedE.sandbox.references.ssmToken, 'after'), { confirm: yes, onProgress: capture }).catch(
     (caught: unknown) => caught,
   );
   captured.push(String((afterWrite as Error).message));
