@@ -31,12 +31,13 @@ describe('scripts/setup', () => {
     expect(stdout).toMatch(/pipefail\s+on/);
   });
 
-  it('exports the tool PATH: Node 24 from .tools and the workspace binaries', () => {
-    const { stdout } = bash('. scripts/setup >/dev/null 2>&1; node --version; command -v nx; echo "$MATRIX_RESET_SYNAPSE_VENV"');
-    const [nodeVersion, nx, venv] = stdout.trim().split('\n');
+  it('exports the tool PATH: Node 24 from .tools and the workspace binaries, and the venvs (schemathesis pinned)', () => {
+    const { stdout } = bash('. scripts/setup >/dev/null 2>&1; node --version; command -v nx; echo "$MATRIX_RESET_SYNAPSE_VENV"; "$MATRIX_RESET_SCHEMATHESIS_VENV/bin/st" --version');
+    const [nodeVersion, nx, venv, schemathesis] = stdout.trim().split('\n');
     expect(nodeVersion).toMatch(/^v24\./);
     expect(nx).toBe(path.join(workspaceRoot, 'node_modules/.bin/nx'));
     expect(venv).toMatch(/synapse-venv-[0-9a-f]{12}$/);
+    expect(schemathesis).toBe('st, version 4.32.5');
   });
 
   it('stops at a failing step: sourced, it returns 1 with the caller’s options kept, and a script with set -e stops there', () => {
