@@ -25,6 +25,7 @@ const RESET_ERROR_CODES: Readonly<Record<ResetErrorCode, true>> = {
   schema_required: true,
   schema_not_in_layout: true,
   write_contended: true,
+  database_unavailable: true,
   environment_incapable: true,
   unsupported: true,
 };

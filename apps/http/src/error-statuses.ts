@@ -32,6 +32,7 @@ const STATUSES = {
   schema_required: { status: 400 },
   schema_not_in_layout: { status: 400 },
   write_contended: { status: 503, retryAfterSeconds: MOMENT_SECONDS },
+  database_unavailable: { status: 503, retryAfterSeconds: MOMENT_SECONDS },
   // The environment cannot do what the caller asked (e.g. a full reset without Kubernetes): the caller's choice, not an outage.
   environment_incapable: { status: 422 },
   unsupported: { status: 501 },
@@ -54,7 +55,7 @@ const STATUSES = {
 /**
  * The one table from an error code to its HTTP answer: every reset-core code exactly once (the type says so), and
  * the library codes the service meets, prefixed `upstream_`. The service's own refusals (`too_many_streams`,
- * `stopping`, `database_unavailable`, request validation) are `ApiError`s carrying their status.
+ * `stopping`, a raw driver error meaning `database_unavailable`, request validation) are `ApiError`s carrying their status.
  */
 export const ERROR_STATUSES: Readonly<Record<keyof typeof STATUSES, ErrorStatus>> = Object.freeze(STATUSES);
 

@@ -207,6 +207,46 @@ describe('dependencies down or refusing', () => {
     }
   });
 
+  it('with the app database down, every plan, run and status-page endpoint is 503 database_unavailable with Retry-After, naming no host, port, role or password', async () => {
+    const down = await serviceWithDatabaseDown();
+    try {
+      const { runner, ops } = down.sandbox.tokens;
+      const runId = 'r20260101t120000_3fa9c2d1';
+      const planId = 'p20260101t120000_3fa9c2d1';
+      const requests: [string, Parameters<typeof call>[2]][] = [
+        ['/v1/plans', { token: runner, json: { mode: 'repair' } }],
+        [`/v1/plans/${planId}`, { token: ops }],
+        ['/v1/runs', { token: runner, json: { planId } }],
+        ['/v1/runs', { token: ops }],
+        [`/v1/runs/${runId}`, { token: ops }],
+        [`/v1/runs/${runId}/events`, { token: ops }],
+        [`/v1/runs/${runId}/rollback`, { token: runner, json: {} }],
+      ];
+      const port = new URL(down.databaseUrl).port;
+      for (const [path, options] of requests) {
+        const response = await call(down, path, options);
+        const what = `${options?.json === undefined ? 'GET' : 'POST'} ${path}: ${response.text}`;
+        expect(response.status, what).toBe(503);
+        expect(response.headers.get('retry-after'), what).toBe('2');
+        const body = response.json() as ErrorShape;
+        expect(body.error.code, what).toBe('database_unavailable');
+        expect(body.error.nextSteps.join(' '), what).not.toMatch(/CREATE/);
+        for (const fragment of ['approle', 's3cretDbPassw0rd', 'appdb', '127.0.0.1', `:${port}`]) expect(response.text, what).not.toContain(fragment);
+      }
+      // The status page, degraded: it says the database is down and reloads itself, instead of failing bare.
+      const page = await call(down, '/', { token: ops });
+      expect(page.status).toBe(503);
+      expect(page.headers.get('retry-after')).toBe('2');
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(page.text).toContain('The app database is unavailable');
+      expect(page.text).toMatch(/<meta http-equiv="refresh" content="\d+">/);
+      for (const fragment of ['approle', 's3cretDbPassw0rd', 'appdb', '127.0.0.1', `:${port}`]) expect(page.text).not.toContain(fragment);
+      expect(down.log.entries().filter((entry) => (entry.level as number) >= 50)).toEqual([]);
+    } finally {
+      await down.service.close();
+    }
+  });
+
   it("a refused admin token is 502 upstream_unknown_token saying it is the service's admin token and where it is read from, never the token", async () => {
     const refused = await startServiceFixture();
     try {

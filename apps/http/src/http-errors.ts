@@ -3,7 +3,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { TrieRouter } from 'hono/router/trie-router';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isResetError } from '@matrix-reset/reset-core';
+import { databaseUnavailable, isResetError } from '@matrix-reset/reset-core';
 import type { Logger } from 'pino';
 import { errorStatus, type ErrorStatus } from './error-statuses.ts';
 import type { ErrorBody } from './schemas/error.ts';
@@ -45,9 +45,6 @@ export function errorResponse(c: Context, error: ApiError): Response {
   c.header('Cache-Control', 'no-store');
   return c.json(errorBody(error.code, error.message, error.nextSteps), error.status);
 }
-
-/** Seconds a caller should wait after the app database was unreachable. */
-const DATABASE_RETRY_AFTER_SECONDS = '2';
 
 /** An error with its code's answer from the table: the status, and Retry-After when the table gives one. */
 function answered(answer: ErrorStatus, code: string, error: Error, nextSteps: readonly string[], message = error.message): ApiError {
@@ -108,14 +105,10 @@ export function toApiError(error: unknown, context: ErrorContext = {}): ApiError
   const database = databaseUnavailable(error);
   if (database !== undefined) {
     // The driver's message names the host, port, database or role: only the code goes out.
-    return new ApiError(503, 'database_unavailable', `The app database is unavailable (${database})`, {
-      nextSteps: [
-        'Retry after Retry-After seconds; GET /readyz/local says whether this instance reaches its database.',
-        "For the operator: check that Postgres is up, reachable and accepting connections at the environment's appDatabase.url (the service log has the code).",
-      ],
-      headers: { 'Retry-After': DATABASE_RETRY_AFTER_SECONDS },
-      cause: error,
-    });
+    return answered(errorStatus('database_unavailable'), 'database_unavailable', error instanceof Error ? error : new Error(String(error)), [
+      'Retry after Retry-After seconds; GET /readyz/local says whether this instance reaches its database.',
+      "For the operator: check that Postgres is up, reachable and accepting connections at the environment's appDatabase.url (the service log has the code).",
+    ], `The app database is unavailable (${database})`);
   }
   return new ApiError(500, 'internal_error', 'The service failed unexpectedly; the log has the details', { cause: error });
 }
@@ -147,37 +140,6 @@ function adminTokenNextSteps(hint: AdminTokenHint | undefined): string[] {
   ];
 }
 
-/** Node's codes for a connection that could not be made or was lost. */
-const CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
-/** SQLSTATEs outside class 08 that mean "not now": too many connections, admin shutdown, crash shutdown, cannot connect now. */
-const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set(['53300', '57P01', '57P02', '57P03']);
-
-/**
- * The code of a database error meaning "unreachable or not accepting connections" (a Node connection code, a
- * SQLSTATE of class 08 or in {@link UNAVAILABLE_SQLSTATES}), or undefined for anything else. Looks through `cause`
- * and an AggregateError's errors (a host name resolving to several addresses).
- */
-export function databaseUnavailable(error: unknown, depth = 0): string | undefined {
-  if (error === null || typeof error !== 'object' || depth > 4) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') {
-    if (CONNECTION_CODES.has(code)) return code;
-    if (isSqlState(error) && (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code))) return `SQLSTATE ${code}`;
-  }
-  const { errors, cause } = error as { errors?: unknown; cause?: unknown };
-  for (const inner of [...(Array.isArray(errors) ? (errors as unknown[]) : []), cause]) {
-    const found = databaseUnavailable(inner, depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-/** A Postgres server error (node-postgres' DatabaseError): a five-character SQLSTATE and a severity. */
-function isSqlState(error: unknown): error is Error & { code: string; severity: string } {
-  const { code, severity } = error as { code?: unknown; severity?: unknown };
-  return error instanceof Error && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string';
-}
-
 /** The libraries' expected errors (SynapseClientError, SecretsError, ...): a string `code` and `nextSteps`. Their messages are scrubbed. */
 function isTypedLibraryError(error: unknown): error is Error & { code: string; nextSteps: readonly string[] } {
   return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && Array.isArray((error as { nextSteps?: unknown }).nextSteps);
@@ -190,13 +152,21 @@ function isTypedLibraryError(error: unknown): error is Error & { code: string; n
 export function onError(logger: Logger, context: ErrorContext = {}): ErrorHandler {
   return (error, c) => {
     const apiError = toApiError(error, context);
-    if (apiError.status >= 500 && apiError.code === 'internal_error') logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
-    else if (apiError.status >= 500) {
-      const cause = databaseUnavailable(error);
-      logger.warn({ code: apiError.code, ...(cause === undefined ? {} : { cause }), method: c.req.method, path: c.req.path, error: apiError.message }, 'dependency failed');
-    } else logger.info({ code: apiError.code, status: apiError.status, method: c.req.method, path: c.req.path }, 'request refused');
+    logAnswer(logger, c, error, apiError);
     return errorResponse(c, apiError);
   };
+}
+
+/**
+ * Logs how a request's failure was answered: an unexpected error (500) with its stack; a dependency failure (another
+ * 5xx) as a warning with the database's code when that was the cause; a client's error (4xx) at info with its code.
+ */
+export function logAnswer(logger: Logger, c: Context, error: unknown, apiError: ApiError): void {
+  if (apiError.status >= 500 && apiError.code === 'internal_error') logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+  else if (apiError.status >= 500) {
+    const cause = databaseUnavailable(error);
+    logger.warn({ code: apiError.code, ...(cause === undefined ? {} : { cause }), method: c.req.method, path: c.req.path, error: apiError.message }, 'dependency failed');
+  } else logger.info({ code: apiError.code, status: apiError.status, method: c.req.method, path: c.req.path }, 'request refused');
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;

@@ -6,6 +6,7 @@ export { ResetError, isResetError, type ResetErrorCode } from './reset-error.ts'
 export { describeProgress, type ProgressEvent, type ProgressListener } from './progress.ts';
 export { newPlanId, newRunId } from './support/ids.ts';
 export { SingleFlight } from './support/single-flight.ts';
+export { databaseUnavailable } from './support/database-unavailable.ts';
 
 // config
 export {

@@ -18,6 +18,7 @@ export type ResetErrorCode =
   | 'schema_required'
   | 'schema_not_in_layout'
   | 'write_contended'
+  | 'database_unavailable'
   | 'environment_incapable'
   | 'unsupported';
 

@@ -3,11 +3,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Principal } from '../auth.ts';
-import { ApiError } from '../http-errors.ts';
+import { ApiError, logAnswer, toApiError } from '../http-errors.ts';
 import { bearerOrSessionSecurity, createRouter } from '../router.ts';
 import { SESSION_COOKIE } from '../session-cookie.ts';
 import type { AppEnv, ServiceContext } from '../service-context.ts';
-import { renderLoginPage, renderStatusPage } from '../status-page/render-status-page.ts';
+import { renderLoginPage, renderStatusPage, renderUnavailablePage, type CurrentRunView, type DriftView } from '../status-page/render-status-page.ts';
 import { currentRun, driftView } from '../status-page/status-page-model.ts';
 
 const statusRoute = createRoute({
@@ -19,7 +19,14 @@ const statusRoute = createRoute({
     'Server-rendered, no front-end build. Needs read (a browser signs in through the form, which posts to POST /session for a ' +
     'read-only session cookie); an unauthenticated visitor gets the sign-in form. The current run updates live over its event stream.',
   security: bearerOrSessionSecurity,
-  responses: { 200: { description: 'The page, or the sign-in form', content: { 'text/html': { schema: z.string() } } } },
+  responses: {
+    200: { description: 'The page, or the sign-in form', content: { 'text/html': { schema: z.string() } } },
+    503: {
+      description: 'The app database (which holds the runs) is unavailable: a page saying so that reloads itself; Retry-After says when to try again',
+      headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },
+      content: { 'text/html': { schema: z.string() } },
+    },
+  },
 });
 
 /**
@@ -64,9 +71,21 @@ export function statusPageRoutes(ctx: ServiceContext) {
     if (!principal.scopes.includes('read')) {
       return c.html(renderLoginPage({ nonce, message: `Token ${principal.tokenName} lacks the read scope the status page needs.` }), 403);
     }
-    // The newest runs: the first page of the journal's.
-    const [drift, { runs }] = await Promise.all([driftView(ctx.drift), control.listRuns({ limit: 10 })]);
-    const newest = runs[0];
+    // The newest runs: the first page of the journal's. Without its database the page says so and reloads itself.
+    let page: { drift: DriftView; runs: Awaited<ReturnType<typeof control.listRuns>>['runs']; current: CurrentRunView | undefined };
+    try {
+      const [drift, { runs }] = await Promise.all([driftView(ctx.drift), control.listRuns({ limit: 10 })]);
+      const newest = runs[0];
+      page = { drift, runs, current: newest === undefined ? undefined : await currentRun(control, newest.run.id) };
+    } catch (error) {
+      const answer = toApiError(error);
+      if (answer.status !== 503) throw error;
+      logAnswer(ctx.logger, c, error, answer);
+      const retryAfterSeconds = Number(answer.headers['Retry-After'] ?? 5);
+      c.header('Retry-After', String(retryAfterSeconds));
+      return c.html(renderUnavailablePage({ nonce, environment: ctx.environment.name, message: answer.message, retryAfterSeconds }), 503);
+    }
+    const { drift, runs, current } = page;
     const html = renderStatusPage(
       {
         environment: ctx.environment.name,
@@ -74,7 +93,7 @@ export function statusPageRoutes(ctx: ServiceContext) {
         tokenName: principal.tokenName,
         drift,
         runs: runs.map(({ run, rollback }) => ({ id: run.id, mode: run.mode, state: run.state, rollback: rollback?.state, createdAt: run.createdAt.toISOString(), holder: run.holder })),
-        current: newest === undefined ? undefined : await currentRun(control, newest.run.id),
+        current,
         now: new Date(ctx.now()).toISOString(),
       },
       { nonce },

@@ -161,6 +161,28 @@ export function renderStatusPage(model: StatusPageModel, options: { nonce: strin
 }
 
 /**
+ * The page served while a dependency the status page reads is down (503, e.g. the app database that holds the
+ * runs): what is wrong, in words fit for the browser, and a reload every `retryAfterSeconds`.
+ *
+ * @example
+ * const html = renderUnavailablePage({ nonce, environment: 'dev', message: 'The app database is unavailable (ECONNREFUSED)', retryAfterSeconds: 2 });
+ */
+export function renderUnavailablePage(options: { nonce: string; environment: string; message: string; retryAfterSeconds: number }): string {
+  const nonce = escapeHtml(options.nonce);
+  const seconds = Math.max(1, Math.round(options.retryAfterSeconds));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="refresh" content="${seconds}">
+<title>matrix-reset: ${escapeHtml(options.environment)} (unavailable)</title><style nonce="${nonce}">${STYLE}</style></head>
+<body><header><h1>matrix-reset — <span id="environment">${escapeHtml(options.environment)}</span></h1></header>
+<main><section id="unavailable"><h2>Unavailable</h2>
+<p class="state state-failed">${escapeHtml(options.message)}.</p>
+<p>The runs and the drift summary cannot be read until it answers again. This page reloads every ${seconds} s; GET /readyz/local says whether this instance reaches its database.</p>
+</section></main></body></html>
+`;
+}
+
+/**
  * The page an unauthenticated visitor gets: a form posting a token to `POST /session` (which sets the session cookie
  * and redirects back here).
  *

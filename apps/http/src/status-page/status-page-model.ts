@@ -1,4 +1,5 @@
 import type { DriftService } from '../drift-cache.ts';
+import { toApiError } from '../http-errors.ts';
 import type { RunControl } from '../runs/run-control.ts';
 import type { CurrentRunView, DriftView, StepView } from './render-status-page.ts';
 
@@ -29,7 +30,8 @@ export async function driftView(drift: DriftService): Promise<DriftView> {
       ageSeconds: snapshot.ageSeconds,
     };
   } catch (error) {
-    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+    // As the JSON routes would answer it: a driver's or a library's text may name an internal host and port.
+    return { ok: false, message: toApiError(error).message };
   } finally {
     clearTimeout(timer);
   }

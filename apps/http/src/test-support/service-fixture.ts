@@ -98,7 +98,7 @@ export interface ServiceSandboxOptions {
 }
 
 /** Token names of the fixture and their scopes. */
-export type FixtureTokenName = 'ensure' | 'reader' | 'ops' | 'runner';
+export type FixtureTokenName = 'ensure' | 'reader' | 'ops' | 'runner' | 'all';
 
 /** A config on disk for the sandbox, before any service runs. */
 export interface ServiceSandbox {
@@ -109,7 +109,7 @@ export interface ServiceSandbox {
   readonly schema: string;
   /** The admin token localBootstrap registered (a secret: for calling Synapse's admin API in tests). */
   readonly adminToken: string;
-  /** Bearer tokens by name: ensure (credentials:ensure), reader (credentials:ensure + credentials:read), ops (read), runner (runs:write + read). */
+  /** Bearer tokens by name: ensure (credentials:ensure), reader (credentials:ensure + credentials:read), ops (read), runner (runs:write + read), all (every scope). */
   readonly tokens: Readonly<Record<FixtureTokenName, string>>;
   /** Every secret in play (bearer tokens, the admin token, the shared secret, the session key); tests add minted user tokens. */
   readonly secrets: string[];
@@ -127,12 +127,13 @@ const TOKEN_SCOPES: Readonly<Record<FixtureTokenName, ServiceScope[]>> = {
   reader: ['credentials:ensure', 'credentials:read'],
   ops: ['read'],
   runner: ['runs:write', 'read'],
+  all: ['credentials:ensure', 'credentials:read', 'runs:write', 'read'],
 };
 
 /**
  * Prepares what a service needs against the sandbox, without starting one: a fresh OpenMeet tenant, an admin
  * registered by `localBootstrap` into a `.env`, and beside it a matrix-reset.yaml whose `service:` section holds the
- * hashes of four tokens ({@link FixtureTokenName}). Start one or several services on `configPath`.
+ * hashes of five tokens ({@link FixtureTokenName}). Start one or several services on `configPath`.
  */
 export async function prepareServiceSandbox(options: ServiceSandboxOptions = {}): Promise<ServiceSandbox> {
   const dir = await mkdtemp(join(tmpdir(), 'matrix-reset-http-'));

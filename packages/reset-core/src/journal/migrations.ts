@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import { DEFAULT_OWN_SCHEMA, type AnyKysely } from '@matrix-reset/user-creds';
 import { ResetError } from '../reset-error.ts';
+import { databaseUnavailable } from '../support/database-unavailable.ts';
 
 /*
  * The one migration set of matrix-reset's own tables in our own schema (default `matrix_reset`): the run journal
@@ -144,6 +145,15 @@ async function migrate(db: AnyKysely, ownSchema: string): Promise<void> {
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
+    const unavailable = databaseUnavailable(error);
+    if (unavailable !== undefined) {
+      // Postgres is not there (down, unreachable, not accepting connections): an outage to wait out, not a permission
+      // to grant. The driver's message names the host and port: only its code goes into ours.
+      throw new ResetError('database_unavailable', `The app database is unavailable (${unavailable}): matrix-reset could not reach it to prepare its tables in schema ${ownSchema}`, {
+        nextSteps: ["Check that Postgres is up, reachable and accepting connections at the environment's appDatabase.url, then try again."],
+        cause: error,
+      });
+    }
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'bookkeeping';
     throw new ResetError('step_failed', `Migrating matrix-reset's tables in schema ${ownSchema} failed at ${failed}: ${error instanceof Error ? error.message : String(error)}`, {
       nextSteps: [`Check that the database user may CREATE in the database and owns schema ${ownSchema} if it exists.`],
