@@ -20,7 +20,7 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
     const auth = c.get('service').auth;
     const authorization = c.req.header('authorization');
     const cookie = authorization === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
-    const principal = auth.authenticate(authorization, cookie);
+    const principal = await auth.authenticate(authorization, cookie);
     c.set('principal', principal);
     if (principal.via === 'session' && (scope !== 'read' || (c.req.method !== 'GET' && c.req.method !== 'HEAD'))) {
       throw new ApiError(403, 'session_read_only', `A browser session may only read (GET); ${c.req.method} ${c.req.path} needs a bearer token with ${scope}`, {

@@ -7,25 +7,28 @@ export const SESSION_COOKIE = 'mr_session';
 export const SESSION_TTL_SECONDS = 8 * 60 * 60;
 
 /**
- * What a session cookie says: which token logged in, which hash that token had then (a fingerprint, see
- * {@link SessionSigner.fingerprint}), until when (ms since the epoch). Nothing secret.
+ * What a session cookie says: the session's id (random, what a logout revokes), which token logged in, which hash
+ * that token had then (a fingerprint, see {@link SessionSigner.fingerprint}), until when (ms since the epoch).
+ * Nothing secret.
  */
 export interface SessionClaims {
+  readonly id: string;
   readonly tokenName: string;
   readonly fingerprint: string;
   readonly expires: number;
 }
 
 /**
- * Stateless session cookies: `base64url(JSON {n, f, e}).base64url(HMAC-SHA256)`. The key is `service.sessionSecret`
+ * Signed session cookies: `base64url(JSON {i, n, f, e}).base64url(HMAC-SHA256)`; a logout's revocation of the id is
+ * kept elsewhere (the Authenticator's revocation store). The key is `service.sessionSecret`
  * or, without one, random per process (then a session works only on the instance that issued it).
  *
  * @example
  * ```ts
  * const sessions = new SessionSigner(randomBytes(32));
  * const fingerprint = sessions.fingerprint(entry.sha256);
- * const cookie = sessions.sign({ tokenName: 'operator', fingerprint, expires: Date.now() + 3600_000 });
- * sessions.verify(cookie, Date.now()); // { tokenName: 'operator', fingerprint, expires: ... }
+ * const cookie = sessions.sign({ id: SessionSigner.newSessionId(), tokenName: 'operator', fingerprint, expires: Date.now() + 3600_000 });
+ * sessions.verify(cookie, Date.now()); // { id, tokenName: 'operator', fingerprint, expires: ... }
  * ```
  */
 export class SessionSigner {
@@ -41,6 +44,11 @@ export class SessionSigner {
     return randomBytes(32);
   }
 
+  /** A fresh session id: 16 random bytes, base64url. */
+  static newSessionId(): string {
+    return randomBytes(16).toString('base64url');
+  }
+
   /**
    * A token entry's fingerprint: HMAC-SHA256 of its configured sha256 under the session key, 16 bytes, base64url.
    * A session carries the fingerprint of the token that logged in, so rotating the token (a new hash under the same
@@ -51,7 +59,7 @@ export class SessionSigner {
   }
 
   sign(claims: SessionClaims): string {
-    const payload = Buffer.from(JSON.stringify({ n: claims.tokenName, f: claims.fingerprint, e: claims.expires }), 'utf8').toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ i: claims.id, n: claims.tokenName, f: claims.fingerprint, e: claims.expires }), 'utf8').toString('base64url');
     return `${payload}.${this.#mac(payload).toString('base64url')}`;
   }
 
@@ -69,9 +77,9 @@ export class SessionSigner {
     } catch {
       return undefined;
     }
-    const { n, f, e } = (parsed ?? {}) as { n?: unknown; f?: unknown; e?: unknown };
-    if (typeof n !== 'string' || typeof f !== 'string' || typeof e !== 'number' || e <= now) return undefined;
-    return { tokenName: n, fingerprint: f, expires: e };
+    const { i, n, f, e } = (parsed ?? {}) as { i?: unknown; n?: unknown; f?: unknown; e?: unknown };
+    if (typeof i !== 'string' || i === '' || typeof n !== 'string' || typeof f !== 'string' || typeof e !== 'number' || e <= now) return undefined;
+    return { id: i, tokenName: n, fingerprint: f, expires: e };
   }
 
   #mac(payload: string): Buffer {

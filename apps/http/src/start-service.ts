@@ -3,13 +3,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
-import { connectEnvironment, doctor, ResetError, type ConnectEnvironmentOptions, type EnvironmentConnection } from '@matrix-reset/reset-core';
+import { connectEnvironment, doctor, openSessionRevocationStore, ResetError, type ConnectEnvironmentOptions, type EnvironmentConnection } from '@matrix-reset/reset-core';
 import type { DestinationStream, Logger } from 'pino';
 import { createApp } from './app.ts';
 import { Authenticator } from './auth.ts';
 import { createDriftService } from './drift-cache.ts';
 import { createServiceLogger } from './logger.ts';
 import { createServiceMetrics } from './metrics.ts';
+import { openedOnce } from './opened-once.ts';
 import { createRunControl, type RunStreamSettings } from './runs/run-control.ts';
 import { SessionSigner } from './session-cookie.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -55,7 +56,18 @@ export async function createServiceContext(settings: ServiceSettings, options: C
       maxAgeSeconds: settings.service.drift.maxAgeSeconds,
       now,
     });
-    const auth = new Authenticator({ tokens: settings.service.tokens, sessionKey, rateLimit: settings.service.rateLimit, now });
+    // Logouts live in the app database, so that one ends a session on every instance (opened at the first need).
+    const revocationStore = openedOnce(() => openSessionRevocationStore(connection.db));
+    const auth = new Authenticator({
+      tokens: settings.service.tokens,
+      sessionKey,
+      rateLimit: settings.service.rateLimit,
+      revocations: {
+        revoke: async (sessionId, expiresAt) => (await revocationStore()).revoke(sessionId, expiresAt),
+        isRevoked: async (sessionId) => (await revocationStore()).isRevoked(sessionId),
+      },
+      now,
+    });
     const runs = createRunControl({
       ...options.runStreams,
       environment: settings.environment,

@@ -147,3 +147,4 @@ export {
   type GeneratedServiceToken,
 } from './service/service-tokens.ts';
 export { checkDependencies, type CheckDependenciesOptions, type DependencyCheck } from './service/service-readiness.ts';
+export { openSessionRevocationStore, type SessionRevocationStore } from './service/session-revocations.ts';

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { ApiError } from '../http-errors.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses } from '../schemas/error.ts';
@@ -47,8 +47,8 @@ const sessionRoute = createRoute({
   middleware: [sameOriginOnly] as const,
   summary: 'Log a browser in: a token with read buys an HttpOnly session cookie that authorizes GET requests needing read',
   description:
-    'For the status page and EventSource, which cannot send Authorization headers. The cookie is a signed {tokenName, expires}, ' +
-    `valid ${SESSION_TTL_SECONDS / 3600} h, and ends early when the token is rotated; it never authorizes a write. A form post is answered ` +
+    'For the status page and EventSource, which cannot send Authorization headers. The cookie is a signed {session id, tokenName, expires}, ' +
+    `valid ${SESSION_TTL_SECONDS / 3600} h, and ends early when the token is rotated or the session logged out (POST /session/logout, on any instance); it never authorizes a write. A form post is answered ` +
     'with a redirect to /. Cross-site requests (Sec-Fetch-Site: cross-site, or an Origin other than the service\'s own) are refused with 403.',
   request: {
     body: {
@@ -68,9 +68,9 @@ const logoutRoute = createRoute({
   method: 'post',
   path: '/session/logout',
   tags: ['session'],
-  summary: 'Log the browser out (clears the cookie); cross-site requests are refused',
+  summary: 'Log the browser out: ends its session on every instance (a saved copy of the cookie reads nothing after) and clears the cookie; cross-site requests are refused',
   middleware: [sameOriginOnly] as const,
-  responses: { 204: { description: 'Cookie cleared' }, ...errorResponses(403) },
+  responses: { 204: { description: 'Session ended, cookie cleared' }, ...errorResponses(403, 503) },
 });
 
 function isHttps(c: Context<AppEnv>): boolean {
@@ -89,7 +89,7 @@ export function sessionRoutes(ctx: ServiceContext) {
         });
       }
       const { token } = isForm ? c.req.valid('form') : c.req.valid('json');
-      const principal = ctx.auth.authenticate(`Bearer ${token}`, undefined);
+      const principal = ctx.auth.principalOfToken(token);
       ctx.auth.spend(principal.tokenName);
       c.set('principal', principal);
       if (!principal.scopes.includes('read')) {
@@ -109,7 +109,10 @@ export function sessionRoutes(ctx: ServiceContext) {
       if (isForm) return c.redirect('/', 303);
       return c.json({ tokenName: principal.tokenName, expiresAt: new Date(expires).toISOString() }, 200);
     })
-    .openapi(logoutRoute, (c) => {
+    .openapi(logoutRoute, async (c) => {
+      // Ended on every instance, not only in this browser: a copy of the cookie reads nothing afterwards.
+      const cookie = getCookie(c, SESSION_COOKIE);
+      if (cookie !== undefined) await ctx.auth.endSession(cookie);
       deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
       return c.body(null, 204);
     });

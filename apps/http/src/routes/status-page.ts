@@ -53,18 +53,28 @@ export function statusPageRoutes(ctx: ServiceContext) {
     c.header('Cache-Control', 'public, max-age=86400');
     return c.body(null, 204);
   });
+  /** The degraded page (503, reloading itself) for a dependency the page needs being down; anything else is thrown on. */
+  const unavailablePage = (c: Context<AppEnv>, error: unknown, nonce: string) => {
+    const answer = toApiError(error);
+    if (answer.status !== 503) throw error;
+    logAnswer(ctx.logger, c, error, answer);
+    const retryAfterSeconds = Number(answer.headers['Retry-After'] ?? 5);
+    c.header('Retry-After', String(retryAfterSeconds));
+    return c.html(renderUnavailablePage({ nonce, environment: ctx.environment.name, message: answer.message, retryAfterSeconds }), 503);
+  };
   return router.openapi(statusRoute, async (c) => {
     const nonce = randomBytes(16).toString('base64');
     securityHeaders(c, nonce);
     const cookie = getCookie(c, SESSION_COOKIE);
     let principal: Principal;
     try {
-      principal = ctx.auth.authenticate(c.req.header('authorization'), cookie);
+      principal = await ctx.auth.authenticate(c.req.header('authorization'), cookie);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
-        return c.html(renderLoginPage({ nonce, ...(cookie === undefined ? {} : { message: 'Your session expired or is not valid: sign in again.' }) }), 200);
+        return c.html(renderLoginPage({ nonce, ...(cookie === undefined ? {} : { message: 'Your session expired, was logged out or is not valid: sign in again.' }) }), 200);
       }
-      throw error;
+      // A session is checked against the logouts in the app database: without it the page says so.
+      return unavailablePage(c, error, nonce);
     }
     c.set('principal', principal);
     ctx.auth.spend(principal.tokenName);
@@ -78,12 +88,7 @@ export function statusPageRoutes(ctx: ServiceContext) {
       const newest = runs[0];
       page = { drift, runs, current: newest === undefined ? undefined : await currentRun(control, newest.run.id) };
     } catch (error) {
-      const answer = toApiError(error);
-      if (answer.status !== 503) throw error;
-      logAnswer(ctx.logger, c, error, answer);
-      const retryAfterSeconds = Number(answer.headers['Retry-After'] ?? 5);
-      c.header('Retry-After', String(retryAfterSeconds));
-      return c.html(renderUnavailablePage({ nonce, environment: ctx.environment.name, message: answer.message, retryAfterSeconds }), 503);
+      return unavailablePage(c, error, nonce);
     }
     const { drift, runs, current } = page;
     const html = renderStatusPage(

@@ -28,6 +28,7 @@ import { ApiError } from '../http-errors.ts';
 import { LocalRuns } from './local-runs.ts';
 import { runEvents, type RunEventSource, type RunEventsOptions, type ServedStreamItem } from './run-events.ts';
 import { SharedJournalReads } from './shared-journal-reads.ts';
+import { openedOnce } from '../opened-once.ts';
 
 /** The log lines run control writes (pino fits). Fields hold ids, codes and counts, never a secret. */
 export interface RunLogger {
@@ -161,18 +162,6 @@ function startInBackground<T>(
     },
   );
   return { begun, done };
-}
-
-/** Opens a store once (its migrations run on the first call only); a failed opening is tried again next time. */
-function openedOnce<T>(open: () => Promise<T>): () => Promise<T> {
-  let opened: Promise<T> | undefined;
-  return () => {
-    opened ??= open().catch((error: unknown) => {
-      opened = undefined;
-      throw error;
-    });
-    return opened;
-  };
 }
 
 /**

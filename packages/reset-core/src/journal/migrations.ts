@@ -6,7 +6,8 @@ import { databaseUnavailable } from '../support/database-unavailable.ts';
 
 /*
  * The one migration set of matrix-reset's own tables in our own schema (default `matrix_reset`): the run journal
- * (`run`, `run_step`), the rollback journal (`rollback`, `rollback_step`, `repair_write`) and the plan store (`plan`),
+ * (`run`, `run_step`), the rollback journal (`rollback`, `rollback_step`, `repair_write`), the plan store (`plan`) and
+ * the service's ended sessions (`session_revocation`),
  * with one bookkeeping table (`journal_migration`, `journal_migration_lock`). The app's tables are never touched;
  * user-creds' snapshots live in the same schema under that library's own migrations.
  *
@@ -104,6 +105,18 @@ function ownTableMigrations(ownSchema: string): Record<string, Migration> {
         for (const table of ['rollback_migration', 'rollback_migration_lock', 'plan_migration', 'plan_migration_lock']) {
           await sql`DROP TABLE IF EXISTS ${id(table)}`.execute(db);
         }
+      },
+    },
+    '0005_session_revocations': {
+      async up(db: AnyKysely) {
+        // The HTTP service's browser sessions ended by logout before they expire: every instance checks a session here.
+        await sql`
+          CREATE TABLE ${id('session_revocation')} (
+            session_id text PRIMARY KEY,
+            expires_at timestamptz NOT NULL,
+            revoked_at timestamptz NOT NULL DEFAULT now()
+          )`.execute(db);
+        await sql`CREATE INDEX session_revocation_expires_idx ON ${id('session_revocation')} (expires_at)`.execute(db);
       },
     },
   };
