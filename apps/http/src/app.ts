@@ -33,6 +33,18 @@ export function createApp(ctx: ServiceContext): OpenAPIHono<AppEnv> {
     await next();
   });
   app.use('*', accessLog());
+  // A compressed body would reach the JSON parser as bytes it cannot read (or, unbounded, as a zip bomb): refused
+  // up front, as RFC 9110 says (415, with the codings accepted: none but identity).
+  app.use('*', async (c, next) => {
+    const coding = c.req.header('content-encoding')?.trim().toLowerCase();
+    if (coding !== undefined && coding !== '' && coding !== 'identity') {
+      throw new ApiError(415, 'unsupported_content_encoding', `Request bodies are taken uncompressed; this one has Content-Encoding ${coding.slice(0, 40)}`, {
+        headers: { 'Accept-Encoding': 'identity' },
+        nextSteps: ['Send the body without Content-Encoding (bodies here are small JSON).'],
+      });
+    }
+    await next();
+  });
   app.use(
     '*',
     bodyLimit({

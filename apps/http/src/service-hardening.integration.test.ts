@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './start-service.ts';
 import { holdRowLock } from './test-support/run-fixture.ts';
@@ -90,6 +91,36 @@ describe('POST /session from another site', () => {
     expect(noOrigin.status).toBe(200);
     const logout = await call(service, '/session/logout', { method: 'POST', headers: { origin: `http://${host}` } });
     expect(logout.status).toBe(204);
+  });
+});
+
+describe('a compressed request body', () => {
+  let service: RunningService;
+  const log = new CapturedLog();
+  beforeAll(async () => {
+    service = await start(sandbox, log);
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it.each(['gzip', 'br', 'deflate, gzip'])('Content-Encoding %s is 415 unsupported_content_encoding with Accept-Encoding: identity, before the body is read', async (coding) => {
+    const body = gzipSync(JSON.stringify({ token: sandbox.tokens.ops }));
+    for (const path of ['/session', '/v1/users/1/matrix-credentials']) {
+      const response = await fetch(`${service.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': coding, authorization: `Bearer ${sandbox.tokens.ensure}` },
+        body,
+      });
+      const text = await response.text();
+      expect(response.status, `${path}: ${text}`).toBe(415);
+      expect(response.headers.get('accept-encoding')).toBe('identity');
+      expect((JSON.parse(text) as ErrorShape).error.code).toBe('unsupported_content_encoding');
+      expect(response.headers.get('set-cookie')).toBeNull();
+    }
+    // identity is no coding at all: it is read as usual.
+    const plain = await call(service, '/session', { json: { token: sandbox.tokens.ops }, headers: { 'content-encoding': 'identity' } });
+    expect(plain.status).toBe(200);
   });
 });
 
