@@ -1,10 +1,8 @@
-import { createHmac } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { sql } from 'kysely';
 import { acquireLeaseLock } from '@matrix-reset/k8s-ops';
 import type { SecretStore, SecretValue, SecretWriteOptions } from '@matrix-reset/secrets';
-import { createSynapseClient, isSynapseClientError } from '@matrix-reset/synapse-admin';
+import { createSynapseClient } from '@matrix-reset/synapse-admin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from './apply.ts';
 import type { RunConnection } from '../steps/step-definition.ts';
@@ -19,6 +17,7 @@ import { rollbackRun, type RollbackResult } from './rollback.ts';
 import { storedRow } from '../test-support/ensure-fixtures.ts';
 import { plantFullResetSandbox, type FullResetSandbox, type MoreTargets } from '../test-support/plan-full-reset-sandbox.ts';
 import { describeProgress, type ProgressEvent } from '../progress.ts';
+import { bootstrapPasswordLogsIn, journalText, secretKey, tokenOwner } from '../test-support/full-reset-outside-reads.ts';
 
 /*
  * Full resets of real Synapse pods in kube-sim, each with four admin-token targets (SSM, an ExternalSecret-managed
@@ -61,31 +60,6 @@ let runsAfterRefusal: number;
 let chainErrors: string[];
 let insideCrash: { error: unknown; lostToken: string; stateAtCrash: { run: string; step: string }; primaryAtCrash: string | undefined; lostTokenOwner: string };
 
-async function tokenOwner(baseUrl: string, token: string): Promise<string> {
-  try {
-    return (await createSynapseClient({ baseUrl }).withAccessToken(token).whoami()).userId;
-  } catch (error) {
-    if (isSynapseClientError(error, 'unknown_token')) return 'M_UNKNOWN_TOKEN';
-    throw error;
-  }
-}
-
-/** Whether the password bootstrap-admin derived for a flow's run still logs its admin in. */
-async function bootstrapPasswordLogsIn(flow: Flow): Promise<boolean> {
-  const adminUserId = flow.connection.environment.synapse.adminUserId;
-  const password = createHmac('sha256', flow.sandbox.sharedSecret).update(`matrix-reset bootstrap ${flow.result.run.id} ${adminUserId}`).digest('base64url');
-  const user = /^@([^:]+):/.exec(adminUserId)?.[1] ?? adminUserId;
-  return flow.sandbox.withSynapse(async (url) => {
-    try {
-      await createSynapseClient({ baseUrl: url }).loginWithPassword({ user, password });
-      return true;
-    } catch (error) {
-      if (isSynapseClientError(error, 'invalid_credentials') || isSynapseClientError(error, 'forbidden')) return false;
-      throw error;
-    }
-  });
-}
-
 async function read(connection: EnvironmentConnection, reference: string): Promise<string | undefined> {
   return (await connection.openSecretStore(reference).read()).value?.reveal();
 }
@@ -117,12 +91,6 @@ function crashAt(phase: 'before' | 'after', position: number) {
 function more(sandbox: FullResetSandbox): MoreTargets {
   if (sandbox.moreTargets === undefined) throw new Error('planted without moreTargets');
   return sandbox.moreTargets;
-}
-
-async function secretKey(sandbox: FullResetSandbox, name: string, key: string): Promise<string | undefined> {
-  const secret = await sandbox.kube.core.readNamespacedSecret({ namespace: sandbox.namespace, name }).catch(() => undefined);
-  const encoded = secret?.data?.[key];
-  return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');
 }
 
 async function dotenvBackups(path: string): Promise<string[]> {
@@ -176,16 +144,6 @@ async function endState(flow: Flow) {
     dotenvBackupHoldsOldToken: (await dotenvBackups(extra.dotenvPath)).some((text) => text.includes(`MATRIX_ADMIN_ACCESS_TOKEN=${oldAdminToken}`)),
     backupSecretHoldsOldToken: (await secretKey(sandbox, `${extra.plainSecretName}-matrix-reset-backup`, 'TOKEN')) === oldAdminToken,
   };
-}
-
-/** The journal rows of a run (run, steps, rollback steps) as text. */
-async function journalText(flow: Flow): Promise<string> {
-  const runId = flow.result.run.id;
-  const rows = await sql<{ t: string | null }>`
-    SELECT coalesce((SELECT row_to_json(r)::text FROM matrix_reset.run r WHERE id = ${runId}), '') ||
-           coalesce((SELECT string_agg(row_to_json(s)::text, '') FROM matrix_reset.run_step s WHERE run_id = ${runId}), '') ||
-           coalesce((SELECT string_agg(row_to_json(s)::text, '') FROM matrix_reset.rollback_step s WHERE run_id = ${runId}), '') AS t`.execute(flow.connection.db);
-  return rows.rows[0]?.t ?? '';
 }
 
 /**
@@ -388,7 +346,7 @@ describe('full reset end to end against kube-sim and the sandbox', () => {
   });
 
   it('leaves no run with a working bootstrap password, whichever way it went', async () => {
-    for (const flow of [a, b, c, e]) expect(await bootstrapPasswordLogsIn(flow)).toBe(false);
+    for (const flow of [a, b, c, e]) expect(await bootstrapPasswordLogsIn(flow.sandbox, flow.result.run.id, flow.connection.environment.synapse.adminUserId)).toBe(false);
   });
 
   it('after a crash inside the batched clear, resumes after the last committed batch to the same state', async () => {
@@ -438,7 +396,7 @@ describe('full reset end to end against kube-sim and the sandbox', () => {
       secrets.add(flow.sandbox.sharedSecret);
     }
     expect(newAdminTokens.every((token) => token.length > 20)).toBe(true);
-    const texts = [...captured, ...chainErrors, ...(await Promise.all(flows.map(journalText))), ...flows.map((f) => JSON.stringify(f.result)), ...flows.map((f) => JSON.stringify(f.plan))];
+    const texts = [...captured, ...chainErrors, ...(await Promise.all(flows.map((f) => journalText(f.connection.db, f.result.run.id)))), ...flows.map((f) => JSON.stringify(f.result)), ...flows.map((f) => JSON.stringify(f.plan))];
     expect(captured.length).toBeGreaterThan(50);
     for (const text of texts) for (const secret of secrets) expect(secret.length > 8 && text.includes(secret), 'a secret leaked').toBe(false);
   });

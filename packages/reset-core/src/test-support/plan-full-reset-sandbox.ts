@@ -18,6 +18,8 @@ export interface FullResetSandbox {
   readonly kube: Kube;
   readonly namespace: string;
   readonly environment: EnvironmentConfig;
+  /** The `matrix-reset.yaml` text of {@link environment} (its one environment is named after the namespace). */
+  readonly configYaml: string;
   readonly schema: string;
   readonly keys: readonly number[];
   /** The users' tokens and the old admin token, issued by the Synapse before the reset. */
@@ -208,6 +210,7 @@ export async function plantFullResetSandbox(options: { moreTargets?: boolean } =
     kube,
     namespace,
     environment,
+    configYaml: yaml,
     schema,
     keys,
     oldTokens: [adminToken, ...users.map((u) => u.accessToken!)],
