@@ -16,6 +16,7 @@ export {
   resolveEnvironment,
   type AdminTokenTarget,
   type AppDatabaseTarget,
+  type ConfigOrigin,
   type EnvironmentConfig,
   type HomeserverConfigSource,
   type KubernetesTarget,

@@ -9,12 +9,18 @@ const LOCALPART = /^[a-z0-9._=/+-]+$/;
 
 const dnsLabel = (what: string) => z.string().regex(DNS_LABEL, `${what} must be a DNS label (a-z, 0-9 and -, at most 63 characters)`);
 const dnsName = (what: string) => z.string().regex(DNS_SUBDOMAIN, `${what} must be a DNS name (a-z, 0-9, - and ., at most 253 characters)`);
+/** How an adminToken list reads, for the messages about an empty or malformed one. */
+const ADMIN_TOKEN_EXAMPLE =
+  'e.g. adminToken: [{ token: dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN }] or adminToken: [{ token: ssm:/openmeet/dev/matrix-admin-access-token, user: ssm:/openmeet/dev/matrix-admin-user }]';
 const port = z.number().int().min(1).max(65_535);
 
-/** A secret reference field, normalized against the config's directory; a pasted value is refused. */
-function secretReference(baseDir: string, what: string, writable = false) {
+/**
+ * A secret reference field, normalized against the config's directory; a pasted value is refused, an empty one is
+ * answered with `example` (what such a reference looks like).
+ */
+function secretReference(baseDir: string, what: string, example: string, writable = false) {
   return z.string().transform((text, ctx) => {
-    const check = checkConfigReference(text, { baseDir, what, writable });
+    const check = checkConfigReference(text, { baseDir, what, writable, example });
     if (check.ok) return check.reference;
     ctx.addIssue({ code: 'custom', message: check.problem });
     return z.NEVER;
@@ -91,20 +97,21 @@ function environmentSchema(baseDir: string) {
         url: z.url({ protocol: /^https?$/, error: 'url must be an http(s) URL, e.g. http://127.0.0.1:8008' }).optional(),
         portForward: z.strictObject({ pod: dnsName('pod'), port: port.default(8008) }).optional(),
         serverName: z.string().min(1),
-        sharedSecret: secretReference(baseDir, 'the registration shared secret').optional(),
+        sharedSecret: secretReference(baseDir, 'the registration shared secret', 'file:/data/registration_shared_secret, k8s-secret:namespace/name#key or ssm:/app/registration-shared-secret').optional(),
         adminUser: z.string().min(1).default('admin'),
         homeserverConfig: homeserverConfig.optional(),
       }),
       adminToken: z
         .array(
           z.strictObject({
-            token: secretReference(baseDir, 'the admin access token', true),
-            user: secretReference(baseDir, 'the admin user id', true).optional(),
+            token: secretReference(baseDir, 'the admin access token', 'dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN, ssm:/app/matrix-admin-access-token or k8s-secret:namespace/name#key', true),
+            user: secretReference(baseDir, 'the admin user id', 'dotenv:.env#MATRIX_ADMIN_USER, ssm:/app/matrix-admin-user or k8s-secret:namespace/name#key', true).optional(),
           }),
+          { error: `expected a list of the places the admin token is written, one { token: <reference> } each: ${ADMIN_TOKEN_EXAMPLE}` },
         )
-        .min(1, 'name at least one place the admin token is kept, e.g. - { token: ssm:/openmeet/dev/matrix-admin-access-token }'),
+        .min(1, `lists no place to keep the admin token: write at least one, ${ADMIN_TOKEN_EXAMPLE}`),
       appDatabase: z.strictObject({
-        url: secretReference(baseDir, 'the database URL (it may hold a password)'),
+        url: secretReference(baseDir, 'the database URL (it may hold a password)', 'env:DATABASE_URL, dotenv:.env#DATABASE_URL or ssm:/app/database-url'),
         layout,
       }),
     })
@@ -155,7 +162,7 @@ function serviceSchema(baseDir: string) {
       bodyLimitBytes: z.number().int().min(256).max(16 * 1024 * 1024).default(65_536),
       drift: z.strictObject({ maxAgeSeconds: z.number().int().min(0).default(300) }).default({ maxAgeSeconds: 300 }),
       databasePoolSize: z.number().int().min(2, 'databasePoolSize must be at least 2 (provisioning holds one connection while it locks)').max(200).default(16),
-      sessionSecret: secretReference(baseDir, 'the session signing key').optional(),
+      sessionSecret: secretReference(baseDir, 'the session signing key', 'env:MATRIX_RESET_SESSION_SECRET or file:/run/secrets/session-key').optional(),
     })
     .superRefine((service, ctx) => {
       const names = new Set<string>();

@@ -11,7 +11,8 @@ export type ConfigReferenceCheck = { ok: true; reference: string; parsed: Secret
 /**
  * Checks a secret reference written in `matrix-reset.yaml` and normalizes it: `file:` and `dotenv:` paths are made
  * absolute against the config file's directory. A string that is not a reference at all is treated as a secret
- * value pasted into the file and refused; the problem text never repeats it.
+ * value pasted into the file and refused; the problem text never repeats it. An empty one is refused with `example`
+ * (references of the kind this field takes) as what to write.
  *
  * @example
  * ```ts
@@ -19,7 +20,11 @@ export type ConfigReferenceCheck = { ok: true; reference: string; parsed: Secret
  * // { ok: true, reference: 'dotenv:/srv/app/.env#MATRIX_ADMIN_ACCESS_TOKEN', parsed: {...} }
  * ```
  */
-export function checkConfigReference(text: string, options: { baseDir: string; what: string; writable?: boolean }): ConfigReferenceCheck {
+export function checkConfigReference(text: string, options: { baseDir: string; what: string; writable?: boolean; example?: string }): ConfigReferenceCheck {
+  if (text.trim() === '') {
+    const example = options.example ?? (options.writable === true ? 'ssm:/parameter/name, k8s-secret:namespace/name#key or dotenv:.env#KEY' : 'env:VARIABLE, file:/path/to/file or ssm:/parameter/name');
+    return { ok: false, problem: `is empty: write where ${options.what} is kept${options.writable === true ? ' (matrix-reset writes it there)' : ''}, e.g. ${example}` };
+  }
   const scheme = /^([a-z0-9-]+):/.exec(text)?.[1];
   if (scheme === undefined || !(KNOWN_SCHEMES as readonly string[]).includes(scheme)) {
     return {

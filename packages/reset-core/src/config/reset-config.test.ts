@@ -151,6 +151,41 @@ describe('parseResetConfig', () => {
     expect(error.message).toContain('environments.dev.adminToken[0].token: Malformed secret reference (ssm:): a hierarchical parameter name must start with "/"');
   });
 
+  it('says what to write for an adminToken with no target, whatever its shape', () => {
+    const targets = '    adminToken: [{ token: dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN }]';
+    for (const empty of ['    adminToken: []', '    adminToken: { targets: [] }', '    adminToken:']) {
+      const error = errorOf(() => parseResetConfig(variant(targets, empty), { path: PATH }));
+      expect(error.message).toContain(`${PATH}:26:`);
+      expect(error.message).toContain('environments.local.adminToken:');
+      expect(error.message).toContain('adminToken: [{ token: dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN }]');
+    }
+  });
+
+  it('says what to write for an empty admin token reference or a target without one', () => {
+    const target = '[{ token: dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN }]';
+    const empty = errorOf(() => parseResetConfig(variant(target, '[{ token: "" }]'), { path: PATH }));
+    expect(empty.message).toContain('environments.local.adminToken[0].token: is empty: write where the admin access token is kept');
+    expect(empty.message).toContain('e.g. dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN');
+    expect(empty.message).not.toContain('not the value itself');
+    const missing = errorOf(() => parseResetConfig(variant(target, '[{}]'), { path: PATH }));
+    expect(missing.message).toContain('environments.local.adminToken[0].token: required (expected string): write where this admin token is kept, e.g. { token: dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN }');
+  });
+
+  it('keeps the file, line and column of every secret reference, by its path in the environment', () => {
+    const dev = resolveEnvironment(parseResetConfig(VALID, { path: PATH }), 'dev');
+    expect(dev.origin).toEqual({
+      file: PATH,
+      references: {
+        'synapse.sharedSecret': `${PATH}:14:21`,
+        'adminToken[0].token': `${PATH}:17:18`,
+        'adminToken[0].user': `${PATH}:17:69`,
+        'adminToken[1].token': `${PATH}:18:18`,
+        'adminToken[1].user': `${PATH}:18:63`,
+        'appDatabase.url': `${PATH}:20:12`,
+      },
+    });
+  });
+
   it('requires exactly one of synapse.url and synapse.portForward', () => {
     const error = errorOf(() =>
       parseResetConfig(variant('      url: http://127.0.0.1:8008/', '      url: http://127.0.0.1:8008/\n      portForward: { pod: matrix-0 }'), { path: PATH }),

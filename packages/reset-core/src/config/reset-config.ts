@@ -58,6 +58,16 @@ export interface AppDatabaseTarget {
   readonly layout: CredentialLayout;
 }
 
+/**
+ * Where an environment's secret references are written: the config file and, by their path in the environment
+ * (`appDatabase.url`, `synapse.sharedSecret`, `adminToken[0].token`, `adminToken[0].user`), `<file>:<line>:<col>` of
+ * each one, so an error found while reading one (a variable not set, a key missing from a `.env`) can point at it.
+ */
+export interface ConfigOrigin {
+  readonly file: string;
+  readonly references: Readonly<Record<string, string>>;
+}
+
 /** One environment of `matrix-reset.yaml`, validated, with references normalized. Frozen. */
 export interface EnvironmentConfig {
   readonly name: string;
@@ -67,6 +77,8 @@ export interface EnvironmentConfig {
   readonly synapse: SynapseTarget;
   readonly adminToken: readonly AdminTokenTarget[];
   readonly appDatabase: AppDatabaseTarget;
+  /** Where it was read from (undefined for an environment built in code). */
+  readonly origin?: ConfigOrigin;
 }
 
 /** What a bearer token of the HTTP service may do. */
@@ -163,9 +175,19 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** What to write for a required field whose absence alone says little (an adminToken entry without its token). */
+function requiredHint(path: readonly PropertyKey[]): string {
+  const [, , section, index, field] = path;
+  if (path.length === 5 && section === 'adminToken' && typeof index === 'number' && field === 'token') {
+    return ': write where this admin token is kept, e.g. { token: dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN } or { token: ssm:/app/matrix-admin-access-token }';
+  }
+  return '';
+}
+
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): { path: readonly PropertyKey[]; message: string } {
   if (issue.code !== 'custom' && issue.code !== 'unrecognized_keys' && issue.path.length > 0 && valueAt(raw, issue.path) === undefined) {
-    return { path: issue.path, message: issue.code === 'invalid_type' ? `required (expected ${issue.expected})` : 'required' };
+    const required = issue.code === 'invalid_type' ? `required (expected ${issue.expected})` : 'required';
+    return { path: issue.path, message: `${required}${requiredHint(issue.path)}` };
   }
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => JSON.stringify(key)).join(', ');
@@ -174,7 +196,22 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): { path: readonly 
   return { path: issue.path, message: issue.message };
 }
 
-function toEnvironment(name: string, parsed: ParsedEnvironment, baseDir: string): EnvironmentConfig {
+/** The secret reference fields of one environment, by their path in it (the keys of {@link ConfigOrigin.references}). */
+function referenceFields(parsed: ParsedEnvironment): (readonly PropertyKey[])[] {
+  return [
+    ...(parsed.synapse.sharedSecret === undefined ? [] : [['synapse', 'sharedSecret']]),
+    ...parsed.adminToken.flatMap((target, index) => [['adminToken', index, 'token'], ...(target.user === undefined ? [] : [['adminToken', index, 'user']])]),
+    ['appDatabase', 'url'],
+  ];
+}
+
+function originOf(name: string, parsed: ParsedEnvironment, path: string, document: Document, lines: LineCounter): ConfigOrigin {
+  const references: Record<string, string> = {};
+  for (const field of referenceFields(parsed)) references[formatPath(field)] = `${path}${lineOf(document, lines, ['environments', name, ...field])}`;
+  return { file: path, references };
+}
+
+function toEnvironment(name: string, parsed: ParsedEnvironment, baseDir: string, origin: ConfigOrigin): EnvironmentConfig {
   const { synapse, kubernetes } = parsed;
   const adminLocalpart = synapse.adminUser.startsWith('@') ? synapse.adminUser.slice(1, synapse.adminUser.indexOf(':')) : synapse.adminUser;
   const homeserverConfig =
@@ -210,6 +247,7 @@ function toEnvironment(name: string, parsed: ParsedEnvironment, baseDir: string)
     },
     adminToken: parsed.adminToken.map((target) => ({ token: target.token, user: target.user })),
     appDatabase: { url: parsed.appDatabase.url, layout: parsed.appDatabase.layout },
+    origin,
   };
 }
 
@@ -274,7 +312,9 @@ export function parseResetConfig(text: string, options: { path: string }): Reset
     });
   }
   const environments: Record<string, EnvironmentConfig> = {};
-  for (const [name, parsed] of Object.entries(result.data.environments)) environments[name] = toEnvironment(name, parsed, baseDir);
+  for (const [name, parsed] of Object.entries(result.data.environments)) {
+    environments[name] = toEnvironment(name, parsed, baseDir, originOf(name, parsed, path, document, lines));
+  }
   return deepFreeze({ path, version: 1, environments, service: toService(result.data.service) });
 }
 

@@ -4,8 +4,8 @@ import { kubernetesSecretStores, openSecretStore, type SecretStore, type SsmClie
 import { createSynapseClient, type SynapseClient, type SynapseClientOptions } from '@matrix-reset/synapse-admin';
 import { postgresKysely, type AnyKysely } from '@matrix-reset/user-creds';
 import { AdminTokenRefresher, refreshingSynapseClient, type AdminTokenEvent, type AdminTokenReading } from './admin-token-refresh.ts';
+import { readConfiguredSecret } from '../config/config-reference-reading.ts';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
-import { ResetError } from '../reset-error.ts';
 
 export interface ConnectEnvironmentOptions {
   /** For `ssm:` references (default: a client from the AWS environment, created only when needed). */
@@ -195,8 +195,9 @@ export async function connectAppDatabase(environment: EnvironmentConfig, options
 }
 
 /**
- * Opens the app database an environment names: reads the connection string from its secret reference (an empty
- * value counts as missing) and returns a Kysely pool. The caller destroys it.
+ * Opens the app database an environment names: reads the connection string from its secret reference and returns a
+ * Kysely pool; a reference holding nothing (or an empty value) is `config_invalid` naming the reference, its line in
+ * the config and why (a variable not set, a key missing from a `.env`, ...). The caller destroys it.
  *
  * @example
  * ```ts
@@ -211,17 +212,10 @@ export async function connectAppDatabase(environment: EnvironmentConfig, options
  * ```
  */
 export async function openAppDatabase(environment: EnvironmentConfig, open: (reference: string) => SecretStore, options: { max?: number } = {}): Promise<AnyKysely> {
-  const urlReading = await open(environment.appDatabase.url).read();
-  if (!urlReading.exists || urlReading.value === undefined || urlReading.value.length === 0) {
-    const reference = environment.appDatabase.url;
-    const variable = /^env:(.+)$/.exec(reference)?.[1];
-    throw new ResetError('config_invalid', `${reference} (environments.${environment.name}.appDatabase.url) holds no value${variable === undefined ? '' : `: the environment variable ${variable} is not set`}`, {
-      nextSteps: [
-        variable === undefined
-          ? `Put the app database's connection string where ${reference} points, or point appDatabase.url elsewhere.`
-          : `Set it before running: export ${variable}=postgres://USER@HOST:5432/DATABASE (or point appDatabase.url elsewhere).`,
-      ],
-    });
-  }
-  return postgresKysely({ connectionString: urlReading.value.reveal(), ...(options.max === undefined ? {} : { max: options.max }) });
+  const url = await readConfiguredSecret(
+    environment,
+    { field: 'appDatabase.url', reference: environment.appDatabase.url, what: "the app database's connection string", example: 'postgres://USER@HOST:5432/DATABASE' },
+    open,
+  );
+  return postgresKysely({ connectionString: url.reveal(), ...(options.max === undefined ? {} : { max: options.max }) });
 }

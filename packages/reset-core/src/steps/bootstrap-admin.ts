@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { isSynapseClientError, type SynapseClient } from '@matrix-reset/synapse-admin';
+import { readConfiguredSecret } from '../config/config-reference-reading.ts';
 import { execInPod } from '../connection/k8s-ops-lazy.ts';
 import { ResetError } from '../reset-error.ts';
 import { isAdminToken, primaryTarget, readValue, withSynapse } from './admin-token-targets.ts';
@@ -52,11 +53,8 @@ async function sharedSecret(context: StepContext): Promise<string> {
   const environment = context.connection.environment;
   const synapse = environment.synapse;
   if (synapse.sharedSecret !== undefined) {
-    const value = await readValue(context, synapse.sharedSecret);
-    if (value !== undefined) return value;
-    throw new ResetError('config_invalid', `${synapse.sharedSecret} (synapse.sharedSecret of ${environment.name}) holds no value`, {
-      nextSteps: ['Point synapse.sharedSecret at where the registration shared secret is kept, then resume the run.'],
-    });
+    const configured = { field: 'synapse.sharedSecret', reference: synapse.sharedSecret, what: 'the registration shared secret', example: '<registration_shared_secret of homeserver.yaml>' };
+    return (await readConfiguredSecret(environment, configured, context.connection.openSecretStore, ['Then resume the run.'])).reveal();
   }
   const source = synapse.homeserverConfig ?? (environment.kubernetes ? { pod: '/data/homeserver.yaml' } : undefined);
   if (source !== undefined && 'pod' in source) {
