@@ -58,7 +58,7 @@ describe('logging out ends the session on every instance', () => {
 
   it('logging out twice, or without a cookie, answers 204', async () => {
     const cookie = await login(b);
-    for (const headers of [{ cookie }, { cookie }, {}]) expect((await call(a, '/session/logout', { method: 'POST', headers })).status).toBe(204);
+    for (const headers of [{ cookie }, { cookie }, {}] as Record<string, string>[]) expect((await call(a, '/session/logout', { method: 'POST', headers })).status).toBe(204);
     expect((await call(b, '/v1/drift', { headers: { cookie } })).status).toBe(401);
   });
 });
