@@ -13,7 +13,8 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   static override description =
     'Reads the configured environment without changing anything: checks the stored tokens (all, or an evenly spaced ' +
     'sample) against Synapse with whoami, looks up the users whose token is dead, and recommends the smallest repair. ' +
-    'Exit 0: nothing to do; 3: drift found (repair or full reset recommended); 1: inconclusive or failed.';
+    'Exit 0: nothing to do; 3: drift found (repair, full reset or restore-admin recommended); 1: inconclusive or failed; ' +
+    '2: the config is wrong, a configured secret that cannot be read included (a variable not set, a key missing from a .env).';
   static override examples = [
     { description: 'Check every stored token of the only environment', command: '<%= config.bin %> <%= command.id %>' },
     { description: 'A quick estimate for dev, as JSON', command: '<%= config.bin %> <%= command.id %> --env dev --sample 200 --json' },
@@ -30,6 +31,7 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
         ...(this.flags.sample === undefined ? {} : { sample: this.flags.sample }),
         concurrency: this.flags.concurrency,
         onProgress: doctorCounts(onProgress),
+        checkSecrets: true,
       }),
     );
     this.result(report, renderDoctorReport);

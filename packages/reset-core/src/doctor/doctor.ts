@@ -8,19 +8,26 @@ import {
   type StoredCredential,
   type UserCredsContext,
 } from '@matrix-reset/user-creds';
+import type { SecretStore } from '@matrix-reset/secrets';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
 import { deepFreeze } from '../support/deep-freeze.ts';
+import { checkDoctorSecrets, type DoctorSecretsTarget } from './doctor-secrets.ts';
 import { classifyDeadToken, classifyWhoami, type CredentialClass } from './token-classifier.ts';
 
 
-/** What doctor reads: the environment's name and app database layout. An `EnvironmentConfig` fits. */
-export type DoctorTarget = Pick<EnvironmentConfig, 'name' | 'appDatabase'>;
+/**
+ * What doctor reads: the environment's name and app database layout; with `checkSecrets`, also its secret references
+ * (synapse, adminToken, origin). An `EnvironmentConfig` fits.
+ */
+export type DoctorTarget = Pick<EnvironmentConfig, 'name' | 'appDatabase'> & Partial<Pick<EnvironmentConfig, 'synapse' | 'adminToken' | 'origin'>>;
 
 export interface DoctorDependencies {
   /** A client on the environment's Synapse, carrying the admin token (used to look up users whose token is dead). */
   readonly synapse: SynapseClient;
   /** The app's database. */
   readonly db: AnyKysely;
+  /** Opens the stores the config's references name; needed by `checkSecrets`. An `EnvironmentConnection` has one. */
+  readonly openSecretStore?: (reference: string) => SecretStore;
 }
 
 export interface DoctorOptions {
@@ -37,6 +44,14 @@ export interface DoctorOptions {
   /** Called every `progressEvery` examined rows (default 500) and once at the end. */
   onProgress?: (progress: DoctorProgress) => void;
   progressEvery?: number;
+  /**
+   * First refuse (`config_invalid`) a config whose secrets cannot be read: a shared secret holding nothing, or, when
+   * the client carries no admin token, a `dotenv:` adminToken target whose file or key is missing (see
+   * `checkDoctorSecrets`), instead of reporting the admin token `absent`. For the doctor an operator runs; off by
+   * default, as a plan's doctor must accept targets the plan is about to write. Needs the target's references and
+   * `openSecretStore`.
+   */
+  checkSecrets?: boolean;
 }
 
 export type ClassCounts = Readonly<Record<CredentialClass, number>>;
@@ -239,6 +254,13 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
     throw new RangeError(`sample must be a positive integer, got ${options.sample}`);
   }
   const { synapse, db } = dependencies;
+  if (options.checkSecrets === true) {
+    if (dependencies.openSecretStore === undefined || target.synapse === undefined || target.adminToken === undefined) {
+      throw new TypeError('doctor: checkSecrets needs the environment (synapse, adminToken) and openSecretStore');
+    }
+    const secretsTarget: DoctorSecretsTarget = { name: target.name, synapse: target.synapse, adminToken: target.adminToken, origin: target.origin };
+    await checkDoctorSecrets(secretsTarget, dependencies.openSecretStore, synapse.hasAccessToken);
+  }
   const layout = target.appDatabase.layout;
   const ctx: UserCredsContext = { db, layout, ownSchema: DEFAULT_OWN_SCHEMA };
 
