@@ -86,13 +86,36 @@ export function createApp(ctx: ServiceContext): OpenAPIHono<AppEnv> {
   app.route('/', runRoutes(ctx));
   app.route('/', statusPageRoutes(ctx));
 
-  app.doc31('/openapi.json', {
+  const documentConfig = {
     openapi: '3.1.0',
     info: {
       title: 'matrix-reset HTTP service',
       version: API_VERSION,
-      description: 'Matrix credentials for app users, drift, and reset runs. Errors: {"error": {"code", "message", "nextSteps"}}.',
+      description:
+        'Matrix credentials for app users, drift, and reset runs. Errors: {"error": {"code", "message", "nextSteps"}}. ' +
+        'A method a path does not take is 405 method_not_allowed with Allow; a path nothing serves is 404 not_found; a request body ' +
+        'with a Content-Encoding other than identity is 415.',
     },
-  });
+  };
+  // Built once, when first asked for (every route is mounted by then).
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get('/openapi.json', (c) => c.json((document ??= withRequiredBodies(app.getOpenAPI31Document(documentConfig), REQUIRED_BODIES)), 200));
   return app;
+}
+
+/**
+ * Operations whose body the handler needs although the route declares it optional: with two media types (JSON and a
+ * form), a required body would make each type's validator run on every request, so the route leaves it optional
+ * and its handler refuses a missing one. The document says what the handler does.
+ */
+const REQUIRED_BODIES: readonly (readonly [path: string, method: 'post'])[] = [['/session', 'post']];
+
+function withRequiredBodies<D extends { paths?: object }>(document: D, operations: typeof REQUIRED_BODIES): D {
+  const paths = (document.paths ?? {}) as Record<string, Partial<Record<string, { requestBody?: { required?: boolean } }>> | undefined>;
+  for (const [path, method] of operations) {
+    const operation = paths[path]?.[method];
+    if (operation?.requestBody === undefined) throw new Error(`the OpenAPI document has no request body for ${method.toUpperCase()} ${path}`);
+    operation.requestBody.required = true;
+  }
+  return document;
 }

@@ -30,7 +30,8 @@ const STATUSES = {
   matrix_user_deactivated: { status: 409 },
   user_id_unknown: { status: 422 },
   schema_required: { status: 400 },
-  schema_not_in_layout: { status: 400 },
+  // A well-formed schema name the layout does not cover: there is no such tenant (as an unknown app user).
+  schema_not_in_layout: { status: 404 },
   write_contended: { status: 503, retryAfterSeconds: MOMENT_SECONDS },
   database_unavailable: { status: 503, retryAfterSeconds: MOMENT_SECONDS },
   // The environment cannot do what the caller asked (e.g. a full reset without Kubernetes): the caller's choice, not an outage.

@@ -149,9 +149,9 @@ describe('client mistakes on POST /v1/users/{appUserId}/matrix-credentials', () 
     expect(JSON.stringify(logged)).not.toContain('"stack"');
   });
 
-  it('a schema outside the layout is 400 schema_not_in_layout whose next step names the layout schemas rule', async () => {
+  it('a schema outside the layout is 404 schema_not_in_layout whose next step names the layout schemas rule', async () => {
     const response = await call(fixture, '/v1/users/1/matrix-credentials', { token: fixture.tokens.ensure, json: { schema: 'public' } });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(404);
     const body = response.json() as ErrorShape;
     expect(body.error.code).toBe('schema_not_in_layout');
     expect(body.error.message).toContain('public');

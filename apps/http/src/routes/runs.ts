@@ -5,7 +5,7 @@ import { ApiError } from '../http-errors.ts';
 import { bearerOrSessionSecurity, bearerSecurity, createRouter } from '../router.ts';
 import { toServerSentEvent, type ServedStreamItem } from '../runs/run-events.ts';
 import { errorResponses } from '../schemas/error.ts';
-import { planParams, planRequest, planSchema, rollbackDone, rollbackRequest, runList, runListQuery, runParams, runRequest, runSchema, runStarted } from '../schemas/runs.ts';
+import { planParams, planRequest, planSchema, rollbackDone, rollbackRequest, runList, runListQuery, runParams, runRequest, runSchema, runStarted, serverSentEvent } from '../schemas/runs.ts';
 import type { ServiceContext } from '../service-context.ts';
 import { planView, runLinks, runView } from '../views/runs.ts';
 
@@ -22,7 +22,7 @@ const createPlanRoute = createRoute({
   request: { body: { required: false, content: { 'application/json': { schema: planRequest } } } },
   responses: {
     201: { description: 'The plan', content: { 'application/json': { schema: planSchema } } },
-    ...errorResponses(400, 401, 403, 413, 429, 501, 502, 503),
+    ...errorResponses(400, 401, 403, 413, 415, 422, 429, 501, 502, 503),
   },
 });
 
@@ -34,7 +34,7 @@ const getPlanRoute = createRoute({
   security: bearerOrSessionSecurity,
   middleware: [requireScope('read')] as const,
   request: { params: planParams },
-  responses: { 200: { description: 'The plan', content: { 'application/json': { schema: planSchema } } }, ...errorResponses(400, 401, 403, 404, 429) },
+  responses: { 200: { description: 'The plan', content: { 'application/json': { schema: planSchema } } }, ...errorResponses(400, 401, 403, 404, 429, 503) },
 });
 
 const startRunRoute = createRoute({
@@ -52,7 +52,7 @@ const startRunRoute = createRoute({
   request: { body: { required: true, content: { 'application/json': { schema: runRequest } } } },
   responses: {
     202: { description: 'The run began', content: { 'application/json': { schema: runStarted } } },
-    ...errorResponses(400, 401, 403, 404, 409, 413, 428, 429, 501, 502, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 428, 429, 501, 502, 503),
   },
 });
 
@@ -68,7 +68,7 @@ const listRunsRoute = createRoute({
   security: bearerOrSessionSecurity,
   middleware: [requireScope('read')] as const,
   request: { query: runListQuery },
-  responses: { 200: { description: 'Runs', content: { 'application/json': { schema: runList } } }, ...errorResponses(400, 401, 403, 429) },
+  responses: { 200: { description: 'Runs', content: { 'application/json': { schema: runList } } }, ...errorResponses(400, 401, 403, 429, 503) },
 });
 
 const getRunRoute = createRoute({
@@ -79,7 +79,7 @@ const getRunRoute = createRoute({
   security: bearerOrSessionSecurity,
   middleware: [requireScope('read')] as const,
   request: { params: runParams },
-  responses: { 200: { description: 'The run', content: { 'application/json': { schema: runSchema } } }, ...errorResponses(400, 401, 403, 404, 429) },
+  responses: { 200: { description: 'The run', content: { 'application/json': { schema: runSchema } } }, ...errorResponses(400, 401, 403, 404, 429, 503) },
 });
 
 const eventsRoute = createRoute({
@@ -98,7 +98,7 @@ const eventsRoute = createRoute({
   middleware: [requireScope('read')] as const,
   request: { params: runParams },
   responses: {
-    200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
+    200: { description: 'The events (text/event-stream), each one of the kinds above', content: { 'text/event-stream': { schema: serverSentEvent } } },
     204: { description: 'The client already saw the end (Last-Event-ID: end): nothing more will come' },
     ...errorResponses(400, 401, 403, 404, 429, 503),
   },
@@ -118,7 +118,7 @@ const rollbackRoute = createRoute({
   responses: {
     202: { description: 'The rollback began', content: { 'application/json': { schema: runStarted } } },
     200: { description: 'Nothing to do', content: { 'application/json': { schema: rollbackDone } } },
-    ...errorResponses(400, 401, 403, 404, 409, 413, 428, 429, 502, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 428, 429, 502, 503),
   },
 });
 

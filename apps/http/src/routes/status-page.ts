@@ -5,6 +5,7 @@ import { getCookie } from 'hono/cookie';
 import type { Principal } from '../auth.ts';
 import { ApiError, logAnswer, toApiError } from '../http-errors.ts';
 import { bearerOrSessionSecurity, createRouter } from '../router.ts';
+import { errorResponses } from '../schemas/error.ts';
 import { SESSION_COOKIE } from '../session-cookie.ts';
 import type { AppEnv, ServiceContext } from '../service-context.ts';
 import { renderLoginPage, renderStatusPage, renderUnavailablePage, type CurrentRunView, type DriftView } from '../status-page/render-status-page.ts';
@@ -18,9 +19,12 @@ const statusRoute = createRoute({
   description:
     'Server-rendered, no front-end build. Needs read (a browser signs in through the form, which posts to POST /session for a ' +
     'read-only session cookie); an unauthenticated visitor gets the sign-in form. The current run updates live over its event stream.',
-  security: bearerOrSessionSecurity,
+  // Anyone may ask: without a session or token the answer is the sign-in form (the empty requirement says so).
+  security: [...bearerOrSessionSecurity, {}],
   responses: {
     200: { description: 'The page, or the sign-in form', content: { 'text/html': { schema: z.string() } } },
+    403: { description: 'The token lacks the read scope: the sign-in form saying so', content: { 'text/html': { schema: z.string() } } },
+    ...errorResponses(429),
     503: {
       description: 'The app database (which holds the runs) is unavailable: a page saying so that reloads itself; Retry-After says when to try again',
       headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },

@@ -21,7 +21,7 @@ const DESCRIPTIONS: Readonly<Record<number, string>> = {
   405: 'The path does not take this method (Allow lists the ones it takes)',
   409: 'Conflicts with the current state',
   413: 'Body larger than service.bodyLimitBytes',
-  415: 'Unsupported content type',
+  415: 'Unsupported Content-Type, or a Content-Encoding other than identity',
   422: 'The request is valid but cannot be served as the data stands',
   428: 'The environment is protected: send its name as confirm',
   429: 'Rate limit for this token reached (Retry-After)',

@@ -116,3 +116,16 @@ export const runList = z
 export const planParams = z.object({ planId: planId.openapi({ param: { name: 'planId', in: 'path' } }) });
 
 export const runParams = z.object({ id: runId.openapi({ param: { name: 'id', in: 'path' } }) });
+
+/**
+ * One Server-Sent Event of `GET /v1/runs/{id}/events` as its fields (`event`, `id`, `data`, `retry`); `data` is the
+ * JSON of the event named by `event`, described in the route.
+ */
+export const serverSentEvent = z
+  .object({
+    event: z.enum(['run', 'step', 'progress', 'end']).optional(),
+    id: z.string().optional().openapi({ description: 'Resume after it with Last-Event-ID' }),
+    data: z.string().optional().openapi({ description: 'The JSON of the event (one line)' }),
+    retry: z.number().int().min(0).optional(),
+  })
+  .openapi('ServerSentEvent');

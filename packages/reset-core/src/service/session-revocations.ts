@@ -20,8 +20,8 @@ export interface SessionRevocationStore {
  * @example
  * ```ts
  * const revocations = await openSessionRevocationStore(connection.db);
- * await revocations.revoke(claims.id, new Date(claims.expires));
- * await revocations.isRevoked(claims.id); // true, on every instance
+ * await revocations.revoke('5Xq0v3M3s0dG9rZW4', new Date(Date.now() + 8 * 3600_000));
+ * await revocations.isRevoked('5Xq0v3M3s0dG9rZW4'); // true, on every instance
  * ```
  */
 export async function openSessionRevocationStore(db: AnyKysely, options: { ownSchema?: string } = {}): Promise<SessionRevocationStore> {
