@@ -50,6 +50,27 @@ export async function synapseUsers(sandbox: FullResetSandbox, adminToken: string
   });
 }
 
+/** The device ids of `userId` as Synapse's admin API lists them (with `adminToken`), and which of them `adminToken` is. */
+export async function synapseDevices(sandbox: FullResetSandbox, adminToken: string, userId: string): Promise<{ devices: string[]; adminTokenDevice: string | undefined }> {
+  return sandbox.withSynapse(async (url) => {
+    const admin = createSynapseClient({ baseUrl: url }).withAccessToken(adminToken);
+    const devices = (await admin.admin.listDevices(userId)).map((device) => device.deviceId).sort();
+    return { devices, adminTokenDevice: (await admin.whoami()).deviceId ?? undefined };
+  });
+}
+
+/**
+ * Whether `userId` exists on the Synapse at `baseUrl`, asked without any token: its public profile
+ * (`GET /_matrix/client/v3/profile/{userId}`, 200 or 404; Synapse serves profiles without auth by default).
+ */
+export async function matrixUserExists(baseUrl: string, userId: string): Promise<boolean> {
+  const response = await fetch(`${baseUrl}/_matrix/client/v3/profile/${encodeURIComponent(userId)}`);
+  await response.body?.cancel();
+  if (response.status === 200) return true;
+  if (response.status === 404) return false;
+  throw new Error(`GET profile of ${userId} answered ${response.status}`);
+}
+
 /** One key of a Secret in the sandbox's namespace, decoded, or undefined when the Secret or key is missing. */
 export async function secretKey(sandbox: FullResetSandbox, name: string, key: string): Promise<string | undefined> {
   const secret = await sandbox.kube.core.readNamespacedSecret({ namespace: sandbox.namespace, name }).catch(() => undefined);
