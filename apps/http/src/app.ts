@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { allowedHostsOnly } from './allowed-hosts.ts';
 import { ApiError, errorResponse, notFoundHandler, onError } from './http-errors.ts';
 import { accessLog } from './logger.ts';
 import { createRouter } from './router.ts';
@@ -33,6 +34,8 @@ export function createApp(ctx: ServiceContext): OpenAPIHono<AppEnv> {
     await next();
   });
   app.use('*', accessLog());
+  // Before anything else answers: a page on another domain that rebinds to this address is refused by its Host.
+  app.use('*', allowedHostsOnly({ allowed: ctx.config.allowedHosts, listenHost: ctx.config.listen.host }));
   // A compressed body would reach the JSON parser as bytes it cannot read (or, unbounded, as a zip bomb): refused
   // up front, as RFC 9110 says (415, with the codings accepted: none but identity).
   app.use('*', async (c, next) => {
@@ -94,7 +97,8 @@ export function createApp(ctx: ServiceContext): OpenAPIHono<AppEnv> {
       description:
         'Matrix credentials for app users, drift, and reset runs. Errors: {"error": {"code", "message", "nextSteps"}}. ' +
         'A method a path does not take is 405 method_not_allowed with Allow; a path nothing serves is 404 not_found; a request body ' +
-        'with a Content-Encoding other than identity is 415.',
+        'with a Content-Encoding other than identity is 415; a Host (or X-Forwarded-Host) the service does not answer to is 421 ' +
+        'host_not_allowed (IP addresses, localhost, cluster-internal names and service.allowedHosts are answered).',
     },
   };
   // Built once, when first asked for (every route is mounted by then).

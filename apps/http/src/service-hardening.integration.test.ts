@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './start-service.ts';
@@ -12,7 +13,7 @@ async function start(sandbox: ServiceSandbox, log: CapturedLog, shutdownGraceMs?
 
 let sandbox: ServiceSandbox;
 beforeAll(async () => {
-  sandbox = await prepareServiceSandbox({ environment: `hard${unique()}` });
+  sandbox = await prepareServiceSandbox({ environment: `hard${unique()}`, serviceYaml: ['  allowedHosts: [reset.example.org, "*.ops.example.net"]'] });
 });
 
 describe('GET /metrics and the drift summary', () => {
@@ -91,6 +92,53 @@ describe('POST /session from another site', () => {
     expect(noOrigin.status).toBe(200);
     const logout = await call(service, '/session/logout', { method: 'POST', headers: { origin: `http://${host}` } });
     expect(logout.status).toBe(204);
+  });
+});
+
+/** A request with the Host header given (fetch sets its own), its status and JSON body. */
+async function withHost(url: string, path: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: ErrorShape | undefined }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: target.hostname, port: target.port, path, method: 'GET', headers: { host, authorization: `Bearer ${sandbox.tokens.ops}`, ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: res.headers['content-type']?.startsWith('application/json') ? (JSON.parse(text) as ErrorShape) : undefined }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the Host header (DNS rebinding)', () => {
+  let service: RunningService;
+  const log = new CapturedLog();
+  beforeAll(async () => {
+    service = await start(sandbox, log);
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('a host name the service does not answer to is 421 host_not_allowed, on every route, as Host or X-Forwarded-Host', async () => {
+    for (const path of ['/v1/drift', '/', '/healthz']) {
+      const refused = await withHost(service.url, path, 'rebind.attacker.example:8080');
+      expect(refused.status, path).toBe(421);
+      expect(refused.body?.error.code).toBe('host_not_allowed');
+      expect(refused.body?.error.message).toContain('rebind.attacker.example');
+      expect(refused.body?.error.nextSteps.join(' ')).toContain('service.allowedHosts');
+    }
+    const forwarded = await withHost(service.url, '/v1/drift', '127.0.0.1', { 'x-forwarded-host': 'rebind.attacker.example' });
+    expect(forwarded.status).toBe(421);
+    // A suffix of an allowed name is not that name.
+    expect((await withHost(service.url, '/healthz', 'evilreset.example.org')).status).toBe(421);
+    expect((await withHost(service.url, '/healthz', 'ops.example.net')).status).toBe(421);
+  });
+
+  it('answers IP addresses, localhost, cluster-internal names and service.allowedHosts', async () => {
+    const port = new URL(service.url).port;
+    for (const host of [`127.0.0.1:${port}`, '10.1.2.3:8080', '[::1]:8080', `localhost:${port}`, 'matrix-reset', 'matrix-reset.openmeet-dev.svc', 'matrix-reset.openmeet-dev.svc.cluster.local:8080', 'reset.example.org', 'RESET.example.org:443', 'a.ops.example.net']) {
+      expect((await withHost(service.url, '/healthz', host)).status, host).toBe(200);
+    }
   });
 });
 

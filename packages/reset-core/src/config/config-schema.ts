@@ -140,6 +140,8 @@ function environmentSchema(baseDir: string) {
 
 const SERVICE_SCOPE_NAMES = ['credentials:ensure', 'credentials:read', 'runs:write', 'read'] as const;
 const TOKEN_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+/** A host name the service answers to: lower-case DNS labels, optionally behind `*.` (any name under it). */
+const ALLOWED_HOST = /^(?:\*\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** `service:`: the HTTP service (apps/http). Bearer tokens appear only as SHA-256 hashes of the token. */
 function serviceSchema(baseDir: string) {
@@ -147,6 +149,9 @@ function serviceSchema(baseDir: string) {
     .strictObject({
       environment: z.string().regex(ENVIRONMENT_NAME, 'environment names are a-z, 0-9, - and _ (at most 63)').optional(),
       listen: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(8080) }).default({ host: '127.0.0.1', port: 8080 }),
+      allowedHosts: z
+        .array(z.string().regex(ALLOWED_HOST, 'allowedHosts entries are lower-case host names without scheme or port, e.g. reset.example.org or *.example.org'))
+        .default([]),
       tokens: z
         .array(
           z.strictObject({

@@ -96,6 +96,12 @@ export interface ServiceConfig {
   /** The environment it serves; undefined: the only one the file defines (or `MATRIX_RESET_ENV`). */
   readonly environment: string | undefined;
   readonly listen: { readonly host: string; readonly port: number };
+  /**
+   * Host names the service answers to besides IP addresses, localhost, the listen host and cluster-internal names
+   * (a name without dots, or under `.svc`): a request naming another (Host or X-Forwarded-Host) is refused, so a
+   * DNS-rebinding page cannot reach it. `*.example.org` allows every name under example.org.
+   */
+  readonly allowedHosts: readonly string[];
   readonly tokens: readonly ServiceTokenConfig[];
   /** Per token and per instance: a bucket of `burst` requests refilled at `perMinute`. */
   readonly rateLimit: { readonly perMinute: number; readonly burst: number };
@@ -256,6 +262,7 @@ function toService(parsed: ParsedService | undefined): ServiceConfig | undefined
   return {
     environment: parsed.environment,
     listen: { host: parsed.listen.host, port: parsed.listen.port },
+    allowedHosts: [...parsed.allowedHosts],
     tokens: parsed.tokens.map((token) => ({ name: token.name, sha256: token.sha256, scopes: [...new Set(token.scopes)] })),
     rateLimit: { perMinute: parsed.rateLimit.perMinute, burst: parsed.rateLimit.burst },
     bodyLimitBytes: parsed.bodyLimitBytes,

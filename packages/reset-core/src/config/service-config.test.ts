@@ -42,6 +42,7 @@ describe('the service: section', () => {
     expect(config.service).toEqual({
       environment: 'prod',
       listen: { host: '127.0.0.1', port: 8080 },
+      allowedHosts: [],
       tokens: [{ name: 'openmeet-api', sha256: HASH, scopes: ['credentials:ensure', 'credentials:read'] }],
       rateLimit: { perMinute: 600, burst: 60 },
       bodyLimitBytes: 65_536,
@@ -50,6 +51,13 @@ describe('the service: section', () => {
       sessionSecret: 'file:/srv/app/session.key',
     });
     expect(Object.isFrozen(config.service?.tokens[0])).toBe(true);
+  });
+
+  it('reads allowedHosts, and refuses an entry with a scheme, a port or capitals', () => {
+    const ok = parse(`  allowedHosts: [reset.example.org, '*.ops.example.org']\n  tokens:\n    - { name: a, sha256: ${HASH}, scopes: [read] }\n`);
+    expect(ok.service?.allowedHosts).toEqual(['reset.example.org', '*.ops.example.org']);
+    const error = errorOf(() => parse(`  allowedHosts: [https://reset.example.org, 'reset.example.org:443', Reset.Example.org]\n  tokens:\n    - { name: a, sha256: ${HASH}, scopes: [read] }\n`));
+    for (const index of [0, 1, 2]) expect(error.message).toContain(`service.allowedHosts[${index}]: allowedHosts entries are lower-case host names without scheme or port`);
   });
 
   it('names an environment the file does not define', () => {
