@@ -26,6 +26,7 @@ const RESET_ERROR_CODES: Readonly<Record<ResetErrorCode, true>> = {
   schema_not_in_layout: true,
   write_contended: true,
   database_unavailable: true,
+  database_in_use: true,
   environment_incapable: true,
   unsupported: true,
 };

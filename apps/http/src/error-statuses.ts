@@ -34,6 +34,8 @@ const STATUSES = {
   schema_not_in_layout: { status: 404 },
   write_contended: { status: 503, retryAfterSeconds: MOMENT_SECONDS },
   database_unavailable: { status: 503, retryAfterSeconds: MOMENT_SECONDS },
+  // Synapse's database still has sessions (a process not stopped): the state, not the request, is in the way.
+  database_in_use: { status: 409 },
   // The environment cannot do what the caller asked (e.g. a full reset without Kubernetes): the caller's choice, not an outage.
   environment_incapable: { status: 422 },
   unsupported: { status: 501 },

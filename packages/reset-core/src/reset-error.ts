@@ -19,6 +19,7 @@ export type ResetErrorCode =
   | 'schema_not_in_layout'
   | 'write_contended'
   | 'database_unavailable'
+  | 'database_in_use'
   | 'environment_incapable'
   | 'unsupported';
 
