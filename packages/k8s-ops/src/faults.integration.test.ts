@@ -2,11 +2,15 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { K8sOpsError } from './k8s-ops-error.ts';
 import type { Kube } from './kube-config.ts';
-import { scaleStatefulSet, waitForStatefulSetPodsGone } from './scale-workload.ts';
+import { scaleStatefulSet, scaleWorkload, waitForStatefulSetPodsGone, waitForWorkloadPodsGone, waitForWorkloadReady } from './scale-workload.ts';
+import { listWorkloads } from './list-workloads.ts';
+import { readWorkload } from './read-workload.ts';
 import { readKey } from './secret-data.ts';
 import { readStatefulSetShape } from './statefulset-shape.ts';
-import { clearFaults, freshNamespace, injectFault, readyStatefulSet, testKube } from './test-support/kube-env.ts';
+import { clearFaults, collect, freshNamespace, injectFault, readyStatefulSet, testKube } from './test-support/kube-env.ts';
+import { sleepDeployment } from './test-support/workload-manifests.ts';
 import { waitForObjects } from './wait-for-objects.ts';
+import { workloadClaims } from './workload-claims.ts';
 
 let kube: Kube;
 beforeAll(() => {
@@ -86,5 +90,33 @@ describe('k8s-ops under injected faults', () => {
       `Grant the identity in your kubeconfig the verb "get" on "secrets" in namespace "${namespace}".`,
       '`matrix-reset rbac` prints the whole Role the plan needs.',
     ]);
+  });
+
+  it('a 403 on a Deployment names the workload\'s resource, verb and namespace, for every workload operation', async () => {
+    const namespace = await freshNamespace(kube);
+    const workload = { kind: 'Deployment', name: 'synapse' } as const;
+    await kube.apps.createNamespacedDeployment({ namespace, body: sleepDeployment('synapse', { replicas: 0 }) });
+    await injectFault(kube, { deny: { verb: 'get', resource: 'deployments', namespace } });
+    for (const run of [
+      () => readWorkload(kube, { namespace, workload }),
+      () => workloadClaims(kube, { namespace, workload }),
+      () => waitForWorkloadPodsGone(kube, { namespace, workload }),
+      () => waitForWorkloadReady(kube, { namespace, workload }),
+    ]) {
+      const error = (await run().catch((e: unknown) => e)) as K8sOpsError;
+      expect(error).toBeInstanceOf(K8sOpsError);
+      expect(error.code).toBe('forbidden');
+      expect(error.message).toContain(`cannot get deployments.apps/synapse in namespace ${namespace}`);
+      expect(error.nextSteps[0]).toBe(`Grant the identity in your kubeconfig the verb "get" on "deployments.apps" in namespace "${namespace}".`);
+    }
+
+    await injectFault(kube, { deny: { verb: 'update', resource: 'deployments/scale', namespace } });
+    await injectFault(kube, { deny: { verb: 'list', resource: 'statefulsets', namespace } });
+    const scale = (await scaleWorkload(kube, { namespace, workload, replicas: 1 }).catch((e: unknown) => e)) as K8sOpsError;
+    expect(scale.code).toBe('forbidden');
+    expect(scale.nextSteps[0]).toBe(`Grant the identity in your kubeconfig the verb "update" on "deployments.apps/scale" in namespace "${namespace}".`);
+    const list = (await collect(listWorkloads(kube, { namespace, selector: 'app=synapse' })).catch((e: unknown) => e)) as K8sOpsError;
+    expect(list.code).toBe('forbidden');
+    expect(list.message).toContain(`cannot list statefulsets.apps in namespace ${namespace}`);
   });
 });

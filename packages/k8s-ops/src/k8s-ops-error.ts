@@ -18,6 +18,7 @@ export type K8sOpsErrorCode =
   | 'lease_held'
   | 'lease_lost'
   | 'exec_failed'
+  | 'workload_kind_unknown'
   | 'unsupported';
 
 /** What the error is about: the request the API server refused, when there was one. */

@@ -13,6 +13,17 @@ describe('permissionsFor', () => {
   });
 });
 
+describe('the workload operations\' permissions', () => {
+  it('cover both kinds: a Deployment\'s scale subresource as a StatefulSet\'s, and the pods to wait for', () => {
+    expect(permissionsFor(['scaleWorkload', 'waitForWorkloadPods', 'waitForWorkloadReady', 'listWorkloads', 'workloadClaims'])).toEqual([
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'update'] },
+    ]);
+  });
+});
+
 describe('labelSelectorString', () => {
   it('renders matchLabels and matchExpressions as the API expects', () => {
     expect(

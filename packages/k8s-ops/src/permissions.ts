@@ -10,6 +10,12 @@ export type K8sOperation =
   | 'readStatefulSetShape'
   | 'scaleStatefulSet'
   | 'waitForStatefulSetPods'
+  | 'readWorkload'
+  | 'listWorkloads'
+  | 'workloadClaims'
+  | 'scaleWorkload'
+  | 'waitForWorkloadPods'
+  | 'waitForWorkloadReady'
   | 'deletePersistentVolumeClaim'
   | 'snapshotPersistentVolumeClaim'
   | 'rolloutRestart'
@@ -35,6 +41,18 @@ export const OPERATION_PERMISSIONS: Readonly<Record<K8sOperation, readonly Polic
     { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
   ],
+  readWorkload: [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] }],
+  listWorkloads: [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['list'] }],
+  workloadClaims: [
+    { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get'] },
+  ],
+  scaleWorkload: [{ apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'update'] }],
+  waitForWorkloadPods: [
+    { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+  ],
+  waitForWorkloadReady: [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'watch'] }],
   deletePersistentVolumeClaim: [
     { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'delete'] },
     { apiGroups: [''], resources: ['pods'], verbs: ['list'] },

@@ -4,14 +4,7 @@ import { K8sOpsError } from './k8s-ops-error.ts';
 import type { Kube } from './kube-config.ts';
 import { deploymentRolloutStatus, statefulSetRolloutStatus } from './rollout-status.ts';
 import { waitForObjects, type WaitProgress } from './wait-for-objects.ts';
-
-export type WorkloadKind = 'Deployment' | 'StatefulSet';
-
-export interface WorkloadRef {
-  kind: WorkloadKind;
-  namespace: string;
-  name: string;
-}
+import { checkWorkloadKind, workloadNotFound, workloadResource, type WorkloadRef } from './workload-ref.ts';
 
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
@@ -26,13 +19,18 @@ const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicM
  * await waitForRollout(kube, { kind: 'Deployment', namespace: 'openmeet-dev', name: 'openmeet-api' });
  */
 export async function rolloutRestart(kube: Kube, target: WorkloadRef, now: Date = new Date()): Promise<{ restartedAt: string; generation: number }> {
-  const { kind, namespace, name } = target;
-  const resource = kind === 'Deployment' ? 'deployments.apps' : 'statefulsets.apps';
+  const { namespace, name } = target;
+  const kind = checkWorkloadKind(target);
+  const resource = workloadResource(kind);
   const restartedAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: restartedAt } } } } };
   const request = { verb: 'patch', resource, namespace, name };
   if (kind === 'Deployment') {
-    const current: V1Deployment = await callApi({ ...request, verb: 'get' }, { idempotent: true }, () => kube.apps.readNamespacedDeployment({ name, namespace }));
+    const current: V1Deployment = await callApi({ ...request, verb: 'get' }, { idempotent: true }, () => kube.apps.readNamespacedDeployment({ name, namespace })).catch(
+      (error: unknown) => {
+        throw workloadNotFound(error, namespace, { kind, name });
+      },
+    );
     if (current.spec?.paused) {
       throw new K8sOpsError('rollout_paused', `deployment ${namespace}/${name} is paused and cannot be restarted`, {
         request,
@@ -42,7 +40,11 @@ export async function rolloutRestart(kube: Kube, target: WorkloadRef, now: Date 
     const patched = await callApi(request, { idempotent: true }, () => kube.apps.patchNamespacedDeployment({ name, namespace, body }, strategicMerge));
     return { restartedAt, generation: patched.metadata?.generation ?? 0 };
   }
-  const patched = await callApi(request, { idempotent: true }, () => kube.apps.patchNamespacedStatefulSet({ name, namespace, body }, strategicMerge));
+  const patched = await callApi(request, { idempotent: true }, () => kube.apps.patchNamespacedStatefulSet({ name, namespace, body }, strategicMerge)).catch(
+    (error: unknown) => {
+      throw workloadNotFound(error, namespace, { kind, name });
+    },
+  );
   return { restartedAt, generation: patched.metadata?.generation ?? 0 };
 }
 
@@ -57,7 +59,8 @@ export async function waitForRollout(
   kube: Kube,
   target: WorkloadRef & { timeoutMs?: number; onProgress?: (p: WaitProgress) => void; signal?: AbortSignal },
 ): Promise<string> {
-  const { kind, namespace, name } = target;
+  const { namespace, name } = target;
+  const kind = checkWorkloadKind(target);
   const fieldSelector = `metadata.name=${name}`;
   const common = {
     fieldSelector,

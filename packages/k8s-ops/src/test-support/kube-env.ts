@@ -116,3 +116,25 @@ export async function readyStatefulSet(kube: Kube, namespace: string, name: stri
   await kube.apps.createNamespacedStatefulSet({ namespace, body: appStatefulSet(name) as V1StatefulSet });
   await waitForStatefulSetReady(kube, { namespace, name, timeoutMs: 60_000 });
 }
+
+/** Fresh namespaces (see {@link freshNamespace}) that `deleteAll` deletes with everything in them, for an afterAll. */
+export function namespacePool(kube: () => Kube, prefix = 'k8s-ops'): { fresh: () => Promise<string>; deleteAll: () => Promise<void> } {
+  const created: string[] = [];
+  return {
+    fresh: async () => {
+      const name = await freshNamespace(kube(), prefix);
+      created.push(name);
+      return name;
+    },
+    deleteAll: async () => {
+      await Promise.all(created.splice(0).map((name) => kube().core.deleteNamespace({ name })));
+    },
+  };
+}
+
+/** Every item of an async iterable, in order (the lib the packages compile against has no Array.fromAsync). */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
