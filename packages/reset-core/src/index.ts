@@ -25,6 +25,7 @@ export {
   type ServiceConfig,
   type ServiceScope,
   type ServiceTokenConfig,
+  type SynapseDatabaseTarget,
   type SynapseTarget,
 } from './config/reset-config.ts';
 export { configTemplate, type ConfigTemplateOptions } from './config/config-template.ts';
@@ -40,11 +41,21 @@ export {
   type EnvironmentConnection,
   type SynapseSession,
 } from './connection/connect-environment.ts';
+export {
+  connectSynapseDatabase,
+  resolveSynapseDatabase,
+  type SynapseDatabaseAccess,
+  type SynapseDatabaseConnectOptions,
+  type SynapseDatabaseConnection,
+  type SynapseDatabaseDependencies,
+  type SynapseDatabaseEndpoint,
+} from './connection/connect-synapse-database.ts';
 export { ADMIN_TOKEN_REREAD_COOLDOWN_MS, type AdminTokenEvent, type AdminTokenRereadTrigger } from './connection/admin-token-refresh.ts';
 
 // observe
 export { observe, type KubernetesObservation, type Observation, type ObserveDependencies, type SecretTargetObservation } from './observe/observe.ts';
 export { observeHomeserverStorage, storageFromHomeserverYaml, type SynapseStorage } from './observe/observe-homeserver.ts';
+export { observeSynapseDatabase, type SynapseDatabaseObservation } from './observe/observe-synapse-database.ts';
 
 // doctor
 export {
@@ -58,6 +69,7 @@ export {
   type DoctorProgress,
   type DoctorRecommendation,
   type DoctorReport,
+  type DoctorStorageReport,
   type DoctorTarget,
   type SchemaDoctorReport,
 } from './doctor/doctor.ts';

@@ -79,6 +79,28 @@ const homeserverConfig = z.union(
   { error: 'expected { pod: /data/homeserver.yaml }, { configMap: name, key: homeserver.yaml } or { file: path }' },
 );
 
+/**
+ * `synapse.database`: how matrix-reset reaches a Postgres-backed Synapse's database from where it runs. Each field
+ * given replaces homeserver.yaml's `database.args` value (Synapse's host is often a cluster DNS name); `url`, a
+ * reference to a whole `postgres://` URL, replaces all of them. The password is only ever a reference.
+ */
+function synapseDatabase(baseDir: string) {
+  return z
+    .strictObject({
+      url: secretReference(baseDir, "Synapse's database URL (it may hold a password)", 'env:SYNAPSE_DATABASE_URL, dotenv:.env#SYNAPSE_DATABASE_URL or ssm:/app/synapse-database-url').optional(),
+      host: z.string().min(1).optional(),
+      port: port.optional(),
+      user: z.string().min(1).optional(),
+      password: secretReference(baseDir, "the password of Synapse's database", 'env:SYNAPSE_DATABASE_PASSWORD, file:/run/secrets/synapse-db-password or k8s-secret:namespace/name#password').optional(),
+    })
+    .superRefine((database, ctx) => {
+      const alongside = (['host', 'port', 'user', 'password'] as const).filter((key) => database[key] !== undefined);
+      if (database.url !== undefined && alongside.length > 0) {
+        ctx.addIssue({ code: 'custom', path: ['url'], message: `url gives the whole connection: leave out ${alongside.join(', ')}, or give them without url` });
+      }
+    });
+}
+
 function environmentSchema(baseDir: string) {
   return z
     .strictObject({
@@ -100,6 +122,7 @@ function environmentSchema(baseDir: string) {
         sharedSecret: secretReference(baseDir, 'the registration shared secret', 'file:/data/registration_shared_secret, k8s-secret:namespace/name#key or ssm:/app/registration-shared-secret').optional(),
         adminUser: z.string().min(1).default('admin'),
         homeserverConfig: homeserverConfig.optional(),
+        database: synapseDatabase(baseDir).optional(),
       }),
       adminToken: z
         .array(

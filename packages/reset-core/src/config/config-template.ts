@@ -63,6 +63,14 @@ ${local}  ${name}:
       sharedSecret: ssm:/openmeet/${name}/matrix-registration-shared-secret
       adminUser: admin
       # homeserverConfig: { pod: /data/homeserver.yaml }   # or { configMap: synapse-config, key: homeserver.yaml }
+      # When Synapse keeps its data in Postgres, matrix-reset reads homeserver.yaml's database.args (host, port,
+      # database, user, password) to reach it; each field here replaces one, as seen from where matrix-reset runs:
+      # database:
+      #   host: 127.0.0.1            # e.g. a port-forward, when homeserver.yaml names a cluster DNS name
+      #   port: 5432
+      #   user: synapse
+      #   password: ssm:/openmeet/${name}/synapse-database-password   # a reference, never the password
+      #   # or, instead of the four: url: ssm:/openmeet/${name}/synapse-database-url (a whole postgres:// URL)
     adminToken:
       - { token: ssm:/openmeet/${name}/matrix-admin-access-token, user: ssm:/openmeet/${name}/matrix-admin-user }
     appDatabase:

@@ -186,6 +186,33 @@ describe('parseResetConfig', () => {
     });
   });
 
+  it('reads synapse.database: overrides of homeserver.yaml, the password as a normalized reference with its line', () => {
+    const text = variant('      adminUser: admin\n', '      adminUser: admin\n      database: { host: 127.0.0.1, port: 15432, user: reset, password: dotenv:.env#SYNAPSE_DB_PASSWORD }\n');
+    const dev = resolveEnvironment(parseResetConfig(text, { path: PATH }), 'dev');
+    expect(dev.synapse.database).toEqual({ url: undefined, host: '127.0.0.1', port: 15432, user: 'reset', password: 'dotenv:/srv/app/.env#SYNAPSE_DB_PASSWORD' });
+    expect(dev.origin?.references['synapse.database.password']).toBe(`${PATH}:16:72`);
+    expect(resolveEnvironment(parseResetConfig(VALID, { path: PATH }), 'dev').synapse.database).toBeUndefined();
+  });
+
+  it('reads synapse.database.url as a reference, refused alongside the fields it replaces', () => {
+    const withUrl = variant('      adminUser: admin\n', '      adminUser: admin\n      database: { url: env:SYNAPSE_DATABASE_URL }\n');
+    expect(resolveEnvironment(parseResetConfig(withUrl, { path: PATH }), 'dev').synapse.database?.url).toBe('env:SYNAPSE_DATABASE_URL');
+    const both = variant('      adminUser: admin\n', '      adminUser: admin\n      database: { url: env:SYNAPSE_DATABASE_URL, host: db, password: env:PW }\n');
+    expect(errorOf(() => parseResetConfig(both, { path: PATH })).message).toContain(
+      `${PATH}:16:24: environments.dev.synapse.database.url: url gives the whole connection: leave out host, password, or give them without url`,
+    );
+  });
+
+  it('refuses a password or URL of Synapse\'s database written in clear, without repeating it', () => {
+    for (const field of ['password: hunter2-synapse', 'url: postgres://synapse:hunter2-synapse@db/synapse']) {
+      const text = variant('      adminUser: admin\n', `      adminUser: admin\n      database:\n        ${field}\n`);
+      const error = errorOf(() => parseResetConfig(text, { path: PATH }));
+      expect(error.message).toContain(`${PATH}:17:`);
+      expect(error.message).toMatch(/environments\.dev\.synapse\.database\.(password|url): expected a reference/);
+      expect(error.message).not.toContain('hunter2');
+    }
+  });
+
   it('requires exactly one of synapse.url and synapse.portForward', () => {
     const error = errorOf(() =>
       parseResetConfig(variant('      url: http://127.0.0.1:8008/', '      url: http://127.0.0.1:8008/\n      portForward: { pod: matrix-0 }'), { path: PATH }),

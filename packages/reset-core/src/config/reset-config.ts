@@ -44,6 +44,22 @@ export interface SynapseTarget {
   readonly adminUserId: string;
   /** Undefined: `{ pod: '/data/homeserver.yaml' }` with Kubernetes, unknown without. */
   readonly homeserverConfig: HomeserverConfigSource | undefined;
+  /** How to reach a Postgres-backed Synapse's database from here; undefined: as homeserver.yaml's `database.args` say. */
+  readonly database: SynapseDatabaseTarget | undefined;
+}
+
+/**
+ * `synapse.database`: each field given replaces homeserver.yaml's `database.args` value; `url` replaces them all (it
+ * is never given with the others). `url` and `password` are secret references, never values.
+ */
+export interface SynapseDatabaseTarget {
+  /** Secret reference of a whole `postgres://` URL (it may hold a password). */
+  readonly url: string | undefined;
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  readonly user: string | undefined;
+  /** Secret reference of the password. */
+  readonly password: string | undefined;
 }
 
 /** One place the admin token (and optionally the admin user id) is written. References are writable stores. */
@@ -60,7 +76,8 @@ export interface AppDatabaseTarget {
 
 /**
  * Where an environment's secret references are written: the config file and, by their path in the environment
- * (`appDatabase.url`, `synapse.sharedSecret`, `adminToken[0].token`, `adminToken[0].user`), `<file>:<line>:<col>` of
+ * (`appDatabase.url`, `synapse.sharedSecret`, `synapse.database.url`, `synapse.database.password`,
+ * `adminToken[0].token`, `adminToken[0].user`), `<file>:<line>:<col>` of
  * each one, so an error found while reading one (a variable not set, a key missing from a `.env`) can point at it.
  */
 export interface ConfigOrigin {
@@ -206,6 +223,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): { path: readonly 
 function referenceFields(parsed: ParsedEnvironment): (readonly PropertyKey[])[] {
   return [
     ...(parsed.synapse.sharedSecret === undefined ? [] : [['synapse', 'sharedSecret']]),
+    ...(parsed.synapse.database?.url === undefined ? [] : [['synapse', 'database', 'url']]),
+    ...(parsed.synapse.database?.password === undefined ? [] : [['synapse', 'database', 'password']]),
     ...parsed.adminToken.flatMap((target, index) => [['adminToken', index, 'token'], ...(target.user === undefined ? [] : [['adminToken', index, 'user']])]),
     ['appDatabase', 'url'],
   ];
@@ -250,6 +269,10 @@ function toEnvironment(name: string, parsed: ParsedEnvironment, baseDir: string,
       adminUser: adminLocalpart,
       adminUserId: `@${adminLocalpart}:${synapse.serverName}`,
       homeserverConfig,
+      database:
+        synapse.database === undefined
+          ? undefined
+          : { url: synapse.database.url, host: synapse.database.host, port: synapse.database.port, user: synapse.database.user, password: synapse.database.password },
     },
     adminToken: parsed.adminToken.map((target) => ({ token: target.token, user: target.user })),
     appDatabase: { url: parsed.appDatabase.url, layout: parsed.appDatabase.layout },

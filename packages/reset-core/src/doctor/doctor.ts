@@ -8,8 +8,12 @@ import {
   type StoredCredential,
   type UserCredsContext,
 } from '@matrix-reset/user-creds';
+import type { Kube } from '@matrix-reset/k8s-ops';
 import type { SecretStore } from '@matrix-reset/secrets';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
+import { synapseDatabaseAccess } from '../connection/connect-synapse-database.ts';
+import { homeserverLocation, readHomeserverDatabase, type SynapseStorage } from '../observe/observe-homeserver.ts';
+import { observeSynapseDatabase, type SynapseDatabaseObservation } from '../observe/observe-synapse-database.ts';
 import { deepFreeze } from '../support/deep-freeze.ts';
 import { checkDoctorSecrets, type DoctorSecretsTarget } from './doctor-secrets.ts';
 import { classifyDeadToken, classifyWhoami, type CredentialClass } from './token-classifier.ts';
@@ -17,9 +21,9 @@ import { classifyDeadToken, classifyWhoami, type CredentialClass } from './token
 
 /**
  * What doctor reads: the environment's name and app database layout; with `checkSecrets`, also its secret references
- * (synapse, adminToken, origin). An `EnvironmentConfig` fits.
+ * (synapse, adminToken, origin); with `storage`, the whole environment. An `EnvironmentConfig` fits.
  */
-export type DoctorTarget = Pick<EnvironmentConfig, 'name' | 'appDatabase'> & Partial<Pick<EnvironmentConfig, 'synapse' | 'adminToken' | 'origin'>>;
+export type DoctorTarget = Pick<EnvironmentConfig, 'name' | 'appDatabase'> & Partial<Pick<EnvironmentConfig, 'synapse' | 'adminToken' | 'origin' | 'kubernetes'>>;
 
 export interface DoctorDependencies {
   /** A client on the environment's Synapse, carrying the admin token (used to look up users whose token is dead). */
@@ -28,6 +32,8 @@ export interface DoctorDependencies {
   readonly db: AnyKysely;
   /** Opens the stores the config's references name; needed by `checkSecrets`. An `EnvironmentConnection` has one. */
   readonly openSecretStore?: (reference: string) => SecretStore;
+  /** The cluster homeserver.yaml is read from (pod or ConfigMap), for `storage`. An `EnvironmentConnection` has it. */
+  readonly kube?: Kube | undefined;
 }
 
 export interface DoctorOptions {
@@ -52,6 +58,13 @@ export interface DoctorOptions {
    * `openSecretStore`.
    */
   checkSecrets?: boolean;
+  /**
+   * Also say where Synapse keeps its data (homeserver.yaml's database section) and, for Postgres, what its database
+   * is like (reached read-only: `observeSynapseDatabase`) in `report.storage`. For the doctor an operator runs; a
+   * plan observes this itself. Needs the whole environment as target and `openSecretStore` (and `kube` for a
+   * homeserver.yaml in a pod or ConfigMap).
+   */
+  storage?: boolean;
 }
 
 export type ClassCounts = Readonly<Record<CredentialClass, number>>;
@@ -134,7 +147,15 @@ export interface DoctorReport {
   readonly findings: readonly DoctorFinding[];
   /** How many rows were not valid in all (more than `findings.length` when the list was capped). */
   readonly findingsTotal: number;
+  /** With `storage`: where Synapse keeps its data, and its Postgres database when it has one. */
+  readonly storage: DoctorStorageReport | undefined;
   readonly durationMs: number;
+}
+
+/** Where Synapse keeps its data: homeserver.yaml's database section (no password) and, for Postgres, the database. */
+export interface DoctorStorageReport {
+  readonly storage: SynapseStorage;
+  readonly database: SynapseDatabaseObservation | undefined;
 }
 
 function emptyCounts(): Record<CredentialClass, number> {
@@ -160,6 +181,16 @@ async function checkAdminToken(synapse: SynapseClient): Promise<AdminState> {
     if (isSynapseClientError(error)) return 'unchecked';
     throw error;
   }
+}
+
+async function observeStorage(target: DoctorTarget, dependencies: DoctorDependencies): Promise<DoctorStorageReport> {
+  const { openSecretStore: open, kube } = dependencies;
+  const { synapse, kubernetes } = target;
+  if (open === undefined || synapse === undefined) throw new TypeError('doctor: storage needs the environment (synapse, kubernetes) and openSecretStore');
+  const homeserver = await readHomeserverDatabase({ ...homeserverLocation({ synapse, kubernetes }), kube });
+  const env = { name: target.name, synapse, origin: target.origin };
+  const database = homeserver.storage.engine === 'psycopg2' ? await observeSynapseDatabase(synapseDatabaseAccess(env, open, homeserver)) : undefined;
+  return { storage: homeserver.storage, database };
 }
 
 /** Recommends from the counts; exported for the CLI's and HTTP frontends' explanations. */
@@ -261,6 +292,7 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
     const secretsTarget: DoctorSecretsTarget = { name: target.name, synapse: target.synapse, adminToken: target.adminToken, origin: target.origin };
     await checkDoctorSecrets(secretsTarget, dependencies.openSecretStore, synapse.hasAccessToken);
   }
+  const storage = options.storage === true ? await observeStorage(target, dependencies) : undefined;
   const layout = target.appDatabase.layout;
   const ctx: UserCredsContext = { db, layout, ownSchema: DEFAULT_OWN_SCHEMA };
 
@@ -381,6 +413,7 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
     recommendation: recommend(totals, options.fullResetMissingRatio, adminToken),
     findings,
     findingsTotal,
+    storage,
     durationMs: Math.round(performance.now() - started),
   });
 }

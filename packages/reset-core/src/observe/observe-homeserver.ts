@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import type { Kube } from '@matrix-reset/k8s-ops';
-import type { HomeserverConfigSource } from '../config/reset-config.ts';
+import { SecretValue } from '@matrix-reset/secrets';
+import type { EnvironmentConfig, HomeserverConfigSource } from '../config/reset-config.ts';
 
 /**
  * Where Synapse keeps users and tokens, from homeserver.yaml's `database:` section. Only the database section is
- * kept (homeserver.yaml also holds secrets: none of them is read into this object).
+ * kept, without its password (homeserver.yaml also holds secrets: none of them is read into this object).
  * - `sqlite3` on the StatefulSet's claim: deleting the PVC wipes users and tokens;
  * - `psycopg2`: an external Postgres: deleting the PVC does NOT invalidate a single token (only media and keys go).
  */
@@ -24,6 +25,10 @@ export type SynapseStorage =
       readonly host: string | undefined;
       readonly port: number | undefined;
       readonly database: string | undefined;
+      /** The role Synapse connects as (`database.args.user`); its password is never kept here. */
+      readonly user: string | undefined;
+      /** `database.args.sslmode`, as psycopg2 takes it (`require`, `verify-full`, ...). */
+      readonly sslmode: string | undefined;
       readonly pvcDeletionWipesUsers: false;
     }
   | { readonly engine: 'unknown'; readonly source: string | undefined; readonly reason: string; readonly pvcDeletionWipesUsers: 'unknown' };
@@ -65,6 +70,49 @@ async function readHomeserverYaml(
   }
 }
 
+/** Where homeserver.yaml is read from for an environment: its configured source and, for `pod`, the Synapse pod. */
+export function homeserverLocation(env: Pick<EnvironmentConfig, 'synapse' | 'kubernetes'>): { source: HomeserverConfigSource | undefined; namespace: string | undefined; pod: string | undefined } {
+  return {
+    source: env.synapse.homeserverConfig,
+    namespace: env.kubernetes?.namespace,
+    pod: env.synapse.portForward?.pod ?? (env.kubernetes === undefined ? undefined : `${env.kubernetes.statefulSet}-0`),
+  };
+}
+
+/** homeserver.yaml's storage, and for `psycopg2` the password of its `database.args` (wrapped, never in the storage). */
+export interface HomeserverDatabase {
+  readonly storage: SynapseStorage;
+  readonly password: SecretValue | undefined;
+}
+
+/**
+ * {@link observeHomeserverStorage}, keeping the psycopg2 password apart (for the connection to Synapse's database
+ * only: it goes in no observation).
+ */
+export async function readHomeserverDatabase(options: {
+  source: HomeserverConfigSource | undefined;
+  kube: Kube | undefined;
+  namespace?: string | undefined;
+  pod?: string | undefined;
+  claimMounts?: Readonly<Record<string, string>>;
+}): Promise<HomeserverDatabase> {
+  if (options.source === undefined) {
+    return { storage: { engine: 'unknown', source: undefined, reason: 'no homeserverConfig configured for this environment', pvcDeletionWipesUsers: 'unknown' }, password: undefined };
+  }
+  const source = describeSource(options.source, options.namespace, options.pod);
+  const read = await readHomeserverYaml(options.source, options.kube, options.namespace, options.pod);
+  if ('reason' in read) return { storage: { engine: 'unknown', source, reason: read.reason, pvcDeletionWipesUsers: 'unknown' }, password: undefined };
+  const storage = storageFromHomeserverYaml(read.text, source, options.claimMounts);
+  if (storage.engine !== 'psycopg2') return { storage, password: undefined };
+  const password = databaseArgs(parse(read.text))['password'];
+  return { storage, password: typeof password === 'string' || typeof password === 'number' ? new SecretValue(String(password)) : undefined };
+}
+
+function databaseArgs(config: unknown): Record<string, unknown> {
+  const args = (config as { database?: { args?: unknown } } | null)?.database?.args;
+  return args !== null && typeof args === 'object' ? (args as Record<string, unknown>) : {};
+}
+
 /**
  * Reads homeserver.yaml (in the Synapse pod, a ConfigMap or a local file) and says where Synapse keeps its data.
  * `claimMounts` maps the StatefulSet's claim templates to their mount paths, to tell whether a SQLite file is on the
@@ -83,13 +131,7 @@ export async function observeHomeserverStorage(options: {
   pod?: string | undefined;
   claimMounts?: Readonly<Record<string, string>>;
 }): Promise<SynapseStorage> {
-  if (options.source === undefined) {
-    return { engine: 'unknown', source: undefined, reason: 'no homeserverConfig configured for this environment', pvcDeletionWipesUsers: 'unknown' };
-  }
-  const source = describeSource(options.source, options.namespace, options.pod);
-  const read = await readHomeserverYaml(options.source, options.kube, options.namespace, options.pod);
-  if ('reason' in read) return { engine: 'unknown', source, reason: read.reason, pvcDeletionWipesUsers: 'unknown' };
-  return storageFromHomeserverYaml(read.text, source, options.claimMounts);
+  return (await readHomeserverDatabase(options)).storage;
 }
 
 /** Interprets homeserver.yaml's `database:` section (exported for tests and for callers holding the text). */
@@ -100,16 +142,19 @@ export function storageFromHomeserverYaml(text: string, source: string, claimMou
   } catch {
     return { engine: 'unknown', source, reason: 'homeserver.yaml is not valid YAML', pvcDeletionWipesUsers: 'unknown' };
   }
-  const database = (config as { database?: { name?: unknown; args?: Record<string, unknown> } } | null)?.database;
+  const database = (config as { database?: { name?: unknown } } | null)?.database;
   const name = database?.name;
-  const args = database?.args ?? {};
+  const args = databaseArgs(config);
+  const field = (key: string) => (typeof args[key] === 'string' ? args[key] : undefined);
   if (name === 'psycopg2') {
     return {
       engine: 'psycopg2',
       source,
-      host: typeof args['host'] === 'string' ? args['host'] : undefined,
+      host: field('host'),
       port: typeof args['port'] === 'number' ? args['port'] : typeof args['port'] === 'string' ? Number(args['port']) : undefined,
-      database: typeof args['database'] === 'string' ? args['database'] : typeof args['dbname'] === 'string' ? args['dbname'] : undefined,
+      database: field('database') ?? field('dbname'),
+      user: field('user'),
+      sslmode: field('sslmode'),
       pvcDeletionWipesUsers: false,
     };
   }

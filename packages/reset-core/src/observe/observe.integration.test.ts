@@ -14,10 +14,10 @@ describe('storageFromHomeserverYaml', () => {
     expect(storage).toMatchObject({ engine: 'sqlite3', onClaimTemplate: 'data', pvcDeletionWipesUsers: true });
   });
 
-  it('sees an external Postgres: deleting the PVC invalidates no token, and keeps no password', () => {
-    const text = 'database:\n  name: psycopg2\n  args:\n    host: db.internal\n    port: 5432\n    database: synapse\n    password: hunter2\n';
+  it('sees an external Postgres: deleting the PVC invalidates no token; keeps the user, not the password', () => {
+    const text = 'database:\n  name: psycopg2\n  args:\n    host: db.internal\n    port: 5432\n    user: synapse_user\n    database: synapse\n    password: hunter2\n';
     const storage = storageFromHomeserverYaml(text, 'pod', { data: '/data' });
-    expect(storage).toMatchObject({ engine: 'psycopg2', host: 'db.internal', port: 5432, database: 'synapse', pvcDeletionWipesUsers: false });
+    expect(storage).toMatchObject({ engine: 'psycopg2', host: 'db.internal', port: 5432, database: 'synapse', user: 'synapse_user', pvcDeletionWipesUsers: false });
     expect(JSON.stringify(storage)).not.toContain('hunter2');
   });
 
@@ -107,8 +107,9 @@ environments:
     expect(seen.appDatabase.schemas.every((s) => s.usable)).toBe(true);
   });
 
-  it('has no Kubernetes section and is frozen', () => {
+  it('has no Kubernetes section, no Synapse database (SQLite), and is frozen', () => {
     expect(seen.kubernetes).toBeUndefined();
+    expect(seen.synapseDatabase).toBeUndefined();
     expect(Object.isFrozen(seen.secrets[0])).toBe(true);
   });
 

@@ -2,8 +2,10 @@ import type { ClaimState, Kube, SecretManagerKind, StatefulSetShape } from '@mat
 import { isSecretsError, parseSecretReference, type SecretStore, type SecretStoreKind } from '@matrix-reset/secrets';
 import type { AuthMode, SynapseClient } from '@matrix-reset/synapse-admin';
 import { credentialInventory, DEFAULT_OWN_SCHEMA, discoverLayout, type AnyKysely, type SchemaInventory } from '@matrix-reset/user-creds';
-import { observeHomeserverStorage, type SynapseStorage } from './observe-homeserver.ts';
+import { homeserverLocation, readHomeserverDatabase, type SynapseStorage } from './observe-homeserver.ts';
+import { observeSynapseDatabase, type SynapseDatabaseObservation } from './observe-synapse-database.ts';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
+import { synapseDatabaseAccess } from '../connection/connect-synapse-database.ts';
 import { deepFreeze } from '../support/deep-freeze.ts';
 
 
@@ -53,6 +55,8 @@ export interface Observation {
     readonly authEvidence: readonly { readonly probe: string; readonly indicates: string; readonly detail: string }[];
   };
   readonly storage: SynapseStorage;
+  /** For a Postgres-backed Synapse (`storage.engine` psycopg2): its database, reached read-only, or why not. */
+  readonly synapseDatabase: SynapseDatabaseObservation | undefined;
   readonly kubernetes: KubernetesObservation | undefined;
   readonly secrets: readonly SecretTargetObservation[];
   readonly appDatabase: {
@@ -139,7 +143,8 @@ async function observeKubernetes(env: EnvironmentConfig, kube: Kube): Promise<{ 
 
 /**
  * Reads everything a reset plan depends on, and writes nothing: Synapse's version and auth mode, where it keeps its
- * data (SQLite on the PVC or an external Postgres: with the latter, deleting the PVC invalidates no token), the
+ * data (SQLite on the PVC or an external Postgres: with the latter, deleting the PVC invalidates no token; that
+ * database is then reached read-only, see `observeSynapseDatabase`, and one it cannot reach is reported, not thrown), the
  * StatefulSet and its claim (retention and reclaim policy, resourceVersions), VolumeSnapshot support, the workloads to
  * restart, each secret target (exists, version, who manages it) and the app database's layout and credential counts.
  * The result is frozen and holds no secret value.
@@ -165,13 +170,9 @@ export async function observe(env: EnvironmentConfig, deps: ObserveDependencies)
   let claimMounts: Record<string, string> = {};
   if (env.kubernetes !== undefined && kube !== undefined) ({ observation: kubernetes, claimMounts } = await observeKubernetes(env, kube));
 
-  const storage = await observeHomeserverStorage({
-    source: env.synapse.homeserverConfig,
-    kube,
-    namespace: env.kubernetes?.namespace,
-    pod: env.synapse.portForward?.pod ?? (env.kubernetes === undefined ? undefined : `${env.kubernetes.statefulSet}-0`),
-    claimMounts,
-  });
+  const homeserver = await readHomeserverDatabase({ ...homeserverLocation(env), kube, claimMounts });
+  const storage = homeserver.storage;
+  const synapseDatabase = storage.engine === 'psycopg2' ? await observeSynapseDatabase(synapseDatabaseAccess(env, deps.openSecretStore, homeserver)) : undefined;
 
   const secrets: SecretTargetObservation[] = [];
   if (env.synapse.sharedSecret !== undefined) secrets.push(await observeSecret('shared-secret', env.synapse.sharedSecret, deps));
@@ -194,6 +195,7 @@ export async function observe(env: EnvironmentConfig, deps: ObserveDependencies)
       authEvidence: auth.evidence.map((e) => ({ probe: e.probe, indicates: e.indicates, detail: e.detail })),
     },
     storage,
+    synapseDatabase,
     kubernetes,
     secrets,
     appDatabase: {

@@ -20,7 +20,11 @@ export function planObserved(observation: Observation, checksums: Readonly<Recor
   return {
     // Not the base URL: through a port-forward it changes with every connection.
     synapse: { serverVersion: observation.synapse.serverVersion, authMode: observation.synapse.authMode },
-    storage: { engine: observation.storage.engine, pvcDeletionWipesUsers: observation.storage.pvcDeletionWipesUsers },
+    storage: {
+      engine: observation.storage.engine,
+      pvcDeletionWipesUsers: observation.storage.pvcDeletionWipesUsers,
+      ...(observation.synapseDatabase === undefined ? {} : { database: observation.synapseDatabase }),
+    },
     kubernetes:
       k === undefined
         ? undefined
@@ -58,6 +62,16 @@ export async function observePlanState(env: EnvironmentConfig, deps: ObserveDepe
   return { observation, observed: planObserved(observation, checksums) };
 }
 
+/**
+ * Observed for the reader, not compared: they change by themselves while Synapse runs (its database grows, its
+ * sessions come and go, other databases on the server are not the plan's business).
+ */
+const UNCOMPARED = ['storage.database.database.sizeBytes', 'storage.database.connections', 'storage.database.otherDatabases'] as const;
+
+function compared(path: string): boolean {
+  return !UNCOMPARED.some((skipped) => path === skipped || path.startsWith(`${skipped}.`) || path.startsWith(`${skipped}[`));
+}
+
 /** One difference between what a plan observed and what is there now. */
 export interface ObservedChange {
   readonly path: string;
@@ -84,7 +98,9 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): void
 }
 
 /**
- * What changed between two observed states, field by field (`appDatabase.schemas[tenant_a].checksum`).
+ * What changed between two observed states, field by field (`appDatabase.schemas[tenant_a].checksum`), leaving out
+ * the figures that change by themselves (a Postgres-backed Synapse's database size, its sessions, the other databases
+ * on its server).
  *
  * @example
  * const { observed } = await observePlanState(env, connection);
@@ -97,6 +113,7 @@ export function diffObserved(planned: PlanObserved, now: PlanObserved): Observed
   flatten(now, '', b);
   const changes: ObservedChange[] = [];
   for (const path of new Set([...a.keys(), ...b.keys()])) {
+    if (!compared(path)) continue;
     const was = a.get(path) ?? '(absent)';
     const is = b.get(path) ?? '(absent)';
     if (was !== is) changes.push({ path, planned: was, now: is });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SynapseDatabaseObservation } from '../observe/observe-synapse-database.ts';
 import { STEP_KINDS, type StepKind } from '../steps/step-kinds.ts';
 
 
@@ -14,11 +15,17 @@ export type PlanMode = 'repair' | 'full-reset' | 'restore-admin';
 
 /**
  * The state a plan depends on, as it was when it was made: versions, counts and checksums, never a value. Apply
- * reads the same things again and refuses the plan when any differs.
+ * reads the same things again and refuses the plan when any differs (but for the figures that change by themselves,
+ * listed in plan-freshness: a Postgres database's size, its sessions and the other databases on its server).
  */
 export interface PlanObserved {
   readonly synapse: { readonly serverVersion: string; readonly authMode: string };
-  readonly storage: { readonly engine: string; readonly pvcDeletionWipesUsers: boolean | 'unknown' };
+  readonly storage: {
+    readonly engine: string;
+    readonly pvcDeletionWipesUsers: boolean | 'unknown';
+    /** A Postgres-backed Synapse's database (where, its shape, the role's rights, its schema version), or why it could not be reached. */
+    readonly database?: SynapseDatabaseObservation;
+  };
   readonly kubernetes:
     | {
         readonly namespace: string;
@@ -64,9 +71,40 @@ export interface Plan {
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const optionalString = z.string().optional();
 
+const optionalNumber = z.number().optional();
+
+const synapseDatabaseEndpointSchema = z.strictObject({
+  host: optionalString,
+  port: optionalNumber,
+  database: optionalString,
+  user: optionalString,
+  from: z.enum(['url', 'homeserver.yaml']),
+  overridden: z.array(z.enum(['host', 'port', 'user', 'password'])),
+  password: z.enum(['none', 'homeserver.yaml', 'synapse.database.password', 'synapse.database.url']),
+  tls: z.enum(['off', 'unverified', 'verified']),
+});
+
+const synapseDatabaseSchema = z.discriminatedUnion('reachable', [
+  z.strictObject({
+    reachable: z.literal(true),
+    endpoint: synapseDatabaseEndpointSchema,
+    server: z.strictObject({ version: z.string(), versionNum: z.number().int() }),
+    database: z.strictObject({ name: z.string(), owner: z.string(), encoding: z.string(), collate: z.string(), ctype: z.string(), sizeBytes: z.number() }),
+    role: z.strictObject({ name: z.string(), superuser: z.boolean(), createDatabase: z.boolean(), ownsDatabase: z.boolean() }),
+    connections: z.number().int(),
+    otherDatabases: z.strictObject({ count: z.number().int(), names: z.array(z.string()) }),
+    schema: z.discriminatedUnion('state', [
+      z.strictObject({ state: z.literal('present'), version: z.number().int() }),
+      z.strictObject({ state: z.literal('absent') }),
+      z.strictObject({ state: z.literal('unreadable'), code: z.string() }),
+    ]),
+  }),
+  z.strictObject({ reachable: z.literal(false), endpoint: synapseDatabaseEndpointSchema.optional(), error: z.strictObject({ code: z.string(), message: z.string() }) }),
+]);
+
 const observedSchema = z.strictObject({
   synapse: z.strictObject({ serverVersion: z.string(), authMode: z.string() }),
-  storage: z.strictObject({ engine: z.string(), pvcDeletionWipesUsers: z.union([z.boolean(), z.literal('unknown')]) }),
+  storage: z.strictObject({ engine: z.string(), pvcDeletionWipesUsers: z.union([z.boolean(), z.literal('unknown')]), database: synapseDatabaseSchema.optional() }),
   kubernetes: z
     .strictObject({
       namespace: z.string(),

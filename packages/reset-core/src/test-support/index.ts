@@ -5,6 +5,7 @@
  */
 export { plantFullResetSandbox, type FullResetSandbox, type MoreTargets } from './plan-full-reset-sandbox.ts';
 export { storedRow } from './ensure-fixtures.ts';
+export { plantSynapseDatabase, type PlantedSynapseDatabase } from './synapse-postgres.ts';
 export {
   bootstrapPassword,
   bootstrapPasswordLogsIn,

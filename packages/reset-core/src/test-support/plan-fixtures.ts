@@ -18,6 +18,7 @@ export function fakeEnvironment(overrides: Partial<EnvironmentConfig> = {}): Env
       adminUser: 'admin',
       adminUserId: '@admin:matrix.test',
       homeserverConfig: { pod: '/data/homeserver.yaml' },
+      database: undefined,
     },
     adminToken: [{ token: 'ssm:/dev/matrix/admin-token', user: 'ssm:/dev/matrix/admin-user' }],
     appDatabase: { url: 'env:DATABASE_URL', layout: openmeetLayout({ schemas: { names: ['tenant_a'] } }) },
@@ -35,7 +36,8 @@ export function fakeObservation(options: { authMode?: 'native' | 'delegated'; en
     storage:
       engine === 'sqlite3'
         ? { engine, source: 'pod', databasePath: '/data/homeserver.db', onClaimTemplate: 'data', pvcDeletionWipesUsers: true }
-        : { engine, source: 'pod', host: 'db', port: 5432, database: 'synapse', pvcDeletionWipesUsers: false },
+        : { engine, source: 'pod', host: 'db', port: 5432, database: 'synapse', user: 'synapse', sslmode: undefined, pvcDeletionWipesUsers: false },
+    synapseDatabase: undefined,
     kubernetes:
       options.kubernetes === false
         ? undefined
@@ -89,6 +91,7 @@ export function fakeDoctorReport(counts: Partial<Record<keyof ClassCounts, numbe
     recommendation: recommend(totals, 0.5, adminToken),
     findings: [],
     findingsTotal: 0,
+    storage: undefined,
     durationMs: 1,
   };
 }
