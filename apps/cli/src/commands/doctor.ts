@@ -13,6 +13,9 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   static override description =
     'Reads the configured environment without changing anything: checks the stored tokens (all, or an evenly spaced ' +
     'sample) against Synapse with whoami, looks up the users whose token is dead, and recommends the smallest repair. ' +
+    "It also says where Synapse keeps its data (homeserver.yaml) and, for Postgres, connects to that database read-only " +
+    '(synapse.database in the config says how to reach it from here) to report its server, size, owner, encoding, ' +
+    "collation, the role's rights, its sessions, Synapse's schema version and the other databases on the server. " +
     'Exit 0: nothing to do; 3: drift found (repair, full reset or restore-admin recommended); 1: inconclusive or failed; ' +
     '2: the config is wrong, a configured secret that cannot be read included (a variable not set, a key missing from a .env).';
   static override examples = [
@@ -32,6 +35,7 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
         concurrency: this.flags.concurrency,
         onProgress: doctorCounts(onProgress),
         checkSecrets: true,
+        storage: true,
       }),
     );
     this.result(report, renderDoctorReport);

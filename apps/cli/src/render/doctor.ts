@@ -1,7 +1,11 @@
 import { CREDENTIAL_CLASSES, type DoctorReport } from '@matrix-reset/reset-core';
 import { renderTable } from '../render-table.ts';
+import { renderSynapseStorage } from './synapse-storage.ts';
 
-/** doctor's report as text: what was examined, the admin token, the classes per schema and the recommendation. */
+/**
+ * doctor's report as text: what was examined, the admin token, where Synapse keeps its data (with its Postgres
+ * database, when it has one), the classes per schema and the recommendation.
+ */
 export function renderDoctorReport(report: DoctorReport): string {
   const rows = report.schemas.map((s) => ({ schema: s.schema, examined: s.examined, ...s.counts }));
   const table = renderTable(rows, [
@@ -14,6 +18,7 @@ export function renderDoctorReport(report: DoctorReport): string {
     `Environment ${report.environment} (layout ${report.layout}): ${report.examined} of ${report.population} stored credentials examined` +
       (report.sample === undefined ? '' : ` (${report.sample.description})`),
     `Admin token: ${report.adminToken}`,
+    ...(report.storage === undefined ? [] : renderSynapseStorage(report.storage.storage, report.storage.database)),
     '',
     table,
     `Recommendation: ${r.action}: ${r.reason}`,

@@ -23,7 +23,8 @@ export function planView(stored: StoredPlan, report?: DoctorReport): z.infer<typ
     steps: plan.steps.map((s) => ({ id: s.id, kind: s.kind, description: s.description, undoable: s.undoable, ...(s.undo === undefined ? {} : { undo: s.undo }) })),
     observed: {
       synapse: { ...plan.observed.synapse },
-      storage: { ...plan.observed.storage },
+      // The fields the API documents: not a Postgres-backed Synapse's database details (its address, roles, databases).
+      storage: { engine: plan.observed.storage.engine, pvcDeletionWipesUsers: plan.observed.storage.pvcDeletionWipesUsers },
       kubernetes:
         k === undefined
           ? null
