@@ -8,6 +8,8 @@ export interface Kinds {
   pv: ResourceType;
   secret: ResourceType;
   configMap: ResourceType;
+  service: ResourceType;
+  endpoints: ResourceType;
   event: ResourceType;
   statefulSet: ResourceType;
   deployment: ResourceType;
@@ -36,6 +38,8 @@ export function builtinKinds(registry: ResourceRegistry): Kinds {
     pv: find('', 'persistentvolumes'),
     secret: find('', 'secrets'),
     configMap: find('', 'configmaps'),
+    service: find('', 'services'),
+    endpoints: find('', 'endpoints'),
     event: find('', 'events'),
     statefulSet: find('apps', 'statefulsets'),
     deployment: find('apps', 'deployments'),

@@ -14,6 +14,7 @@ import { GarbageCollector } from './garbage-collector.ts';
 import { builtinKinds } from './kinds.ts';
 import { Kubelet } from './kubelet.ts';
 import { PodNetwork } from './pod-network.ts';
+import { ServiceProxy } from './service-proxy.ts';
 import { StatefulSetController } from './statefulset-controller.ts';
 import { VolumeController } from './volume-controller.ts';
 import { CUSTOM_RESOURCE_SETS, enableCustomResources, type CustomResourceSet } from './custom-resources.ts';
@@ -129,7 +130,8 @@ export async function startKubeSim(options: StartKubeSimOptions = {}): Promise<K
 
   await PodNetwork.check();
   const kinds = builtinKinds(registry);
-  const kubelet = new Kubelet({ store, kinds, network: new PodNetwork(), faults, podsDir: join(stateDir, 'pods') });
+  const services = new ServiceProxy(store, kinds);
+  const kubelet = new Kubelet({ store, kinds, network: new PodNetwork(), faults, services, podsDir: join(stateDir, 'pods') });
   const loop = new ControllerLoop(
     store,
     [
@@ -138,6 +140,7 @@ export async function startKubeSim(options: StartKubeSimOptions = {}): Promise<K
       new DeploymentController(store, kinds),
       new VolumeController(store, kinds, join(stateDir, 'volumes')),
       new VolumeSnapshotController(store, kinds, join(stateDir, 'snapshots')),
+      services,
       new ExternalSecretController(store, kinds, ssmClientFromEnv, (error) => log(`external-secret-controller: ${(error as Error).stack ?? String(error)}`)),
       kubelet,
     ],
@@ -209,6 +212,7 @@ export async function startKubeSim(options: StartKubeSimOptions = {}): Promise<K
       await rm(join(stateDir, READY_FILE), { force: true });
       loop.stop();
       await kubelet.stopAll();
+      await services.stop();
       faults.dropWatches();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));

@@ -1,4 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSupervised, type SupervisedProcess } from '@matrix-reset/sandbox';
@@ -10,6 +13,7 @@ import { record, records, timestamp, type KubeObject } from './kube-object.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { PodNetwork, PodSandbox, VolumeBind } from './pod-network.ts';
 import { withCondition } from './pod-state.ts';
+import { ServiceProxy } from './service-proxy.ts';
 
 export const NODE_NAME = 'kube-sim-node';
 
@@ -34,6 +38,8 @@ interface PodRuntime {
   readonly name: string;
   readonly sandbox: PodSandbox;
   readonly dir: string;
+  /** The host file bind-mounted at the pod's `/etc/hosts` (kept by the {@link ServiceProxy}), if any. */
+  readonly hostsFile: string | undefined;
   readonly containers: ContainerRuntime[];
   readonly startTime: string;
   stopping: boolean;
@@ -52,6 +58,8 @@ export interface KubeletOptions {
   kinds: Kinds;
   network: PodNetwork;
   faults: FaultInjector;
+  /** Keeps each pod's `/etc/hosts` naming the Services. */
+  services: ServiceProxy;
   /** Per-pod directories (logs, emptyDirs, projected Secrets) go under here. */
   podsDir: string;
 }
@@ -65,7 +73,7 @@ class ConfigError extends Error {}
  * containerStatuses), and terminates pods gracefully (SIGTERM, grace period, SIGKILL) before removing them.
  *
  * @example
- * const kubelet = new Kubelet({ store, kinds, network, faults, podsDir: '/tmp/sim/pods' });
+ * const kubelet = new Kubelet({ store, kinds, network, faults, services: new ServiceProxy(store, kinds), podsDir: '/tmp/sim/pods' });
  * new ControllerLoop(store, [kubelet], log).start();
  */
 export class Kubelet implements Reconciler {
@@ -167,15 +175,20 @@ export class Kubelet implements Reconciler {
       }
       const local = join(dir, 'volumes', name);
       await mkdir(local, { recursive: true });
-      const source = volume['secret'] !== undefined ? { kind: kinds.secret, name: String(record(volume['secret'])['secretName']), optional: record(volume['secret'])['optional'] === true }
-        : volume['configMap'] !== undefined ? { kind: kinds.configMap, name: String(record(volume['configMap'])['name']), optional: record(volume['configMap'])['optional'] === true }
+      const spec = record(volume['secret'] ?? volume['configMap']);
+      const source = volume['secret'] !== undefined ? { kind: kinds.secret, name: String(spec['secretName']), optional: spec['optional'] === true }
+        : volume['configMap'] !== undefined ? { kind: kinds.configMap, name: String(spec['name']), optional: spec['optional'] === true }
         : undefined;
+      // Kubernetes' default for both: 0644 (defaultMode 420), so a container's non-root user can read them.
+      const mode = typeof spec['defaultMode'] === 'number' ? spec['defaultMode'] : 0o644;
       if (source !== undefined) {
         const object = store.tryGet(source.kind, namespace, source.name);
         if (object === undefined && !source.optional) return `${source.kind === kinds.secret ? 'secret' : 'configmap'} "${source.name}" not found`;
         const data = record(object?.['data']);
         for (const [key, value] of Object.entries(data)) {
-          await writeFile(join(local, key), source.kind === kinds.secret ? Buffer.from(String(value), 'base64') : String(value), { mode: 0o600 });
+          const file = join(local, key);
+          await writeFile(file, source.kind === kinds.secret ? Buffer.from(String(value), 'base64') : String(value), { mode });
+          await chmod(file, mode);
         }
       }
       result.set(name, local);
@@ -259,7 +272,15 @@ export class Kubelet implements Reconciler {
         if (source !== undefined) binds.set(String(mount['mountPath']), mount['subPath'] === undefined ? source : join(source, String(mount['subPath'])));
       }
     }
-    for (const source of binds.values()) await mkdir(source, { recursive: true });
+    for (const source of binds.values()) if (!existsSync(source)) await mkdir(source, { recursive: true });
+    const podSpec = record(pod['spec']);
+    const hostname = String(podSpec['hostname'] ?? pod.metadata.name);
+    let hostsFile: string | undefined;
+    if (!binds.has('/etc/hosts')) {
+      hostsFile = join(dir, 'hosts');
+      await ServiceProxy.writeInitialHosts(hostsFile, hostname);
+      binds.set('/etc/hosts', hostsFile);
+    }
     try {
       for (const container of containers) this.#resolveEnv(pod, container, '');
     } catch (error) {
@@ -277,6 +298,7 @@ export class Kubelet implements Reconciler {
       name: pod.metadata.name,
       sandbox,
       dir,
+      hostsFile,
       containers: [],
       startTime: timestamp(),
       stopping: false,
@@ -284,6 +306,9 @@ export class Kubelet implements Reconciler {
     };
     this.#runtimes.set(runtime.uid, runtime);
     try {
+      if (hostsFile !== undefined) {
+        await this.#options.services.addPod({ file: hostsFile, namespace, podIP: sandbox.podIP, hostname, subdomain: podSpec['subdomain'] === undefined ? undefined : String(podSpec['subdomain']) });
+      }
       for (const container of containers) {
         const name = String(container['name']);
         let plan: ContainerPlan;
@@ -385,7 +410,12 @@ export class Kubelet implements Reconciler {
           ready = false;
         }
       } else if (record(probe['tcpSocket'])['port'] !== undefined) {
-        ready = await fetch(`http://${runtime.sandbox.podIP}:${String(record(probe['tcpSocket'])['port'])}/`).then(() => true, () => false);
+        const portValue = record(probe['tcpSocket'])['port'];
+        const port = typeof portValue === 'number' ? portValue : Number(records(container.spec['ports']).find((p) => p['name'] === portValue)?.['containerPort'] ?? portValue);
+        ready = await tcpAnswers(runtime.sandbox.podIP, port, Number(probe['timeoutSeconds'] ?? 1) * 1000);
+      } else if (Array.isArray(record(probe['exec'])['command'])) {
+        const command = (record(probe['exec'])['command'] as unknown[]).map(String);
+        ready = await execSucceeds(runtime.sandbox.pid, command, container.plan, Number(probe['timeoutSeconds'] ?? 1) * 1000);
       }
       if (ready !== container.ready) {
         container.ready = ready;
@@ -454,6 +484,7 @@ export class Kubelet implements Reconciler {
     await stops;
     if (delay > 0) await sleep(delay);
     await runtime.sandbox.stop();
+    if (runtime.hostsFile !== undefined) this.#options.services.removePod(runtime.hostsFile);
     this.#runtimes.delete(runtime.uid);
     const { store, kinds } = this.#options;
     const current = store.tryGet(kinds.pod, runtime.namespace, runtime.name);
@@ -468,6 +499,28 @@ export class Kubelet implements Reconciler {
     if (runtime.timer) clearInterval(runtime.timer);
     await Promise.all(runtime.containers.map((c) => c.process?.stop()));
     await runtime.sandbox.stop();
+    if (runtime.hostsFile !== undefined) this.#options.services.removePod(runtime.hostsFile);
     this.#runtimes.delete(runtime.uid);
   }
+}
+
+/** A tcpSocket probe: the port accepts a connection. */
+function tcpAnswers(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** An exec probe: the command exits 0 inside the pod, with the container's environment. */
+function execSucceeds(pid: number, command: string[], plan: ContainerPlan, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('nsenter', ['-t', String(pid), '-n', '-m', '--', ...command], { env: plan.env, cwd: '/', timeout: Math.max(timeoutMs, 1_000) }, (error) => resolve(error === null));
+  });
 }

@@ -25,9 +25,10 @@ export interface VolumeBind {
 
 /**
  * Mount setup inside the new mount namespace (propagation private, so nothing leaks to the host): each volume is
- * bind-mounted at its mountPath, then the process becomes `sleep infinity`, like a pod's pause container.
+ * bind-mounted at its mountPath (a file, such as the pod's hosts file, over a file), then the process becomes `sleep infinity`, like a pod's pause container.
  */
-const PAUSE_SCRIPT = 'while [ $# -gt 1 ]; do mkdir -p "$2" && mount --bind "$1" "$2" || exit 1; shift 2; done; exec sleep infinity';
+const PAUSE_SCRIPT =
+  'while [ $# -gt 1 ]; do if [ -d "$1" ]; then mkdir -p "$2"; elif [ ! -e "$2" ]; then mkdir -p "$(dirname "$2")" && : > "$2"; fi; mount --bind "$1" "$2" || exit 1; shift 2; done; exec sleep infinity';
 
 async function ip(args: string[]): Promise<void> {
   await run('ip', args);

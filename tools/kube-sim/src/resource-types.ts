@@ -48,6 +48,7 @@ export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = Object.freeze([
   type('', 'v1', 'Secret', 'secrets'),
   type('', 'v1', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }),
   type('', 'v1', 'Service', 'services', { shortNames: ['svc'], subresources: ['status'], categories: ['all'] }),
+  type('', 'v1', 'Endpoints', 'endpoints', { shortNames: ['ep'] }),
   type('', 'v1', 'Event', 'events', { shortNames: ['ev'] }),
   type('', 'v1', 'ServiceAccount', 'serviceaccounts', { shortNames: ['sa'] }),
   type('apps', 'v1', 'StatefulSet', 'statefulsets', { shortNames: ['sts'], subresources: ['status', 'scale'], categories: ['all'] }),
