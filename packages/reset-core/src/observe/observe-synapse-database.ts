@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { SynapseDatabaseAccess, SynapseDatabaseEndpoint } from '../connection/connect-synapse-database.ts';
 import { describeSynapseDatabaseError, synapseDatabaseErrorCode } from '../connection/connect-synapse-database.ts';
 import { isResetError } from '../reset-error.ts';
+import { databaseRights, describeDatabase, sessionsOn } from '../synapse-database/database-swap.ts';
 
 /** Other databases listed by name at most (their count is always whole). */
 const MAX_LISTED_DATABASES = 50;
@@ -82,37 +83,19 @@ function describeFailure(error: unknown): { code: string; message: string } {
 }
 
 async function readFacts(client: pg.Client): Promise<Omit<Extract<SynapseDatabaseObservation, { reachable: true }>, 'reachable' | 'endpoint'>> {
-  const { rows } = await client.query<{
-    version: string;
-    version_num: string;
-    name: string;
-    owner: string;
-    encoding: string;
-    collate: string;
-    ctype: string;
-    size: string;
-    role: string;
-    superuser: boolean;
-    createdb: boolean;
-    owns: boolean;
-    connections: string;
-  }>(
-    `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS version_num,
-            d.datname AS name, pg_get_userbyid(d.datdba) AS owner, pg_encoding_to_char(d.encoding) AS encoding,
-            d.datcollate AS collate, d.datctype AS ctype, pg_database_size(d.oid)::text AS size,
-            r.rolname AS role, r.rolsuper AS superuser, r.rolcreatedb AS createdb, pg_has_role(r.oid, d.datdba, 'USAGE') AS owns,
-            (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname AND a.pid <> pg_backend_pid())::text AS connections
-       FROM pg_database d, pg_roles r
-      WHERE d.datname = current_database() AND r.rolname = current_user`,
+  const { rows } = await client.query<{ version: string; version_num: string; name: string }>(
+    `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS version_num, current_database() AS name`,
   );
   const row = rows[0];
-  if (row === undefined) throw new Error('the current database or role has no catalog row');
+  if (row === undefined) throw new Error('the server answered no row for its version');
+  const [shape, rights, sessions] = await Promise.all([describeDatabase(client, row.name), databaseRights(client, row.name), sessionsOn(client, row.name)]);
+  if (shape === undefined) throw new Error('the current database has no catalog row');
   const others = await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE NOT datistemplate AND datname <> current_database() ORDER BY datname`);
   return {
     server: { version: row.version, versionNum: Number(row.version_num) },
-    database: { name: row.name, owner: row.owner, encoding: row.encoding, collate: row.collate, ctype: row.ctype, sizeBytes: Number(row.size) },
-    role: { name: row.role, superuser: row.superuser, createDatabase: row.createdb, ownsDatabase: row.owns },
-    connections: Number(row.connections),
+    database: { name: shape.name, owner: shape.owner, encoding: shape.encoding, collate: shape.collate, ctype: shape.ctype, sizeBytes: shape.sizeBytes },
+    role: { name: rights.role, superuser: rights.superuser, createDatabase: rights.createDatabase, ownsDatabase: rights.ownsDatabase },
+    connections: sessions.length,
     otherDatabases: { count: others.rows.length, names: others.rows.slice(0, MAX_LISTED_DATABASES).map((other) => other.name) },
     schema: await readSchemaVersion(client),
   };
