@@ -10,7 +10,8 @@ Usage:
 
 Options:
   --state-dir DIR   kubeconfig, certificates, volumes and logs (KUBE_SIM_STATE_DIR; default a new tmp dir)
-  --scenario NAME   objects to create at start, e.g. openmeet-dev (KUBE_SIM_SCENARIO)
+  --scenario NAME   objects to create at start: openmeet-dev, synapse-ananace, synapse-ess or a YAML file
+                    (KUBE_SIM_SCENARIO)
   --crds LIST       CRD sets to serve besides the scenario's: external-secrets, volume-snapshots, or all
                     (KUBE_SIM_CRDS; default none)
   --port N          API port on 127.0.0.1 (KUBE_SIM_PORT; default a free port)

@@ -3,12 +3,13 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderSynapseConfig, renderSynapseLogConfig, synapseVenv, toYaml } from '@matrix-reset/sandbox';
-import { record, records } from './kube-object.ts';
+import { renderSynapseConfig, renderSynapseLogConfig, synapseVenv, toYaml, type SynapseConfigOptions } from '@matrix-reset/sandbox';
+import { records } from './kube-object.ts';
+import { isPostgresImage, postgresBinDir, postgresCommand } from './postgres-container.ts';
 
 /** What the kubelet runs for a container: a real program, inside the pod's namespaces. */
 export interface ContainerPlan {
-  /** Which runner: `synapse`, `app` or `command`. */
+  /** Which runner: `synapse`, `postgres`, `app` or `command`. */
   runner: string;
   command: string;
   args: string[];
@@ -45,7 +46,25 @@ export function isAppImage(image: string): boolean {
 }
 
 /**
- * Like the real image's `generate` step: writes `/data/homeserver.yaml` (SQLite at `/data/homeserver.db`,
+ * The database the real image's generated config names: Postgres when `POSTGRES_PASSWORD` is set (`POSTGRES_USER`
+ * default synapse, `POSTGRES_DB` default synapse, `POSTGRES_HOST` default db, `POSTGRES_PORT` default 5432, as in
+ * the image's `conf/homeserver.yaml`), else SQLite at `/data/homeserver.db`.
+ */
+function generatedDatabase(env: Record<string, string>): SynapseConfigOptions['database'] {
+  const password = env['POSTGRES_PASSWORD'] ?? '';
+  if (password === '') return { kind: 'sqlite', file: '/data/homeserver.db' };
+  return {
+    kind: 'postgres',
+    host: env['POSTGRES_HOST'] || 'db',
+    port: Number(env['POSTGRES_PORT'] || '5432'),
+    user: env['POSTGRES_USER'] || 'synapse',
+    password,
+    database: env['POSTGRES_DB'] || 'synapse',
+  };
+}
+
+/**
+ * Like the real image's `generate` step: writes `/data/homeserver.yaml` (the database of {@link generatedDatabase},
  * listener on 0.0.0.0:`port` inside the pod, inline `registration_shared_secret` from
  * `SYNAPSE_REGISTRATION_SHARED_SECRET` or a new random one) and its log config, unless a config is already there.
  */
@@ -56,7 +75,7 @@ async function ensureSynapseConfig(dataDir: string, env: Record<string, string>,
     serverName,
     port,
     dataDir: '/data',
-    database: { kind: 'sqlite', file: '/data/homeserver.db' },
+    database: generatedDatabase(env),
     logConfigFile: `/data/${serverName}.log.config`,
     extraConfig: {
       public_baseurl: null,
@@ -70,10 +89,15 @@ async function ensureSynapseConfig(dataDir: string, env: Record<string, string>,
   await writeFile(join(dataDir, `${serverName}.log.config`), toYaml(renderSynapseLogConfig('/data/homeserver.log')));
 }
 
+/** The image's Python (`python`, `python3`, `/usr/local/bin/python3`), which the venv's stands in for. */
+const IMAGE_PYTHON = /^(\/usr\/local\/bin\/|\/usr\/bin\/)?python3?$/;
+
 /**
  * Picks the runner for a container's image and prepares it: the sandbox's real Synapse (venv) for
- * `matrixdotorg/synapse*`, the small env-digest app for `openmeet/api` / `kube-sim/app`, otherwise the
- * container's own `command`/`args` (or `sleep infinity`).
+ * `matrixdotorg/synapse*` (the image's start script unless the container names a `command`: then that command,
+ * its `python` being the venv's, as in charts that run `python -m synapse.app.homeserver -c …` or a `sh -c`
+ * wrapper), the machine's Postgres for `postgres` (see {@link postgresCommand}), the small env-digest app for
+ * `openmeet/api` / `kube-sim/app`, otherwise the container's own `command`/`args` (or `sleep infinity`).
  *
  * @example
  * const plan = await planContainer({ container, env, hostPathFor: (p) => (p === '/data' ? volumeDir : undefined) });
@@ -89,8 +113,17 @@ export async function planContainer(options: PlanOptions): Promise<ContainerPlan
     const env: Record<string, string> = { PATH: `${join(venv, 'bin')}:${BASE_PATH}`, PYTHONUNBUFFERED: '1', SYNAPSE_CONFIG_DIR: '/data', SYNAPSE_DATA_DIR: '/data', HOME: '/root', ...options.env };
     const dataDir = options.hostPathFor('/data');
     if (dataDir !== undefined) await ensureSynapseConfig(dataDir, env, containerPort(container, 8008));
+    if (command.length > 0) {
+      const program = IMAGE_PYTHON.test(command[0] ?? '') ? join(venv, 'bin', 'python') : (command[0] ?? 'true');
+      return { runner: 'synapse', command: program, args: [...command.slice(1), ...args], env, cwd };
+    }
     const configPath = env['SYNAPSE_CONFIG_PATH'] ?? '/data/homeserver.yaml';
     return { runner: 'synapse', command: join(venv, 'bin', 'python'), args: ['-m', 'synapse.app.homeserver', '--config-path', configPath], env, cwd: '/data' };
+  }
+  if (isPostgresImage(image)) {
+    const bin = postgresBinDir();
+    const env = { PATH: bin === undefined ? BASE_PATH : `${bin}:${BASE_PATH}`, HOME: '/var/lib/postgresql', ...options.env };
+    return { runner: 'postgres', ...postgresCommand({ command, args }), env, cwd };
   }
   if (isAppImage(image)) {
     const script = fileURLToPath(new URL(`./app-container${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -106,6 +139,5 @@ export async function planContainer(options: PlanOptions): Promise<ContainerPlan
   const env = { PATH: BASE_PATH, HOME: '/root', ...options.env };
   if (command.length > 0) return { runner: 'command', command: command[0] ?? 'true', args: [...command.slice(1), ...args], env, cwd };
   if (args.length > 0) return { runner: 'command', command: args[0] ?? 'true', args: args.slice(1), env, cwd };
-  void record;
   return { runner: 'command', command: 'sleep', args: ['infinity'], env, cwd };
 }

@@ -5,6 +5,7 @@ export type KubeSimErrorCode =
   | 'NOT_ROOT'
   | 'POD_NETWORK_FAILED'
   | 'SCENARIO_INVALID'
+  | 'SCENARIO_POSTGRES_FAILED'
   | 'START_FAILED';
 
 /**

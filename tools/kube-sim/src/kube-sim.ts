@@ -28,7 +28,8 @@ import type { KubeObject } from './kube-object.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { KubeSimError } from './kube-sim-error.ts';
 import { ObjectStore } from './object-store.ts';
-import { applyScenario } from './scenario.ts';
+import { loadScenario } from './scenario.ts';
+import type { ScenarioDatabase } from './scenario-postgres.ts';
 import { BUILTIN_RESOURCE_TYPES, ResourceRegistry } from './resource-types.ts';
 
 export interface StartKubeSimOptions {
@@ -75,6 +76,8 @@ export interface KubeSim {
   readonly faults: FaultInjector;
   readonly store: ObjectStore;
   readonly registry: ResourceRegistry;
+  /** The Postgres databases the scenario's `PostgresDatabaseSeed` made (dropped by `stop()`). */
+  readonly scenarioDatabases: readonly ScenarioDatabase[];
   /** Stops the API server and every pod process. Idempotent. */
   stop(): Promise<void>;
 }
@@ -126,9 +129,10 @@ export async function startKubeSim(options: StartKubeSimOptions = {}): Promise<K
   enableCustomResources(store, options.customResources ?? []);
   const logFile = join(stateDir, 'controllers.log');
   const log = (line: string): void => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
-  const scenarioNamespace = options.scenario === undefined ? undefined : await applyScenario(store, options.scenario, log);
-
   await PodNetwork.check();
+  const scenario = options.scenario === undefined ? undefined : await loadScenario(store, options.scenario, log);
+  const scenarioNamespace = scenario?.namespace;
+
   const kinds = builtinKinds(registry);
   const services = new ServiceProxy(store, kinds);
   const kubelet = new Kubelet({ store, kinds, network: new PodNetwork(), faults, services, podsDir: join(stateDir, 'pods') });
@@ -196,6 +200,9 @@ export async function startKubeSim(options: StartKubeSimOptions = {}): Promise<K
       reject(new KubeSimError({ code: 'START_FAILED', message: `cannot listen on 127.0.0.1:${options.port ?? 0}: ${error.message}`, nextSteps: ['Pick another --port or leave it out for a free one'], cause: error })),
     );
     server.listen({ host: '127.0.0.1', port: options.port ?? 0 }, () => resolveListen());
+  }).catch(async (error: unknown) => {
+    await scenario?.release();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   loop.start();
@@ -213,11 +220,12 @@ export async function startKubeSim(options: StartKubeSimOptions = {}): Promise<K
       loop.stop();
       await kubelet.stopAll();
       await services.stop();
+      await scenario?.release().catch((error: unknown) => log(`kube-sim: dropping the scenario's databases: ${(error as Error).message}`));
       faults.dropWatches();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
     })();
     return stopping;
   };
-  return { stateDir, kubeconfigPath, url, faultsUrl, token, caCert: certs.caCert, faults, store, registry, stop };
+  return { stateDir, kubeconfigPath, url, faultsUrl, token, caCert: certs.caCert, faults, store, registry, scenarioDatabases: scenario?.postgresDatabases ?? [], stop };
 }

@@ -23,8 +23,9 @@ Flags (each also read from an environment variable):
   --with SERVICE         up: also start SERVICE; repeatable or comma-separated (MATRIX_RESET_SANDBOX_WITH)
                          services: ${SANDBOX_SERVICES.join(', ')}; default: ${DEFAULT_SERVICES.join(', ')}
                          kube = kube-sim (needs root): exports KUBECONFIG and KUBE_SIM_FAULTS_URL, adds ssm
-  --kube-scenario NAME   up, with kube: kube-sim's scenario, or none for an empty cluster
-                         (MATRIX_RESET_SANDBOX_KUBE_SCENARIO; default openmeet-dev)
+  --kube-scenario NAME   up, with kube: kube-sim's scenario (openmeet-dev, synapse-ananace: Synapse on the
+                         sandbox's Postgres, synapse-ess: Synapse beside a Postgres pod; or a YAML file), or none
+                         for an empty cluster (MATRIX_RESET_SANDBOX_KUBE_SCENARIO; default openmeet-dev)
   --synapse-db KIND      up: sqlite | postgres (MATRIX_RESET_SANDBOX_SYNAPSE_DB; default sqlite)
   --attach-to PID        up: stop everything when process PID exits (MATRIX_RESET_SANDBOX_ATTACH_TO)
   --json                 up/status: print JSON on stdout (MATRIX_RESET_SANDBOX_JSON=1)
@@ -35,6 +36,7 @@ Examples:
   sandbox up --json --state-dir /tmp/sb --synapse-db postgres --attach-to $$
   sandbox up --with synapse-delegated --with kube && kubectl --kubeconfig .sandbox/default/kube/kubeconfig get pods -A
   sandbox up --with kube --kube-scenario none
+  sandbox up --with kube --kube-scenario synapse-ess
   sandbox status --json
   sandbox down
 `;
