@@ -88,6 +88,7 @@ describe('Services for pods', () => {
   it('a Service without a selector reaches the address its Endpoints name (127.0.0.1 is the node: the host)', async () => {
     const result = await k(['exec', 'client', '-n', 'svc-dns', '--', 'curl', '-s', '--max-time', '3', 'http://outside.svc-dns.svc:8080/']);
     expect(result.stdout).toBe('from the host');
+    expect((await k(['get', 'endpoints', '-n', 'svc-dns'])).stdout).toContain(`127.0.0.1:${(hostServer.address() as AddressInfo).port}`);
   });
 
   it('the host reaches a Service at its ClusterIP', async () => {

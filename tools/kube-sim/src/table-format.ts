@@ -87,6 +87,15 @@ const COLUMNS: Record<string, Column[]> = {
     age,
   ],
   Namespace: [name, { name: 'Status', type: 'string', cell: (o) => String(status(o)['phase'] ?? '') }, age],
+  Endpoints: [
+    name,
+    {
+      name: 'Endpoints',
+      type: 'string',
+      cell: (o) => records(o['subsets']).flatMap((subset) => records(subset['addresses']).flatMap((address) => records(subset['ports']).map((port) => `${String(address['ip'])}:${String(port['port'])}`))).join(',') || '<none>',
+    },
+    age,
+  ],
 };
 
 function columnsFor(kind: string): Column[] {
