@@ -23,7 +23,17 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
     'allow-external-database': Flags.boolean({
       env: 'MATRIX_RESET_ALLOW_EXTERNAL_DATABASE',
       default: false,
-      description: 'Plan a full reset although Synapse keeps its data in an external Postgres (deleting the PVC then invalidates no token)',
+      description: "Postgres-backed Synapse: plan only the PVC part of a full reset (media, signing key) and leave its database to you; by default the plan resets the database itself",
+    }),
+    'wipe-media': Flags.boolean({
+      env: 'MATRIX_RESET_WIPE_MEDIA',
+      default: false,
+      description: "Postgres-backed Synapse: also delete its PVC (media, and a signing key kept there), after a VolumeSnapshot where the cluster has them; kept by default",
+    }),
+    'terminate-database-sessions': Flags.boolean({
+      env: 'MATRIX_RESET_TERMINATE_DATABASE_SESSIONS',
+      default: false,
+      description: "Postgres-backed Synapse: end the sessions still on its database once its processes are stopped, instead of refusing to move it aside",
     }),
     'clear-deactivated': Flags.boolean({
       env: 'MATRIX_RESET_CLEAR_DEACTIVATED',
@@ -38,6 +48,8 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
       const planned = await planEnvironment(connection.environment, connection, {
         mode: this.flags.mode as 'auto' | 'repair' | 'full-reset' | 'restore-admin',
         allowExternalDatabase: this.flags['allow-external-database'],
+        wipeMedia: this.flags['wipe-media'],
+        terminateDatabaseSessions: this.flags['terminate-database-sessions'],
         clearDeactivated: this.flags['clear-deactivated'],
         doctor: { onProgress: doctorCounts(onProgress) },
       });

@@ -67,6 +67,8 @@ export interface CreatePlanRequest {
   readonly mode?: 'auto' | 'repair' | 'full-reset' | 'restore-admin';
   readonly allowExternalDatabase?: boolean;
   readonly clearDeactivated?: boolean;
+  readonly wipeMedia?: boolean;
+  readonly terminateDatabaseSessions?: boolean;
   /** Who asks (a token's name). */
   readonly createdBy: string;
 }
@@ -275,6 +277,8 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
         ...(request.mode === undefined ? {} : { mode: request.mode }),
         ...(request.allowExternalDatabase === undefined ? {} : { allowExternalDatabase: request.allowExternalDatabase }),
         ...(request.clearDeactivated === undefined ? {} : { clearDeactivated: request.clearDeactivated }),
+        ...(request.wipeMedia === undefined ? {} : { wipeMedia: request.wipeMedia }),
+        ...(request.terminateDatabaseSessions === undefined ? {} : { terminateDatabaseSessions: request.terminateDatabaseSessions }),
       });
       const stored = await (await plans()).save(plan, { createdBy: request.createdBy });
       logger.info({ planId: plan.id, mode: plan.mode, steps: plan.steps.length, createdBy: request.createdBy }, 'plan stored');

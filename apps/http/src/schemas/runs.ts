@@ -10,7 +10,15 @@ const confirm = z.string().max(200).optional().openapi({ description: "The envir
 export const planRequest = z
   .strictObject({
     mode: z.enum(['auto', 'repair', 'full-reset', 'restore-admin']).optional().openapi({ description: 'auto (default) follows the doctor; repair mints new tokens; full-reset is the runbook; restore-admin brings a working admin token back' }),
-    allowExternalDatabase: z.boolean().optional().openapi({ description: 'Plan a full reset although Synapse keeps its data in an external Postgres' }),
+    allowExternalDatabase: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Postgres-backed Synapse: plan only the PVC part of a full reset and leave its database to the operator (by default the plan resets the database itself)" }),
+    wipeMedia: z.boolean().optional().openapi({ description: 'Postgres-backed Synapse: also delete its PVC (media, a signing key kept there); kept by default' }),
+    terminateDatabaseSessions: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Postgres-backed Synapse: end the sessions left on its database once its processes are stopped, instead of refusing" }),
     clearDeactivated: z
       .boolean()
       .optional()

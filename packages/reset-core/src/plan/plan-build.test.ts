@@ -75,13 +75,16 @@ describe('buildPlan', () => {
     expect((error as { nextSteps: string[] }).nextSteps.join(' ')).toContain('mas-cli');
   });
 
-  it('refuses a full reset when Synapse keeps its data in an external Postgres, unless allowed', () => {
+  it("refuses a full reset of a Postgres-backed Synapse whose database it cannot reach, naming synapse.database; allowExternalDatabase plans the claim part only", () => {
     const error = refusal(() => buildPlan(env, fakeObservation({ engine: 'psycopg2' }), fakeDoctorReport({ missing_user: 8 })));
-    expect(isResetError(error, 'unsupported')).toBe(true);
-    expect((error as Error).message).toContain('would not invalidate');
+    expect(isResetError(error, 'environment_incapable')).toBe(true);
+    expect((error as Error).message).toContain("resets Synapse's Postgres database, and matrix-reset cannot reach it");
+    expect((error as { nextSteps: string[] }).nextSteps.join(' ')).toContain('synapse.database');
 
     const plan = buildPlan(env, fakeObservation({ engine: 'psycopg2' }), fakeDoctorReport({ missing_user: 8 }), { allowExternalDatabase: true });
-    expect(plan.warnings.join(' ')).toContain('external Postgres');
+    expect(plan.warnings.join(' ')).toContain('leaves that database alone');
+    expect(plan.steps.map((s) => s.kind)).toContain('delete-pvc');
+    expect(plan.steps.map((s) => s.kind)).not.toContain('backup-synapse-database');
   });
 
   it('refuses a full reset of an environment without Kubernetes', () => {

@@ -8,6 +8,7 @@ import { planObserved, observePlanState } from './plan-freshness.ts';
 import { PLAN_VERSION, type Plan, type PlanMode, type PlanStep } from './plan-model.ts';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
 import { ResetError } from '../reset-error.ts';
+import { swapRefusal } from '../synapse-database/database-swap.ts';
 
 export interface BuildPlanOptions {
   /** `auto` (default) follows the doctor: `repair` while the server still has the users, `full-reset` once it was wiped. */
@@ -15,10 +16,14 @@ export interface BuildPlanOptions {
   /** Live checksums of the app's credential columns per schema (`liveChecksums`): apply refuses the plan when they change. */
   checksums?: Readonly<Record<string, string>>;
   /**
-   * A full reset although Synapse keeps its data in an external Postgres: deleting the PVC then invalidates no
-   * token (only media and the signing key go). Refused unless set.
+   * A Postgres-backed Synapse: plan only the claim's part of a full reset (media, signing key) and leave its database
+   * to the operator. Without it the plan resets the database itself (moved aside under the run, made again).
    */
   allowExternalDatabase?: boolean;
+  /** A Postgres-backed Synapse: also delete its claim (media, and a signing key kept there), after a VolumeSnapshot where possible. */
+  wipeMedia?: boolean;
+  /** A Postgres-backed Synapse: end the sessions left on its database once its processes are stopped, instead of refusing. */
+  terminateDatabaseSessions?: boolean;
   /**
    * Also clear the stored credentials of rows naming deactivated Matrix users (repair plans). Such rows need the
    * app's decision: by default they are left alone and reported apart from the drift a repair fixes.
@@ -65,6 +70,43 @@ function describeSteps(input: PlanInput, verify: boolean): PlanStep[] {
   return steps;
 }
 
+/**
+ * What a full reset of a Postgres-backed Synapse needs of its database: reached from here, a role that may replace
+ * it, and a homeserver.yaml that can still be read once Synapse's pods are stopped. Refuses naming the fix; returns
+ * the warnings the observation calls for.
+ */
+function requireSynapseDatabase(env: EnvironmentConfig, observation: Observation): string[] {
+  const seen = observation.synapseDatabase;
+  if (seen === undefined || !seen.reachable) {
+    const why = seen === undefined ? 'it was not observed' : `${seen.error.message}`;
+    throw new ResetError('environment_incapable', `A full reset of ${env.name} resets Synapse's Postgres database, and matrix-reset cannot reach it: ${why}`, {
+      nextSteps: [
+        "Give matrix-reset a way there in matrix-reset.yaml: synapse.database (url, or host, port, user and password; a port-forward to the database server works), then plan again; `matrix-reset doctor` shows what it reaches.",
+        'Or reset that database yourself and plan the claim part only: --allow-external-database.',
+      ],
+    });
+  }
+  const refusal = swapRefusal({ role: seen.role.name, superuser: seen.role.superuser, createDatabase: seen.role.createDatabase, ownsDatabase: seen.role.ownsDatabase }, seen.database.name);
+  if (refusal !== undefined) throw refusal;
+  const source = env.synapse.homeserverConfig ?? (env.kubernetes === undefined ? undefined : { pod: '/data/homeserver.yaml' });
+  if (source !== undefined && 'pod' in source && env.synapse.database?.url === undefined) {
+    throw new ResetError('environment_incapable', `homeserver.yaml of ${env.name} is read from Synapse's pod, which the full reset stops before it reaches the database`, {
+      nextSteps: [
+        'Point synapse.homeserverConfig at where the pod gets it: { configMap: <name>, key: homeserver.yaml } (or { file: <path> }).',
+        "Or give the database's whole address: synapse.database.url (a secret reference to a postgres:// URL).",
+      ],
+    });
+  }
+  const warnings: string[] = [];
+  if (seen.database.collate !== 'C' || seen.database.ctype !== 'C') {
+    warnings.push(`Synapse's database ${seen.database.name} has collation ${seen.database.collate} and ctype ${seen.database.ctype}: the new one is made alike (Synapse wants C unless database.allow_unsafe_locale is set).`);
+  }
+  if (seen.otherDatabases.count > 0) {
+    warnings.push(`The server holds ${seen.otherDatabases.count} other database${seen.otherDatabases.count === 1 ? '' : 's'}: only ${seen.database.name} is moved aside and made again.`);
+  }
+  return warnings;
+}
+
 function requireKubernetes(env: EnvironmentConfig, observation: Observation): void {
   if (observation.kubernetes !== undefined && env.kubernetes !== undefined) return;
   throw new ResetError('environment_incapable', `A full reset of ${env.name} needs its Kubernetes target (StatefulSet and PVC); the environment has none`, {
@@ -94,7 +136,16 @@ export function buildPlan(env: EnvironmentConfig, observation: Observation, repo
   const verify = options.verify ?? true;
   const warnings: string[] = [];
   const clearDeactivated = options.clearDeactivated === true;
-  const input: PlanInput = { env, observation, report, mode, clearDeactivated };
+  const input: PlanInput = {
+    env,
+    observation,
+    report,
+    mode,
+    clearDeactivated,
+    allowExternalDatabase: options.allowExternalDatabase === true,
+    wipeMedia: options.wipeMedia === true,
+    terminateDatabaseSessions: options.terminateDatabaseSessions === true,
+  };
   let steps: PlanStep[];
   if (mode === 'repair') {
     // Nothing a repair fixes, and no deactivated rows to clear on request: an empty plan.
@@ -116,16 +167,10 @@ export function buildPlan(env: EnvironmentConfig, observation: Observation, repo
     steps = describeSteps(input, verify);
   } else {
     const storage = observation.storage;
-    if (storage.pvcDeletionWipesUsers === false) {
-      if (options.allowExternalDatabase !== true) {
-        throw new ResetError('unsupported', `Synapse of ${env.name} keeps its data in an external Postgres (${storage.engine}): deleting the PVC would not invalidate a single token`, {
-          nextSteps: [
-            'Plan a repair instead (matrix-reset plan --mode repair): it mints new tokens for the users the server has.',
-            'If you also reset that database yourself, pass allowExternalDatabase (--allow-external-database) to plan the PVC part anyway.',
-          ],
-        });
-      }
-      warnings.push('Synapse keeps its data in an external Postgres: deleting the PVC removes media and the signing key only; reset that database separately.');
+    if (storage.engine === 'psycopg2' && options.allowExternalDatabase !== true) {
+      warnings.push(...requireSynapseDatabase(env, observation));
+    } else if (storage.pvcDeletionWipesUsers === false) {
+      warnings.push('Synapse keeps its data in Postgres and this plan leaves that database alone (allowExternalDatabase): deleting the PVC removes media and the signing key only; reset the database yourself.');
     } else if (storage.pvcDeletionWipesUsers === 'unknown') {
       warnings.push(`Where Synapse keeps its data is unknown (${storage.engine}): deleting the PVC may not invalidate the tokens.`);
     }

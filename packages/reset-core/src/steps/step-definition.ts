@@ -23,6 +23,15 @@ export interface PlanInput {
   readonly mode: PlanMode;
   /** Clear the stored credentials of rows naming deactivated Matrix users (the app's decision, made explicit). */
   readonly clearDeactivated: boolean;
+  /**
+   * A Postgres-backed Synapse: reset only its claim (media, signing key) and leave its database to the operator, as
+   * before matrix-reset reset such databases itself.
+   */
+  readonly allowExternalDatabase: boolean;
+  /** A Postgres-backed Synapse: also delete its claim (media, and a signing key kept there), after a VolumeSnapshot where the cluster has them. */
+  readonly wipeMedia: boolean;
+  /** A Postgres-backed Synapse: end the sessions still on its database once its processes are stopped, instead of refusing. */
+  readonly terminateDatabaseSessions: boolean;
 }
 
 /** What a step says in the plan; `undo` (when set) says how a rollback puts it back, and makes it undoable. */

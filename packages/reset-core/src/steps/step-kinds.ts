@@ -10,6 +10,8 @@ export const STEP_KINDS = [
   'backup-secrets',
   'volume-snapshot',
   'scale-down',
+  'backup-synapse-database',
+  'create-synapse-database',
   'delete-pvc',
   'scale-up',
   'bootstrap-admin',
