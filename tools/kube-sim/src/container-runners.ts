@@ -16,6 +16,8 @@ export interface ContainerPlan {
   /** The container's environment (exec sessions get the same). */
   env: Record<string, string>;
   cwd: string;
+  /** What stopping the container sends first (the image's STOPSIGNAL); default SIGTERM. */
+  stopSignal?: NodeJS.Signals;
 }
 
 export interface PlanOptions {
@@ -123,7 +125,8 @@ export async function planContainer(options: PlanOptions): Promise<ContainerPlan
   if (isPostgresImage(image)) {
     const bin = postgresBinDir();
     const env = { PATH: bin === undefined ? BASE_PATH : `${bin}:${BASE_PATH}`, HOME: '/var/lib/postgresql', ...options.env };
-    return { runner: 'postgres', ...postgresCommand({ command, args }), env, cwd };
+    // The image's STOPSIGNAL is SIGINT: a fast shutdown, which does not wait for clients to disconnect.
+    return { runner: 'postgres', ...postgresCommand({ command, args }), env, cwd, stopSignal: 'SIGINT' };
   }
   if (isAppImage(image)) {
     const script = fileURLToPath(new URL(`./app-container${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));

@@ -357,6 +357,7 @@ export class Kubelet implements Reconciler {
       cwd: '/',
       logFile: container.logFile,
       stopGraceMs: Math.max(0, grace * 1000),
+      ...(container.plan.stopSignal === undefined ? {} : { stopSignal: container.plan.stopSignal }),
     });
     container.process = child;
     container.state = 'running';
@@ -471,7 +472,8 @@ export class Kubelet implements Reconciler {
     const grace = Number(pod.metadata.deletionGracePeriodSeconds ?? record(pod['spec'])['terminationGracePeriodSeconds'] ?? 30);
     const delay = this.#options.faults.terminationDelayMs(runtime.namespace, runtime.name);
     const stops = Promise.all(runtime.containers.map((c) => c.process?.stop()));
-    await Promise.race([stops, sleep(grace * 1000)]);
+    // Unreferenced: a pod that stops at once must not hold the process for the rest of its grace period.
+    await Promise.race([stops, sleep(grace * 1000, undefined, { ref: false })]);
     for (const container of runtime.containers) {
       if (container.process !== undefined && container.process.exit === undefined) {
         try {
