@@ -49,11 +49,18 @@ export function postgresServerFromEnv(env: NodeJS.ProcessEnv = process.env): Pos
   };
 }
 
-/** Runs SQL read from stdin (so a password in it is never a process argument) against the `postgres` database. */
-async function psqlStdin(server: PostgresServer, sql: string): Promise<void> {
-  const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', 'postgres'], {
+/**
+ * Runs SQL read from stdin (so a password in it is never a process argument) against the `postgres` database;
+ * returns the unaligned output.
+ */
+async function psqlStdin(server: PostgresServer, sql: string): Promise<string> {
+  const child = spawn('psql', ['-X', '-q', '-tA', '-v', 'ON_ERROR_STOP=1', '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', 'postgres'], {
     env: { ...process.env, PGCONNECT_TIMEOUT: '5', ...(server.password === undefined ? {} : { PGPASSWORD: server.password }) },
-    stdio: ['pipe', 'ignore', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -67,6 +74,7 @@ async function psqlStdin(server: PostgresServer, sql: string): Promise<void> {
   if (code !== 0) {
     throw new KubeSimError({ code: 'SCENARIO_POSTGRES_FAILED', message: `psql on ${server.host}:${server.port} failed (${String(code)}): ${stderr.trim()}`, nextSteps: [`Check that ${server.user}@${server.host}:${server.port} may create roles and databases`] });
   }
+  return stdout.trim();
 }
 
 function quoteLiteral(value: string): string {
@@ -91,13 +99,16 @@ export async function createScenarioDatabase(server: PostgresServer, key: string
 }
 
 /**
- * Drops scenario databases and their roles (connections still open are ended first).
+ * Drops scenario databases and their roles, with every other database a role came to own (a reset's backup of
+ * its database, `<db>__mr_<run>`); connections still open are ended first.
  *
  * @example
  * await dropScenarioDatabases(server, databases);
  */
 export async function dropScenarioDatabases(server: PostgresServer, databases: readonly ScenarioDatabase[]): Promise<void> {
   for (const { database, user } of databases) {
-    await psqlStdin(server, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE);\nDROP ROLE IF EXISTS "${user}";\n`);
+    const owned = await psqlStdin(server, `SELECT d.datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = ${quoteLiteral(user)};\n`);
+    const names = [...new Set([database, ...owned.split('\n').filter((name) => name !== '')])];
+    await psqlStdin(server, `${names.map((name) => `DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE);`).join('\n')}\nDROP ROLE IF EXISTS "${user}";\n`);
   }
 }

@@ -72,9 +72,13 @@ describe('the synapse-ananace scenario', () => {
     expect((await k(['rollout', 'status', 'deployment/openmeet-api', '-n', NS, '--timeout=60s'])).code).toBe(0);
   });
 
-  it('drops the database and its role when kube-sim stops', async () => {
+  it("drops the database, any other its role came to own (a reset's backup) and the role when kube-sim stops", async () => {
+    const backup = `${database.database}__mr_test`;
+    // The role's own CREATEDB right, as a reset uses it (trust auth on the sandbox's server: no password needed).
+    await run('psql', ['-X', '-q', '-h', database.host, '-p', String(database.port), '-U', database.user, '-d', database.database, '-c', `CREATE DATABASE "${backup}"`], { timeout: 15_000 });
+    expect(await psql(`SELECT count(*) FROM pg_database WHERE datname = '${backup}'`, 'postgres')).toBe('1');
     await sim.stop();
-    expect(await psql(`SELECT count(*) FROM pg_database WHERE datname = '${database.database}'`, 'postgres')).toBe('0');
+    expect(await psql(`SELECT count(*) FROM pg_database WHERE datname IN ('${database.database}', '${backup}')`, 'postgres')).toBe('0');
     expect(await psql(`SELECT count(*) FROM pg_roles WHERE rolname = '${database.user}'`, 'postgres')).toBe('0');
   });
 });
