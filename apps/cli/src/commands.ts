@@ -12,6 +12,7 @@ import Apply from './commands/apply.ts';
 import Resume from './commands/resume.ts';
 import Status from './commands/status.ts';
 import Rollback from './commands/rollback.ts';
+import Prune from './commands/prune.ts';
 import Verify from './commands/verify.ts';
 import ServiceToken from './commands/service/token.ts';
 
@@ -26,6 +27,7 @@ export const COMMANDS = {
   resume: Resume,
   status: Status,
   rollback: Rollback,
+  prune: Prune,
   'creds:inventory': CredsInventory,
   'creds:snapshot': CredsSnapshot,
   'creds:clear': CredsClear,

@@ -102,3 +102,22 @@ export function runIdFlag(description: string) {
 export function requiredRunIdFlag(description: string) {
   return Flags.string({ env: 'MATRIX_RESET_RUN_ID', description, required: true });
 }
+
+/** `plan`'s choices for a full reset of a Postgres-backed Synapse: leave its database alone, wipe media too, end leftover sessions. */
+export const POSTGRES_RESET_FLAGS = everyFlagHasEnv({
+    'allow-external-database': Flags.boolean({
+      env: 'MATRIX_RESET_ALLOW_EXTERNAL_DATABASE',
+      default: false,
+      description: "Postgres-backed Synapse: plan only the PVC part of a full reset (media, signing key) and leave its database to you; by default the plan resets the database itself",
+    }),
+    'wipe-media': Flags.boolean({
+      env: 'MATRIX_RESET_WIPE_MEDIA',
+      default: false,
+      description: "Postgres-backed Synapse: also delete its PVC (media, and a signing key kept there), after a VolumeSnapshot where the cluster has them; kept by default",
+    }),
+    'terminate-database-sessions': Flags.boolean({
+      env: 'MATRIX_RESET_TERMINATE_DATABASE_SESSIONS',
+      default: false,
+      description: "Postgres-backed Synapse: end the sessions still on its database once its processes are stopped, instead of refusing to move it aside",
+    }),
+});

@@ -90,6 +90,7 @@ export type { RunOptions, RunResult, StepHook } from './run/run-steps.ts';
 export { applyPlan, type ApplyOptions, type ConfirmApply } from './run/apply.ts';
 export { resumeRun } from './run/resume.ts';
 export { rollbackRun, type ConfirmRollback, type RollbackOptions, type RollbackOutcome, type RollbackResult, type RollbackStepResult } from './run/rollback.ts';
+export { pruneBackups, type PruneOptions, type PruneResult, type PrunedRun } from './run/prune.ts';
 export { runStatus, runStatusPage, type RunStatus } from './run/status.ts';
 export { withEnvironmentLock, type EnvironmentLockOptions } from './run/environment-lock.ts';
 export { defaultHolder, holderIsGone } from './run/lock-holder.ts';

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { connectEnvironment, planEnvironment, writePlanFile } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../base-command.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
+import { POSTGRES_RESET_FLAGS } from '../flags.ts';
 import { doctorCounts } from '../progress/progress-adapters.ts';
 import { renderPlan } from '../render/plan.ts';
 import { withConnection } from '../with-connection.ts';
@@ -20,21 +21,7 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
   static override flags = everyFlagHasEnv({
     out: Flags.string({ env: 'MATRIX_RESET_PLAN', description: 'Where to write the plan file', default: 'matrix-reset.plan.json' }),
     mode: Flags.string({ env: 'MATRIX_RESET_MODE', description: 'auto (follow the doctor), repair, full-reset or restore-admin', options: ['auto', 'repair', 'full-reset', 'restore-admin'], default: 'auto' }),
-    'allow-external-database': Flags.boolean({
-      env: 'MATRIX_RESET_ALLOW_EXTERNAL_DATABASE',
-      default: false,
-      description: "Postgres-backed Synapse: plan only the PVC part of a full reset (media, signing key) and leave its database to you; by default the plan resets the database itself",
-    }),
-    'wipe-media': Flags.boolean({
-      env: 'MATRIX_RESET_WIPE_MEDIA',
-      default: false,
-      description: "Postgres-backed Synapse: also delete its PVC (media, and a signing key kept there), after a VolumeSnapshot where the cluster has them; kept by default",
-    }),
-    'terminate-database-sessions': Flags.boolean({
-      env: 'MATRIX_RESET_TERMINATE_DATABASE_SESSIONS',
-      default: false,
-      description: "Postgres-backed Synapse: end the sessions still on its database once its processes are stopped, instead of refusing to move it aside",
-    }),
+    ...POSTGRES_RESET_FLAGS,
     'clear-deactivated': Flags.boolean({
       env: 'MATRIX_RESET_CLEAR_DEACTIVATED',
       default: false,
