@@ -91,6 +91,23 @@ export { applyPlan, type ApplyOptions, type ConfirmApply } from './run/apply.ts'
 export { resumeRun } from './run/resume.ts';
 export { rollbackRun, type ConfirmRollback, type RollbackOptions, type RollbackOutcome, type RollbackResult, type RollbackStepResult } from './run/rollback.ts';
 export { pruneBackups, type PruneOptions, type PruneResult, type PrunedRun } from './run/prune.ts';
+export {
+  backupDatabaseName,
+  createDatabaseLike,
+  databaseRights,
+  describeDatabase,
+  dropDatabase,
+  listDatabaseBackups,
+  renameDatabase,
+  sessionsOn,
+  swapRefusal,
+  terminateSessions,
+  type DatabaseBackup,
+  type DatabaseRights,
+  type DatabaseSession,
+  type DatabaseShape,
+} from './synapse-database/database-swap.ts';
+export { dumpDatabase, emptyDatabase, restoreDatabase, type DumpTarget } from './synapse-database/database-dump.ts';
 export { runStatus, runStatusPage, type RunStatus } from './run/status.ts';
 export { withEnvironmentLock, type EnvironmentLockOptions } from './run/environment-lock.ts';
 export { defaultHolder, holderIsGone } from './run/lock-holder.ts';

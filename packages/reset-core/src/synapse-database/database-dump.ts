@@ -87,7 +87,8 @@ export async function restoreDatabase(target: DumpTarget, file: string): Promise
  *
  * @example
  * ```ts
- * const dropped = await emptyDatabase(client); // ['public']
+ * const session = await (await resolveSynapseDatabase(env, connection)).connect();
+ * const dropped = await emptyDatabase(session.client); // ['public']
  * ```
  */
 export async function emptyDatabase(client: pg.ClientBase): Promise<string[]> {

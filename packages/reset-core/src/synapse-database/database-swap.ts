@@ -65,7 +65,8 @@ export function backupDatabaseName(database: string, runId: string): string {
  *
  * @example
  * ```ts
- * const shape = await describeDatabase(client, 'synapse'); // { owner: 'synapse', encoding: 'UTF8', collate: 'C', ... }
+ * const server = await (await resolveSynapseDatabase(env, connection)).connect({ database: 'postgres' });
+ * const shape = await describeDatabase(server.client, 'synapse'); // { owner: 'synapse', encoding: 'UTF8', collate: 'C', ... }
  * ```
  */
 export async function describeDatabase(client: pg.ClientBase, name: string): Promise<DatabaseShape | undefined> {
@@ -84,7 +85,8 @@ export async function describeDatabase(client: pg.ClientBase, name: string): Pro
  *
  * @example
  * ```ts
- * const sessions = await sessionsOn(client, 'synapse'); // [] once every Synapse process is stopped
+ * const server = await (await resolveSynapseDatabase(env, connection)).connect({ database: 'postgres' });
+ * const sessions = await sessionsOn(server.client, 'synapse'); // [] once every Synapse process is stopped
  * ```
  */
 export async function sessionsOn(client: pg.ClientBase, name: string): Promise<DatabaseSession[]> {
@@ -102,7 +104,8 @@ export async function sessionsOn(client: pg.ClientBase, name: string): Promise<D
  *
  * @example
  * ```ts
- * const ended = await terminateSessions(client, 'synapse');
+ * const server = await (await resolveSynapseDatabase(env, connection)).connect({ database: 'postgres' });
+ * const ended = await terminateSessions(server.client, 'synapse');
  * ```
  */
 export async function terminateSessions(client: pg.ClientBase, name: string): Promise<number> {
@@ -115,7 +118,8 @@ export async function terminateSessions(client: pg.ClientBase, name: string): Pr
  *
  * @example
  * ```ts
- * const rights = await databaseRights(client, 'synapse'); // { role: 'synapse', superuser: false, createDatabase: true, ownsDatabase: true }
+ * const server = await (await resolveSynapseDatabase(env, connection)).connect({ database: 'postgres' });
+ * const rights = await databaseRights(server.client, 'synapse'); // { role: 'synapse', superuser: false, createDatabase: true, ownsDatabase: true }
  * ```
  */
 export async function databaseRights(client: pg.ClientBase, name: string): Promise<DatabaseRights> {
@@ -136,7 +140,8 @@ export async function databaseRights(client: pg.ClientBase, name: string): Promi
  *
  * @example
  * ```ts
- * const refusal = swapRefusal(await databaseRights(client, 'synapse'), 'synapse');
+ * const server = await (await resolveSynapseDatabase(env, connection)).connect({ database: 'postgres' });
+ * const refusal = swapRefusal(await databaseRights(server.client, 'synapse'), 'synapse');
  * if (refusal) throw refusal;
  * ```
  */
@@ -158,7 +163,8 @@ export function swapRefusal(rights: DatabaseRights, name: string): ResetError | 
  *
  * @example
  * ```ts
- * await renameDatabase(client, 'synapse', backupDatabaseName('synapse', runId));
+ * const server = await (await resolveSynapseDatabase(env, connection)).connect({ database: 'postgres' });
+ * await renameDatabase(server.client, 'synapse', backupDatabaseName('synapse', 'r20261202t030000_3fa9c2d1'));
  * ```
  */
 export async function renameDatabase(client: pg.ClientBase, from: string, to: string): Promise<void> {
@@ -172,7 +178,8 @@ export async function renameDatabase(client: pg.ClientBase, from: string, to: st
  *
  * @example
  * ```ts
- * await createDatabaseLike(client, 'synapse', shapeBefore);
+ * const server = await (await resolveSynapseDatabase(env, connection)).connect({ database: 'postgres' });
+ * await createDatabaseLike(server.client, 'synapse', { owner: 'synapse', encoding: 'UTF8', collate: 'C', ctype: 'C' });
  * ```
  */
 export async function createDatabaseLike(client: pg.ClientBase, name: string, shape: Pick<DatabaseShape, 'owner' | 'encoding' | 'collate' | 'ctype'>): Promise<void> {
@@ -187,7 +194,8 @@ export async function createDatabaseLike(client: pg.ClientBase, name: string, sh
  *
  * @example
  * ```ts
- * await dropDatabase(client, 'synapse__mr_r20261202t030000_3fa9c2d1');
+ * const server = await (await resolveSynapseDatabase(env, connection)).connect({ database: 'postgres' });
+ * await dropDatabase(server.client, 'synapse__mr_r20261202t030000_3fa9c2d1');
  * ```
  */
 export async function dropDatabase(client: pg.ClientBase, name: string): Promise<void> {
@@ -208,7 +216,8 @@ export interface DatabaseBackup {
  *
  * @example
  * ```ts
- * const backups = await listDatabaseBackups(client, 'synapse'); // [{ name: 'synapse__mr_r2026…', runId: 'r2026…', sizeBytes }]
+ * const server = await (await resolveSynapseDatabase(env, connection)).connect({ database: 'postgres' });
+ * const backups = await listDatabaseBackups(server.client, 'synapse'); // [{ name: 'synapse__mr_r2026…', runId: 'r2026…', sizeBytes }]
  * ```
  */
 export async function listDatabaseBackups(client: pg.ClientBase, database: string): Promise<DatabaseBackup[]> {
