@@ -17,6 +17,7 @@ export type K8sOperation =
   | 'waitForWorkloadPods'
   | 'waitForWorkloadReady'
   | 'deletePersistentVolumeClaim'
+  | 'createPersistentVolumeClaim'
   | 'snapshotPersistentVolumeClaim'
   | 'rolloutRestart'
   | 'waitForRollout'
@@ -57,6 +58,8 @@ export const OPERATION_PERMISSIONS: Readonly<Record<K8sOperation, readonly Polic
     { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'delete'] },
     { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
   ],
+  // Recreating a claim a pod template names (a Deployment's), which no controller recreates after it is deleted.
+  createPersistentVolumeClaim: [{ apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'create'] }],
   snapshotPersistentVolumeClaim: [{ apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshots'], verbs: ['get', 'list', 'watch', 'create'] }],
   rolloutRestart: [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'patch'] }],
   waitForRollout: [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['list', 'watch'] }],
