@@ -43,7 +43,20 @@ export const planSchema = z
       synapse: z.object({ serverVersion: z.string(), authMode: z.string() }),
       storage: z.object({ engine: z.string(), pvcDeletionWipesUsers: z.union([z.boolean(), z.literal('unknown')]) }),
       kubernetes: z
-        .object({ namespace: z.string(), statefulSet: z.string(), replicas: z.number().int(), pvc: z.string().nullable(), pvcExists: z.boolean(), volumeSnapshotsSupported: z.boolean() })
+        .object({
+          namespace: z.string(),
+          workload: z
+            .object({ kind: z.enum(['StatefulSet', 'Deployment']), name: z.string() })
+            .openapi({ description: "Synapse's main process: a StatefulSet or a Deployment" }),
+          statefulSet: z.string().optional().openapi({ description: 'The workload\'s name when it is a StatefulSet (as before workloads had a kind); absent for a Deployment' }),
+          replicas: z.number().int().openapi({ description: "The main workload's replicas when the plan was made" }),
+          workers: z
+            .array(z.object({ kind: z.enum(['StatefulSet', 'Deployment']), name: z.string(), replicas: z.number().int() }))
+            .openapi({ description: "Synapse's workers (kubernetes.workers.selector): scaled to 0 before it, back after it" }),
+          pvc: z.string().nullable(),
+          pvcExists: z.boolean(),
+          volumeSnapshotsSupported: z.boolean(),
+        })
         .nullable(),
       secretTargets: z.number().int(),
       appDatabase: z.object({ layout: z.string(), schemas: z.array(z.object({ schema: z.string(), rows: z.number().int(), withCredentials: z.number().int() })) }),

@@ -28,7 +28,16 @@ export function planView(stored: StoredPlan, report?: DoctorReport): z.infer<typ
       kubernetes:
         k === undefined
           ? null
-          : { namespace: k.namespace, statefulSet: k.statefulSet.name, replicas: k.statefulSet.replicas, pvc: k.pvc.name ?? null, pvcExists: k.pvc.exists, volumeSnapshotsSupported: k.volumeSnapshotsSupported },
+          : {
+              namespace: k.namespace,
+              workload: { kind: k.workload.kind, name: k.workload.name },
+              ...(k.workload.kind === 'StatefulSet' ? { statefulSet: k.workload.name } : {}),
+              replicas: k.workload.replicas,
+              workers: k.workers.map((w) => ({ kind: w.kind, name: w.name, replicas: w.replicas })),
+              pvc: k.pvc.name ?? null,
+              pvcExists: k.pvc.exists,
+              volumeSnapshotsSupported: k.volumeSnapshotsSupported,
+            },
       secretTargets: plan.observed.secrets.length,
       appDatabase: { layout: plan.observed.appDatabase.layout, schemas: plan.observed.appDatabase.schemas.map((s) => ({ schema: s.schema, rows: s.rows, withCredentials: s.withCredentials })) },
     },

@@ -13,6 +13,9 @@ const dnsName = (what: string) => z.string().regex(DNS_SUBDOMAIN, `${what} must 
 const ADMIN_TOKEN_EXAMPLE =
   'e.g. adminToken: [{ token: dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN }] or adminToken: [{ token: ssm:/openmeet/dev/matrix-admin-access-token, user: ssm:/openmeet/dev/matrix-admin-user }]';
 const port = z.number().int().min(1).max(65_535);
+/** k8s-ops' WorkloadKind, spelled out here: importing k8s-ops would load @kubernetes/client-node with the config. */
+const WORKLOAD_KIND_NAMES = ['StatefulSet', 'Deployment'] as const;
+const workloadKind = z.enum(WORKLOAD_KIND_NAMES, { error: 'kind must be StatefulSet or Deployment (case-sensitive)' });
 
 /**
  * A secret reference field, normalized against the config's directory; a pasted value is refused, an empty one is
@@ -110,14 +113,30 @@ function environmentSchema(baseDir: string) {
           context: z.string().min(1),
           kubeconfig: z.string().min(1).optional(),
           namespace: dnsLabel('namespace'),
-          statefulSet: dnsName('statefulSet'),
+          workload: z.strictObject({ kind: workloadKind, name: dnsName('name') }).optional(),
+          statefulSet: dnsName('statefulSet').optional(),
+          workers: z
+            .strictObject({
+              selector: z
+                .string()
+                .trim()
+                .min(1, "selector: a label selector naming Synapse's worker Deployments and StatefulSets, e.g. app.kubernetes.io/component=synapse-worker"),
+            })
+            .optional(),
           pvc: dnsName('pvc').optional(),
-          restart: z.array(z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet']), name: dnsName('name') })).default([]),
+          restart: z.array(z.strictObject({ kind: workloadKind, name: dnsName('name') })).default([]),
+        })
+        .superRefine((kubernetes, ctx) => {
+          if (kubernetes.workload !== undefined && kubernetes.statefulSet !== undefined) {
+            ctx.addIssue({ code: 'custom', path: ['statefulSet'], message: `statefulSet: ${kubernetes.statefulSet} is the short form of workload: { kind: StatefulSet, name: ${kubernetes.statefulSet} }: give one of them, not both` });
+          } else if (kubernetes.workload === undefined && kubernetes.statefulSet === undefined) {
+            ctx.addIssue({ code: 'custom', path: [], message: `names no Synapse workload: add workload: { kind: Deployment, name: matrix-synapse } (or StatefulSet), or statefulSet: <name>` });
+          }
         })
         .optional(),
       synapse: z.strictObject({
         url: z.url({ protocol: /^https?$/, error: 'url must be an http(s) URL, e.g. http://127.0.0.1:8008' }).optional(),
-        portForward: z.strictObject({ pod: dnsName('pod'), port: port.default(8008) }).optional(),
+        portForward: z.strictObject({ pod: dnsName('pod').optional(), port: port.default(8008) }).optional(),
         serverName: z.string().min(1),
         sharedSecret: secretReference(baseDir, 'the registration shared secret', 'file:/data/registration_shared_secret, k8s-secret:namespace/name#key or ssm:/app/registration-shared-secret').optional(),
         adminUser: z.string().min(1).default('admin'),

@@ -25,7 +25,7 @@ const LOCAL_ENVIRONMENT = `  # A developer machine: Synapse from docker compose,
 
 /**
  * A commented starting `matrix-reset.yaml` (what `matrix-reset init` writes): a local environment (docker compose,
- * `.env`) and a Kubernetes one (SSM, a StatefulSet on a PVC). `loadResetConfig` accepts it as it is.
+ * `.env`) and a Kubernetes one (SSM, Synapse as a StatefulSet on a PVC). `loadResetConfig` accepts it as it is.
  *
  * @example
  * ```ts
@@ -53,12 +53,13 @@ ${local}  ${name}:
     kubernetes:
       context: ${name}             # the kubeconfig context; every other context is refused
       namespace: ${namespace}
-      statefulSet: matrix
-      # pvc: data-matrix-0         # default: derived from the StatefulSet's volumeClaimTemplates
+      workload: { kind: StatefulSet, name: matrix }   # Synapse's main process: a StatefulSet or a Deployment (statefulSet: matrix is short for this)
+      # workers: { selector: app.kubernetes.io/component=synapse-worker }   # its workers, by label: scaled to 0 with it and back after
+      # pvc: data-matrix-0         # default: the claim holding Synapse's data (the SQLite file's, else /data's or the media store's, else the only one)
       restart:                     # restarted after the admin token changes
         - { kind: Deployment, name: openmeet-api }
     synapse:
-      portForward: { pod: matrix-0, port: 8008 }   # or url: https://matrix.example.org
+      portForward: { port: 8008 }  # to the workload's first ready pod (or { pod: matrix-0, port: 8008 }); or url: https://matrix.example.org
       serverName: matrix-${name}.openmeet.test
       sharedSecret: ssm:/openmeet/${name}/matrix-registration-shared-secret
       adminUser: admin

@@ -63,7 +63,7 @@ describe('parseResetConfig', () => {
     const config = parseResetConfig(VALID, { path: PATH });
     const dev = resolveEnvironment(config, 'dev');
     expect(dev.protected).toBe(true);
-    expect(dev.kubernetes).toMatchObject({ context: 'kube-sim', namespace: 'openmeet-dev', statefulSet: 'matrix', pvc: undefined });
+    expect(dev.kubernetes).toMatchObject({ context: 'kube-sim', namespace: 'openmeet-dev', workload: { kind: 'StatefulSet', name: 'matrix' }, workers: undefined, pvc: undefined });
     expect(dev.kubernetes?.restart).toEqual([{ kind: 'Deployment', name: 'openmeet-api' }]);
     expect(dev.synapse.url).toBe('http://127.0.0.1:8008');
     expect(dev.synapse.adminUserId).toBe('@admin:matrix-local.openmeet.test');
@@ -220,6 +220,51 @@ describe('parseResetConfig', () => {
     expect(error.message).toContain('environments.dev.synapse: give exactly one of url or portForward');
   });
 
+  it('reads statefulSet: <name> as the short form of workload: { kind: StatefulSet, name }', () => {
+    const short = resolveEnvironment(parseResetConfig(VALID, { path: PATH }), 'dev').kubernetes;
+    const long = resolveEnvironment(parseResetConfig(variant('      statefulSet: matrix', '      workload: { kind: StatefulSet, name: matrix }'), { path: PATH }), 'dev').kubernetes;
+    expect(short?.workload).toEqual({ kind: 'StatefulSet', name: 'matrix' });
+    expect(long).toEqual(short);
+    expect(Object.keys(long ?? {})).not.toContain('statefulSet');
+  });
+
+  it('reads a Deployment workload, its workers by label selector and a claim override', () => {
+    const text = variant(
+      '      statefulSet: matrix',
+      '      workload: { kind: Deployment, name: matrix-synapse }\n      workers: { selector: "app.kubernetes.io/component=synapse-worker" }\n      pvc: matrix-synapse',
+    );
+    const kubernetes = resolveEnvironment(parseResetConfig(text, { path: PATH }), 'dev').kubernetes;
+    expect(kubernetes?.workload).toEqual({ kind: 'Deployment', name: 'matrix-synapse' });
+    expect(kubernetes?.workers).toEqual({ selector: 'app.kubernetes.io/component=synapse-worker' });
+    expect(kubernetes?.pvc).toBe('matrix-synapse');
+  });
+
+  it('refuses statefulSet together with workload, naming the line of statefulSet', () => {
+    const text = variant('      statefulSet: matrix', '      statefulSet: matrix\n      workload: { kind: Deployment, name: matrix-synapse }');
+    const line = VALID.split('\n').findIndex((l) => l === '      statefulSet: matrix') + 1;
+    const error = errorOf(() => parseResetConfig(text, { path: PATH }));
+    expect(error.code).toBe('config_invalid');
+    expect(error.message).toContain(`${PATH}:${line}:20: environments.dev.kubernetes.statefulSet: statefulSet: matrix is the short form of workload: { kind: StatefulSet, name: matrix }: give one of them, not both`);
+  });
+
+  it('refuses a kubernetes section naming no workload, at its line', () => {
+    const error = errorOf(() => parseResetConfig(variant('      statefulSet: matrix\n', ''), { path: PATH }));
+    const line = VALID.split('\n').findIndex((l) => l === '    kubernetes:') + 2;
+    expect(error.message).toContain(`${PATH}:${line}:7: environments.dev.kubernetes: names no Synapse workload: add workload: { kind: Deployment, name: matrix-synapse } (or StatefulSet), or statefulSet: <name>`);
+  });
+
+  it('refuses a workload kind that is not StatefulSet or Deployment, and an empty workers selector', () => {
+    const text = variant('      statefulSet: matrix', '      workload: { kind: deployment, name: matrix-synapse }\n      workers: { selector: " " }');
+    const message = errorOf(() => parseResetConfig(text, { path: PATH })).message;
+    expect(message).toContain('environments.dev.kubernetes.workload.kind: kind must be StatefulSet or Deployment (case-sensitive)');
+    expect(message).toContain("environments.dev.kubernetes.workers.selector: selector: a label selector naming Synapse's worker Deployments and StatefulSets");
+  });
+
+  it('reads a port-forward without a pod (the workload\'s first ready pod)', () => {
+    const text = variant('      url: http://127.0.0.1:8008/', '      portForward: { port: 8008 }');
+    expect(resolveEnvironment(parseResetConfig(text, { path: PATH }), 'dev').synapse.portForward).toEqual({ pod: undefined, port: 8008 });
+  });
+
   it('reports a bad custom layout with its path', () => {
     const error = errorOf(() => parseResetConfig(variant('keyColumn: handle', 'keyColumn: ""'), { path: PATH }));
     expect(error.message).toContain('environments.local.appDatabase.layout');
@@ -288,7 +333,8 @@ describe('configTemplate', () => {
     expect(Object.keys(config.environments)).toEqual(['local', 'staging']);
     const staging = resolveEnvironment(config, 'staging');
     expect(staging.kubernetes?.namespace).toBe('openmeet-staging');
-    expect(staging.synapse.portForward).toEqual({ pod: 'matrix-0', port: 8008 });
+    expect(staging.synapse.portForward).toEqual({ pod: undefined, port: 8008 });
+    expect(staging.kubernetes?.workload).toEqual({ kind: 'StatefulSet', name: 'matrix' });
   });
 
   it('explains the reference schemes in comments', () => {

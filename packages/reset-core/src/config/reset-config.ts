@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import type { WorkloadKind } from '@matrix-reset/k8s-ops';
+import type { WorkloadId, WorkloadKind } from '@matrix-reset/k8s-ops';
 import type { CredentialLayout } from '@matrix-reset/user-creds';
 import { resetConfigSchema, type ParsedEnvironment, type ParsedService } from './config-schema.ts';
 import { isResetError, ResetError } from '../reset-error.ts';
@@ -24,8 +24,17 @@ export interface KubernetesTarget {
   /** A kubeconfig file (absolute); default `KUBECONFIG` or `~/.kube/config`. */
   readonly kubeconfig: string | undefined;
   readonly namespace: string;
-  readonly statefulSet: string;
-  /** The claim to delete; undefined: derived from the StatefulSet's claim template (`<template>-<sts>-0`). */
+  /** Synapse's main process: `workload: { kind, name }`, or `statefulSet: <name>` (its short form for a StatefulSet). */
+  readonly workload: WorkloadId;
+  /**
+   * Synapse's workers (Deployments and StatefulSets a label selector names): scaled to 0 with the main process and
+   * back after it. Undefined: no workers.
+   */
+  readonly workers: { readonly selector: string } | undefined;
+  /**
+   * The claim to delete; undefined: the claim holding Synapse's data, found from the workload's claims (the one whose
+   * mount holds the SQLite file, else the one mounted at /data or holding the media store, else the only one).
+   */
   readonly pvc: string | undefined;
   /** Workloads restarted after the admin token changes (they read it at start). */
   readonly restart: readonly { readonly kind: WorkloadKind; readonly name: string }[];
@@ -34,7 +43,8 @@ export interface KubernetesTarget {
 export interface SynapseTarget {
   /** Synapse's client/admin base URL, or undefined when it is reached through `portForward`. */
   readonly url: string | undefined;
-  readonly portForward: { readonly pod: string; readonly port: number } | undefined;
+  /** Through a port-forward: to `pod`, or (undefined) to the first ready pod of the Kubernetes workload, found at each connection. */
+  readonly portForward: { readonly pod: string | undefined; readonly port: number } | undefined;
   readonly serverName: string;
   /** Secret reference of the registration shared secret (`file:`, `env:`, `ssm:`, ...). */
   readonly sharedSecret: string | undefined;
@@ -257,13 +267,14 @@ function toEnvironment(name: string, parsed: ParsedEnvironment, baseDir: string,
             context: kubernetes.context,
             kubeconfig: kubernetes.kubeconfig === undefined ? undefined : resolve(baseDir, kubernetes.kubeconfig),
             namespace: kubernetes.namespace,
-            statefulSet: kubernetes.statefulSet,
+            workload: kubernetes.workload ?? { kind: 'StatefulSet', name: kubernetes.statefulSet ?? '' },
+            workers: kubernetes.workers === undefined ? undefined : { selector: kubernetes.workers.selector },
             pvc: kubernetes.pvc,
             restart: kubernetes.restart.map((target) => ({ kind: target.kind, name: target.name })),
           },
     synapse: {
       url: synapse.url?.replace(/\/+$/, ''),
-      portForward: synapse.portForward,
+      portForward: synapse.portForward === undefined ? undefined : { pod: synapse.portForward.pod, port: synapse.portForward.port },
       serverName: synapse.serverName,
       sharedSecret: synapse.sharedSecret,
       adminUser: adminLocalpart,

@@ -6,6 +6,7 @@ import { postgresKysely, type AnyKysely } from '@matrix-reset/user-creds';
 import { AdminTokenRefresher, refreshingSynapseClient, type AdminTokenEvent, type AdminTokenReading } from './admin-token-refresh.ts';
 import { readConfiguredSecret } from '../config/config-reference-reading.ts';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
+import { requireReadyPod } from './workload-pods.ts';
 
 export interface ConnectEnvironmentOptions {
   /** For `ssm:` references (default: a client from the AWS environment, created only when needed). */
@@ -85,7 +86,8 @@ export async function connectEnvironment(environment: EnvironmentConfig, options
     if (baseUrl === undefined) {
       const forward = environment.synapse.portForward;
       if (forward === undefined || kube === undefined || target === undefined || k8sOps === undefined) throw new Error('config invariant: portForward needs kubernetes');
-      const handle: PortForwardHandle = await k8sOps.portForwardToPod(kube, { namespace: target.namespace, pod: forward.pod, port: forward.port });
+      const pod = forward.pod ?? (await requireReadyPod(kube, { namespace: target.namespace, workload: target.workload }));
+      const handle: PortForwardHandle = await k8sOps.portForwardToPod(kube, { namespace: target.namespace, pod, port: forward.port });
       closers.push(() => handle.close());
       baseUrl = handle.url;
     }
@@ -110,7 +112,9 @@ export async function connectEnvironment(environment: EnvironmentConfig, options
       if (environment.synapse.url !== undefined) return { client: createSynapseClient({ ...settings, baseUrl: environment.synapse.url }), close: async () => undefined };
       const forward = environment.synapse.portForward;
       if (forward === undefined || kube === undefined || target === undefined || k8sOps === undefined) throw new Error('config invariant: portForward needs kubernetes');
-      const handle = await k8sOps.portForwardToPod(kube, { namespace: target.namespace, pod: forward.pod, port: forward.port });
+      // Found again each time: a full reset replaces the pod, and a Deployment's next one has another name.
+      const pod = forward.pod ?? (await requireReadyPod(kube, { namespace: target.namespace, workload: target.workload }));
+      const handle = await k8sOps.portForwardToPod(kube, { namespace: target.namespace, pod, port: forward.port });
       return { client: createSynapseClient({ ...settings, baseUrl: handle.url }), close: () => handle.close() };
     };
     const refresher = new AdminTokenRefresher({

@@ -17,9 +17,11 @@ export const execInPod: typeof K8sOps.execInPod = async (...args) => (await load
 export const forceExternalSecretSync: typeof K8sOps.forceExternalSecretSync = async (...args) => (await loadK8sOps()).forceExternalSecretSync(...args);
 export const portForwardToPod: typeof K8sOps.portForwardToPod = async (...args) => (await loadK8sOps()).portForwardToPod(...args);
 export const readKey: typeof K8sOps.readKey = async (...args) => (await loadK8sOps()).readKey(...args);
+export const readWorkload: typeof K8sOps.readWorkload = async (...args) => (await loadK8sOps()).readWorkload(...args);
 export const rolloutRestart: typeof K8sOps.rolloutRestart = async (...args) => (await loadK8sOps()).rolloutRestart(...args);
-export const scaleStatefulSet: typeof K8sOps.scaleStatefulSet = async (...args) => (await loadK8sOps()).scaleStatefulSet(...args);
+export const scaleWorkload: typeof K8sOps.scaleWorkload = async (...args) => (await loadK8sOps()).scaleWorkload(...args);
 export const snapshotPersistentVolumeClaim: typeof K8sOps.snapshotPersistentVolumeClaim = async (...args) => (await loadK8sOps()).snapshotPersistentVolumeClaim(...args);
 export const waitForRollout: typeof K8sOps.waitForRollout = async (...args) => (await loadK8sOps()).waitForRollout(...args);
-export const waitForStatefulSetPodsGone: typeof K8sOps.waitForStatefulSetPodsGone = async (...args) => (await loadK8sOps()).waitForStatefulSetPodsGone(...args);
-export const waitForStatefulSetReady: typeof K8sOps.waitForStatefulSetReady = async (...args) => (await loadK8sOps()).waitForStatefulSetReady(...args);
+export const waitForWorkloadPodsGone: typeof K8sOps.waitForWorkloadPodsGone = async (...args) => (await loadK8sOps()).waitForWorkloadPodsGone(...args);
+export const waitForWorkloadReady: typeof K8sOps.waitForWorkloadReady = async (...args) => (await loadK8sOps()).waitForWorkloadReady(...args);
+export const workloadClaims: typeof K8sOps.workloadClaims = async (...args) => (await loadK8sOps()).workloadClaims(...args);

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import type { Kube } from '@matrix-reset/k8s-ops';
+import type { Kube, WorkloadId } from '@matrix-reset/k8s-ops';
 import { SecretValue } from '@matrix-reset/secrets';
+import { firstReadyPod } from '../connection/workload-pods.ts';
 import type { EnvironmentConfig, HomeserverConfigSource } from '../config/reset-config.ts';
 
 /**
  * Where Synapse keeps users and tokens, from homeserver.yaml's `database:` section. Only the database section is
  * kept, without its password (homeserver.yaml also holds secrets: none of them is read into this object).
- * - `sqlite3` on the StatefulSet's claim: deleting the PVC wipes users and tokens;
+ * - `sqlite3` on the workload's claim: deleting the PVC wipes users and tokens;
  * - `psycopg2`: an external Postgres: deleting the PVC does NOT invalidate a single token (only media and keys go).
  */
 export type SynapseStorage =
@@ -15,7 +16,10 @@ export type SynapseStorage =
       readonly engine: 'sqlite3';
       readonly source: string;
       readonly databasePath: string;
-      /** The claim template whose mount holds the file, when known. */
+      /**
+       * The workload's claim volume whose mount holds the file, when known: a StatefulSet's claim template
+       * (`data`), or the pod template's volume naming a claim.
+       */
       readonly onClaimTemplate: string | undefined;
       readonly pvcDeletionWipesUsers: boolean | 'unknown';
     }
@@ -45,7 +49,8 @@ async function readHomeserverYaml(
   kube: Kube | undefined,
   namespace: string | undefined,
   pod: string | undefined,
-): Promise<{ text: string } | { reason: string }> {
+  workload: WorkloadId | undefined,
+): Promise<{ text: string; pod?: string } | { reason: string }> {
   if ('file' in source) {
     try {
       return { text: await readFile(source.file, 'utf8') };
@@ -61,21 +66,32 @@ async function readHomeserverYaml(
       const value = await readKey(kube, { kind: 'ConfigMap', namespace, name: source.configMap, key: source.key });
       return value.value === undefined ? { reason: `ConfigMap ${source.configMap} has no key ${source.key}` } : { text: value.value };
     }
-    const result = await execInPod(kube, { namespace, pod: pod ?? '', command: ['cat', source.pod], timeoutMs: 20_000 });
-    if (result.exitCode !== 0) return { reason: `cat ${source.pod} in ${pod} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}` };
-    return { text: result.stdout };
+    const inPod = pod ?? (workload === undefined ? undefined : await firstReadyPod(kube, { namespace, workload }));
+    if (inPod === undefined) return { reason: workload === undefined ? 'no Synapse pod to read it in' : `no pod of ${workload.kind} ${namespace}/${workload.name} is ready to read it in` };
+    const result = await execInPod(kube, { namespace, pod: inPod, command: ['cat', source.pod], timeoutMs: 20_000 });
+    if (result.exitCode !== 0) return { reason: `cat ${source.pod} in ${inPod} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}` };
+    return { text: result.stdout, pod: inPod };
   } catch (error) {
     if (isK8sOpsError(error)) return { reason: `${error.code}: ${error.message}` };
     throw error;
   }
 }
 
-/** Where homeserver.yaml is read from for an environment: its configured source and, for `pod`, the Synapse pod. */
-export function homeserverLocation(env: Pick<EnvironmentConfig, 'synapse' | 'kubernetes'>): { source: HomeserverConfigSource | undefined; namespace: string | undefined; pod: string | undefined } {
+/**
+ * Where homeserver.yaml is read from for an environment: its configured source and, for `pod`, the Synapse pod: the
+ * port-forward's pod when one is configured, else the first ready pod of the workload (found when it is read).
+ */
+export function homeserverLocation(env: Pick<EnvironmentConfig, 'synapse' | 'kubernetes'>): {
+  source: HomeserverConfigSource | undefined;
+  namespace: string | undefined;
+  pod: string | undefined;
+  workload: WorkloadId | undefined;
+} {
   return {
     source: env.synapse.homeserverConfig,
     namespace: env.kubernetes?.namespace,
-    pod: env.synapse.portForward?.pod ?? (env.kubernetes === undefined ? undefined : `${env.kubernetes.statefulSet}-0`),
+    pod: env.synapse.portForward?.pod,
+    workload: env.kubernetes?.workload,
   };
 }
 
@@ -83,6 +99,8 @@ export function homeserverLocation(env: Pick<EnvironmentConfig, 'synapse' | 'kub
 export interface HomeserverDatabase {
   readonly storage: SynapseStorage;
   readonly password: SecretValue | undefined;
+  /** homeserver.yaml's `media_store_path`, when it was read and sets one. */
+  readonly mediaStorePath: string | undefined;
 }
 
 /**
@@ -94,18 +112,30 @@ export async function readHomeserverDatabase(options: {
   kube: Kube | undefined;
   namespace?: string | undefined;
   pod?: string | undefined;
+  /** With a `pod` source and no `pod`: homeserver.yaml is read in this workload's first ready pod. */
+  workload?: WorkloadId | undefined;
   claimMounts?: Readonly<Record<string, string>>;
 }): Promise<HomeserverDatabase> {
   if (options.source === undefined) {
-    return { storage: { engine: 'unknown', source: undefined, reason: 'no homeserverConfig configured for this environment', pvcDeletionWipesUsers: 'unknown' }, password: undefined };
+    return { storage: { engine: 'unknown', source: undefined, reason: 'no homeserverConfig configured for this environment', pvcDeletionWipesUsers: 'unknown' }, password: undefined, mediaStorePath: undefined };
   }
-  const source = describeSource(options.source, options.namespace, options.pod);
-  const read = await readHomeserverYaml(options.source, options.kube, options.namespace, options.pod);
-  if ('reason' in read) return { storage: { engine: 'unknown', source, reason: read.reason, pvcDeletionWipesUsers: 'unknown' }, password: undefined };
+  const read = await readHomeserverYaml(options.source, options.kube, options.namespace, options.pod, options.workload);
+  const source = describeSource(options.source, options.namespace, ('pod' in read ? read.pod : undefined) ?? options.pod ?? (options.workload === undefined ? undefined : `${options.workload.kind} ${options.workload.name}`));
+  if ('reason' in read) return { storage: { engine: 'unknown', source, reason: read.reason, pvcDeletionWipesUsers: 'unknown' }, password: undefined, mediaStorePath: undefined };
   const storage = storageFromHomeserverYaml(read.text, source, options.claimMounts);
-  if (storage.engine !== 'psycopg2') return { storage, password: undefined };
+  const mediaStorePath = mediaStore(read.text);
+  if (storage.engine !== 'psycopg2') return { storage, password: undefined, mediaStorePath };
   const password = databaseArgs(parse(read.text))['password'];
-  return { storage, password: typeof password === 'string' || typeof password === 'number' ? new SecretValue(String(password)) : undefined };
+  return { storage, password: typeof password === 'string' || typeof password === 'number' ? new SecretValue(String(password)) : undefined, mediaStorePath };
+}
+
+function mediaStore(text: string): string | undefined {
+  try {
+    const value = (parse(text) as { media_store_path?: unknown } | null)?.media_store_path;
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function databaseArgs(config: unknown): Record<string, unknown> {
@@ -115,7 +145,7 @@ function databaseArgs(config: unknown): Record<string, unknown> {
 
 /**
  * Reads homeserver.yaml (in the Synapse pod, a ConfigMap or a local file) and says where Synapse keeps its data.
- * `claimMounts` maps the StatefulSet's claim templates to their mount paths, to tell whether a SQLite file is on the
+ * `claimMounts` maps the workload's claim volumes (claim templates, pod volumes) to their mount paths, to tell whether a SQLite file is on the
  * PVC. Problems reading the file are reported as `engine: 'unknown'` with the reason.
  *
  * @example
@@ -129,6 +159,7 @@ export async function observeHomeserverStorage(options: {
   kube: Kube | undefined;
   namespace?: string | undefined;
   pod?: string | undefined;
+  workload?: WorkloadId | undefined;
   claimMounts?: Readonly<Record<string, string>>;
 }): Promise<SynapseStorage> {
   return (await readHomeserverDatabase(options)).storage;

@@ -77,9 +77,11 @@ describe('observe on Kubernetes', () => {
   it('records the StatefulSet, its derived claim with reclaim policy, and snapshot support', () => {
     const k8s = observation.kubernetes!;
     expect(k8s.namespace).toBe(namespace);
-    expect(k8s.statefulSet.replicas).toBe(1);
-    expect(k8s.statefulSet.resourceVersion).not.toBe('');
-    expect(k8s.pvc).toMatchObject({ name: 'data-matrix-0', derived: true });
+    expect(k8s.workload).toMatchObject({ kind: 'StatefulSet', name: 'matrix', replicas: 1, retentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } });
+    expect(k8s.workload.resourceVersion).not.toBe('');
+    expect(k8s.pod).toBe('matrix-0');
+    expect(k8s.workers).toEqual([]);
+    expect(k8s.pvc).toMatchObject({ name: 'data-matrix-0', derived: true, chosenBy: 'database', source: 'volumeClaimTemplate', recreate: undefined });
     expect(k8s.pvc.state).toMatchObject({ exists: true, reclaimPolicy: 'Delete' });
     expect(k8s.volumeSnapshotsSupported).toBe(true);
   });

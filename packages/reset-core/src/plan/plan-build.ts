@@ -109,7 +109,7 @@ function requireSynapseDatabase(env: EnvironmentConfig, observation: Observation
 
 function requireKubernetes(env: EnvironmentConfig, observation: Observation): void {
   if (observation.kubernetes !== undefined && env.kubernetes !== undefined) return;
-  throw new ResetError('environment_incapable', `A full reset of ${env.name} needs its Kubernetes target (StatefulSet and PVC); the environment has none`, {
+  throw new ResetError('environment_incapable', `A full reset of ${env.name} needs its Kubernetes target (Synapse's workload and PVC); the environment has none`, {
     nextSteps: ['For a local Synapse, stop it, delete its data directory and run matrix-reset local bootstrap.', 'Or plan a repair: matrix-reset plan --mode repair.'],
   });
 }

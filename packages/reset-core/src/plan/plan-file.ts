@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { atomicWriteFile } from '@matrix-reset/secrets';
 import { ResetError } from '../reset-error.ts';
 import { freezePlan, planChecksum } from './plan-freeze.ts';
-import { planSchema, type Plan } from './plan-model.ts';
+import { PLAN_VERSION, planSchema, type Plan } from './plan-model.ts';
 
 const planFileSchema = z.strictObject({ plan: z.unknown(), checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/) });
 
@@ -45,6 +45,15 @@ export function parsePlan(text: string, options: { source?: string } = {}): Plan
   }
   const file = planFileSchema.safeParse(json);
   if (!file.success) throw refusedPlan(source, `it is not a matrix-reset plan file: ${z.prettifyError(file.error)}`);
+  const version = (file.data.plan as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version !== PLAN_VERSION) {
+    throw new ResetError('stale_plan', `${source} cannot be used: it was made by ${version < PLAN_VERSION ? 'an earlier' : 'a later'} matrix-reset (plan format ${version}; this one reads format ${PLAN_VERSION})`, {
+      nextSteps: [
+        'Make a new plan (matrix-reset plan) with this matrix-reset and apply that one.',
+        'A run of that plan already under way is resumed or rolled back with the matrix-reset version that made it.',
+      ],
+    });
+  }
   const plan = planSchema.safeParse(file.data.plan);
   if (!plan.success) throw refusedPlan(source, `its plan is malformed: ${z.prettifyError(plan.error)}`);
   const value = plan.data as Plan;

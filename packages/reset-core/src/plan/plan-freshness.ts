@@ -1,12 +1,16 @@
 import { DEFAULT_OWN_SCHEMA, liveChecksums } from '@matrix-reset/user-creds';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
-import { observe, type ObserveDependencies, type Observation } from '../observe/observe.ts';
-import type { PlanObserved } from './plan-model.ts';
+import { observe, type ObserveDependencies, type Observation, type WorkloadObservation } from '../observe/observe.ts';
+import type { PlanObserved, PlanWorkload } from './plan-model.ts';
 
 /*
  * A plan's freshness: what it observed (versions, counts, checksums, never a value), read again at apply time and
  * compared field by field, so apply refuses a plan whose world changed.
  */
+
+function planWorkload(w: WorkloadObservation): PlanWorkload {
+  return { kind: w.kind, name: w.name, resourceVersion: w.resourceVersion, replicas: w.replicas };
+}
 
 /**
  * The part of an observation a plan depends on (versions, counts, checksums), in the plan's form.
@@ -30,7 +34,8 @@ export function planObserved(observation: Observation, checksums: Readonly<Recor
         ? undefined
         : {
             namespace: k.namespace,
-            statefulSet: { name: k.statefulSet.name, resourceVersion: k.statefulSet.resourceVersion, replicas: k.statefulSet.replicas },
+            workload: planWorkload(k.workload),
+            workers: k.workers.map(planWorkload),
             pvc: { name: k.pvc.name, exists: k.pvc.state?.exists ?? false, resourceVersion: k.pvc.state?.resourceVersion },
             volumeSnapshotsSupported: k.volumeSnapshotsSupported,
             restart: k.restart.map((r) => ({ kind: r.kind, name: r.name, resourceVersion: r.resourceVersion })),

@@ -39,6 +39,21 @@ describe('plan files', () => {
     await expect(readPlanFile(path)).rejects.toMatchObject({ code: 'stale_plan' });
   });
 
+  it('refuses a plan of the earlier format (a StatefulSet only, no workload kind) as stale, saying to make a new one', () => {
+    const file = JSON.parse(serializePlan(plan)) as { plan: Record<string, unknown> & { observed: { kubernetes: Record<string, unknown> } }; checksum: string };
+    const { workload, workers: _workers, ...kubernetes } = file.plan.observed.kubernetes;
+    const old = { ...file.plan, version: 1, observed: { ...file.plan.observed, kubernetes: { ...kubernetes, statefulSet: workload } } };
+    let error: unknown;
+    try {
+      parsePlan(JSON.stringify({ plan: old, checksum: file.checksum }), { source: 'old.plan.json' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isResetError(error, 'stale_plan')).toBe(true);
+    expect((error as Error).message).toBe('old.plan.json cannot be used: it was made by an earlier matrix-reset (plan format 1; this one reads format 2)');
+    expect((error as { nextSteps: string[] }).nextSteps[0]).toContain('Make a new plan');
+  });
+
   it('writes the file with mode 0600', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'plan-model-')), 'dev.plan.json');
     await writePlanFile(path, plan);
@@ -65,6 +80,14 @@ describe('diffObserved', () => {
     expect(diffObserved(a, a)).toEqual([]);
     const b = planObserved(fakeObservation(), { tenant_a: '9:def' });
     expect(diffObserved(a, b)).toEqual([{ path: 'appDatabase.schemas[tenant_a].checksum', planned: '"8:abc"', now: '"9:def"' }]);
+  });
+
+  it('names a worker whose replicas changed, by its name', () => {
+    const base = fakeObservation();
+    const worker = { kind: 'Deployment' as const, name: 'matrix-synapse-worker', uid: 'w1', resourceVersion: '9', generation: 1, replicas: 2, readyReplicas: 2, selector: 'c=w' };
+    const withWorker = (replicas: number) => ({ ...base, kubernetes: { ...base.kubernetes!, workers: [{ ...worker, replicas }] } });
+    expect(diffObserved(planObserved(withWorker(2)), planObserved(withWorker(3)))).toEqual([{ path: 'kubernetes.workers[matrix-synapse-worker].replicas', planned: '2', now: '3' }]);
+    expect(diffObserved(planObserved(base), planObserved(withWorker(2))).map((c) => c.path)).toContain('kubernetes.workers[matrix-synapse-worker].name');
   });
 
   it('sorts keys in canonical JSON', () => {

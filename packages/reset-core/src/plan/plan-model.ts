@@ -3,8 +3,11 @@ import type { SynapseDatabaseObservation } from '../observe/observe-synapse-data
 import { STEP_KINDS, type StepKind } from '../steps/step-kinds.ts';
 
 
-/** The plan file format this code writes and reads. */
-export const PLAN_VERSION = 1;
+/**
+ * The plan file format this code writes and reads. 2: Synapse's workload by kind (StatefulSet or Deployment) and its
+ * workers (format 1 named a StatefulSet only; such a plan is refused: make a new one).
+ */
+export const PLAN_VERSION = 2;
 
 /**
  * What a plan does: mint new tokens for users the server still has (`repair`), wipe Synapse and clear the app's
@@ -29,7 +32,10 @@ export interface PlanObserved {
   readonly kubernetes:
     | {
         readonly namespace: string;
-        readonly statefulSet: { readonly name: string; readonly resourceVersion: string; readonly replicas: number };
+        /** Synapse's main process. */
+        readonly workload: PlanWorkload;
+        /** Synapse's workers (scaled to 0 before it, back after it). */
+        readonly workers: readonly PlanWorkload[];
         readonly pvc: { readonly name: string | undefined; readonly exists: boolean; readonly resourceVersion: string | undefined };
         readonly volumeSnapshotsSupported: boolean;
         readonly restart: readonly { readonly kind: string; readonly name: string; readonly resourceVersion: string | undefined }[];
@@ -40,6 +46,14 @@ export interface PlanObserved {
     readonly layout: string;
     readonly schemas: readonly { readonly schema: string; readonly rows: number; readonly withCredentials: number; readonly checksum: string | undefined }[];
   };
+}
+
+/** A Deployment or StatefulSet a plan scales, as it observed it. */
+export interface PlanWorkload {
+  readonly kind: 'Deployment' | 'StatefulSet';
+  readonly name: string;
+  readonly resourceVersion: string;
+  readonly replicas: number;
 }
 
 /** One step: what it does, what it relies on, whether (and how) it can be undone. */
@@ -102,13 +116,16 @@ const synapseDatabaseSchema = z.discriminatedUnion('reachable', [
   z.strictObject({ reachable: z.literal(false), endpoint: synapseDatabaseEndpointSchema.optional(), error: z.strictObject({ code: z.string(), message: z.string() }) }),
 ]);
 
+const planWorkloadSchema = z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet']), name: z.string(), resourceVersion: z.string(), replicas: z.number().int() });
+
 const observedSchema = z.strictObject({
   synapse: z.strictObject({ serverVersion: z.string(), authMode: z.string() }),
   storage: z.strictObject({ engine: z.string(), pvcDeletionWipesUsers: z.union([z.boolean(), z.literal('unknown')]), database: synapseDatabaseSchema.optional() }),
   kubernetes: z
     .strictObject({
       namespace: z.string(),
-      statefulSet: z.strictObject({ name: z.string(), resourceVersion: z.string(), replicas: z.number().int() }),
+      workload: planWorkloadSchema,
+      workers: z.array(planWorkloadSchema),
       pvc: z.strictObject({ name: optionalString, exists: z.boolean(), resourceVersion: optionalString }),
       volumeSnapshotsSupported: z.boolean(),
       restart: z.array(z.strictObject({ kind: z.string(), name: z.string(), resourceVersion: optionalString })),

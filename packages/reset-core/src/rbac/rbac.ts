@@ -9,8 +9,9 @@ export const DEFAULT_RBAC_NAME = 'matrix-reset';
 const LABELS = Object.freeze({ 'app.kubernetes.io/name': 'matrix-reset', 'app.kubernetes.io/component': 'rbac' });
 
 /**
- * The Kubernetes operations a full reset performs: read the StatefulSet, scale it down, wait for its pods, delete
- * (and optionally snapshot) its volume claim, scale up, restart and wait for the app, read and write Secrets, force
+ * The Kubernetes operations a full reset performs: read Synapse's workload (StatefulSet or Deployment), its claims
+ * and its workers, scale them down, wait for their pods, delete
+ * (and optionally snapshot) its volume claim and recreate one a Deployment's pod template names, scale up, restart and wait for the app, read and write Secrets, force
  * an External Secrets sync (when used), exec and port-forward into the Synapse pod, and hold a Lease as the lock.
  *
  * @example
@@ -20,10 +21,14 @@ const LABELS = Object.freeze({ 'app.kubernetes.io/name': 'matrix-reset', 'app.ku
  */
 export function fullResetOperations(options: { snapshots?: boolean; externalSecrets?: boolean } = {}): K8sOperation[] {
   return [
-    'readStatefulSetShape',
-    'scaleStatefulSet',
-    'waitForStatefulSetPods',
+    'readWorkload',
+    'workloadClaims',
+    'listWorkloads',
+    'scaleWorkload',
+    'waitForWorkloadPods',
+    'waitForWorkloadReady',
     'deletePersistentVolumeClaim',
+    'createPersistentVolumeClaim',
     ...(options.snapshots === true ? (['snapshotPersistentVolumeClaim'] as const) : []),
     'rolloutRestart',
     'waitForRollout',
@@ -89,7 +94,7 @@ export interface RbacManifests {
   /**
    * Read access to PersistentVolumes (cluster-scoped), so the plan can tell whether deleting the claim deletes the
    * volume (`persistentVolumeReclaimPolicy`). Optional: without it the reclaim policy is reported as unknown.
-   * Undefined when the operations do not read the StatefulSet's shape.
+   * Undefined when the operations do not read the workload's claims.
    */
   readonly cluster: { readonly clusterRole: RoleManifest; readonly clusterRoleBinding: RoleBindingManifest; readonly yaml: string; readonly note: string } | undefined;
 }
@@ -129,7 +134,7 @@ export function rbacManifests(options: RbacOptions): RbacManifests {
   };
 
   let cluster: RbacManifests['cluster'];
-  if (operations.includes('readStatefulSetShape')) {
+  if (operations.includes('readStatefulSetShape') || operations.includes('workloadClaims')) {
     const clusterName = `${name}-${namespace}-read-persistentvolumes`;
     const clusterRole: RoleManifest = {
       apiVersion: 'rbac.authorization.k8s.io/v1',

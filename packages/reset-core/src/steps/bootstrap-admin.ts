@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { isSynapseClientError, type SynapseClient } from '@matrix-reset/synapse-admin';
 import { readConfiguredSecret } from '../config/config-reference-reading.ts';
 import { execInPod } from '../connection/k8s-ops-lazy.ts';
+import { requireReadyPod } from '../connection/workload-pods.ts';
 import { ResetError } from '../reset-error.ts';
 import { isAdminToken, primaryTarget, readValue, withSynapse } from './admin-token-targets.ts';
 import { kubeAccess } from './kube-target.ts';
@@ -59,7 +60,8 @@ async function sharedSecret(context: StepContext): Promise<string> {
   const source = synapse.homeserverConfig ?? (environment.kubernetes ? { pod: '/data/homeserver.yaml' } : undefined);
   if (source !== undefined && 'pod' in source) {
     const { kube, target } = kubeAccess(context);
-    const pod = synapse.portForward?.pod ?? `${target.statefulSet}-0`;
+    // The new Synapse's pod: a Deployment's pods have generated names, so the first ready one of the workload.
+    const pod = synapse.portForward?.pod ?? (await requireReadyPod(kube, { namespace: target.namespace, workload: target.workload }));
     const result = await execInPod(kube, { namespace: target.namespace, pod, command: ['cat', source.pod] });
     const parsed: unknown = result.exitCode === 0 ? parseYaml(result.stdout) : undefined;
     const value = (parsed as { registration_shared_secret?: unknown } | undefined)?.registration_shared_secret;

@@ -1,21 +1,42 @@
-import { scaleStatefulSet, waitForStatefulSetReady } from '../connection/k8s-ops-lazy.ts';
-import { kubeAccess, observedKubernetes } from './kube-target.ts';
+import { scaleWorkload, waitForWorkloadReady } from '../connection/k8s-ops-lazy.ts';
+import { kubeAccess, observedKubernetes, plannedKubernetes, workloadLabel, workloadList } from './kube-target.ts';
 import { nothingToUndo, waitProgress, type StepDefinition } from './step-definition.ts';
 
-/** Scales Synapse's StatefulSet to 1 and waits until it is ready (a new, empty claim is created). */
+/**
+ * Scales Synapse's main workload back to the replicas the plan observed (at least 1: a reset ends with Synapse up) and
+ * waits until it is ready (a StatefulSet's controller creates a new, empty claim; a Deployment's was recreated by
+ * delete-pvc), then each worker back to its observed replicas, waiting until each is ready.
+ */
 export const scaleUp: StepDefinition = {
   kind: 'scale-up',
   describe(input) {
     const k = observedKubernetes(input);
-    return { description: `Scale StatefulSet ${k.namespace}/${k.statefulSet.name} to 1 and wait until it is ready (a new, empty claim is created)`, observed: { replicas: 1 } };
+    const replicas = Math.max(k.workload.replicas, 1);
+    const workers = k.workers.map((w) => `${w.kind}/${w.name}=${w.replicas}`).join(',');
+    return {
+      description:
+        `Scale ${workloadLabel(k.namespace, k.workload)} to ${replicas} and wait until it is ready (on a new, empty claim)` +
+        (k.workers.length === 0 ? '' : `, then the workers (${workloadList(k.namespace, k.workers)}) back to their replicas, waiting until each is ready`),
+      observed: { workload: `${k.workload.kind}/${k.workload.name}`, replicas, workers: workers === '' ? '(none)' : workers },
+    };
   },
   async execute(context) {
     const { kube, target } = kubeAccess(context);
-    const replicas = typeof context.step.observed['replicas'] === 'number' ? context.step.observed['replicas'] : 1;
-    const ref = { namespace: target.namespace, name: target.statefulSet };
-    const scaled = await scaleStatefulSet(kube, { ...ref, replicas });
-    const ready = await waitForStatefulSetReady(kube, { ...ref, onProgress: waitProgress(context) });
-    return { replicas, readyReplicas: ready.status?.readyReplicas ?? 0, changed: scaled.changed };
+    const { namespace } = target;
+    const planned = plannedKubernetes(context);
+    const onProgress = waitProgress(context);
+    const replicas = typeof context.step.observed['replicas'] === 'number' ? context.step.observed['replicas'] : Math.max(planned.workload.replicas, 1);
+    const workload = { kind: planned.workload.kind, name: planned.workload.name };
+    const scaled = await scaleWorkload(kube, { namespace, workload, replicas });
+    const ready = await waitForWorkloadReady(kube, { namespace, workload, onProgress });
+    let workersReady = 0;
+    for (const worker of planned.workers) {
+      const id = { kind: worker.kind, name: worker.name };
+      await scaleWorkload(kube, { namespace, workload: id, replicas: worker.replicas });
+      await waitForWorkloadReady(kube, { namespace, workload: id, onProgress });
+      workersReady += 1;
+    }
+    return { workload: `${workload.kind}/${workload.name}`, replicas, readyReplicas: ready.readyReplicas, changed: scaled.changed, workers: planned.workers.length, workersReady };
   },
   undo: nothingToUndo('the new Synapse stays up (scaling it down would not bring the old data back)'),
 };

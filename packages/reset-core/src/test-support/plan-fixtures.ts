@@ -9,7 +9,15 @@ export function fakeEnvironment(overrides: Partial<EnvironmentConfig> = {}): Env
   return {
     name: 'dev',
     protected: false,
-    kubernetes: { context: 'kind', kubeconfig: undefined, namespace: 'openmeet-dev', statefulSet: 'matrix', pvc: undefined, restart: [{ kind: 'Deployment', name: 'api' }] },
+    kubernetes: {
+      context: 'kind',
+      kubeconfig: undefined,
+      namespace: 'openmeet-dev',
+      workload: { kind: 'StatefulSet', name: 'matrix' },
+      workers: undefined,
+      pvc: undefined,
+      restart: [{ kind: 'Deployment', name: 'api' }],
+    },
     synapse: {
       url: 'http://synapse.test',
       portForward: undefined,
@@ -44,8 +52,8 @@ export function fakeObservation(options: { authMode?: 'native' | 'delegated'; en
         : {
             context: 'kind',
             namespace: 'openmeet-dev',
-            statefulSet: {
-              namespace: 'openmeet-dev',
+            workload: {
+              kind: 'StatefulSet',
               name: 'matrix',
               uid: 'u1',
               resourceVersion: '101',
@@ -53,12 +61,19 @@ export function fakeObservation(options: { authMode?: 'native' | 'delegated'; en
               replicas: 1,
               readyReplicas: 1,
               selector: 'app=matrix',
-              podNames: ['matrix-0'],
-              volumeClaimTemplates: ['data'],
               retentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-              claims: [],
             },
-            pvc: { name: 'data-matrix-0', derived: true, state: { name: 'data-matrix-0', exists: true, resourceVersion: '55', terminating: false, reclaimPolicy: 'Delete' } },
+            claims: [],
+            pod: 'matrix-0',
+            workers: [],
+            pvc: {
+              name: 'data-matrix-0',
+              derived: true,
+              chosenBy: 'database',
+              source: 'volumeClaimTemplate',
+              state: { name: 'data-matrix-0', exists: true, resourceVersion: '55', terminating: false, reclaimPolicy: 'Delete' },
+              recreate: undefined,
+            },
             volumeSnapshotsSupported: true,
             restart: [{ kind: 'Deployment', name: 'api', exists: true, resourceVersion: '77' }],
           },

@@ -1,22 +1,32 @@
+import { synapseDeployment, synapseWorkerDeployment, SYNAPSE_DEPLOYMENT_CLAIM } from './synapse-deployment.ts';
 import { synapseStatefulSet } from './synapse-statefulset.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { createKube, loadKubeConfig, portForwardToPod, waitForRollout, waitForStatefulSetReady, type Kube } from '@matrix-reset/k8s-ops';
+import { createKube, loadKubeConfig, portForwardToPod, waitForRollout, waitForStatefulSetReady, waitForWorkloadReady, type Kube, type WorkloadId } from '@matrix-reset/k8s-ops';
 import { openSecretStore } from '@matrix-reset/secrets';
 import { createSynapseClient } from '@matrix-reset/synapse-admin';
 import { connectEnvironment, type EnvironmentConnection } from '../connection/connect-environment.ts';
 import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '../config/reset-config.ts';
+import { requireReadyPod } from '../connection/workload-pods.ts';
 import { createOpenmeetTenant, ensureTestDb, insertAppUser } from './ensure-fixtures.ts';
 
 const SERVER_NAME = 'matrix-local.openmeet.test';
 
-/** A namespace with a real Synapse StatefulSet, an API Deployment fed by an ExternalSecret from SSM, and an app tenant. */
+/**
+ * A namespace with a real Synapse (a StatefulSet `matrix` on its claim template, or a Deployment `matrix-synapse` on
+ * claim `matrix-synapse-data` with a worker Deployment), an API Deployment fed by an ExternalSecret from SSM, and an
+ * app tenant.
+ */
 export interface FullResetSandbox {
   readonly kube: Kube;
   readonly namespace: string;
+  /** Synapse's main workload. */
+  readonly workload: WorkloadId;
+  /** Its workers (the Deployment sandbox's one worker; none for the StatefulSet). */
+  readonly workers: readonly WorkloadId[];
   readonly environment: EnvironmentConfig;
   /** The `matrix-reset.yaml` text of {@link environment} (its one environment is named after the namespace). */
   readonly configYaml: string;
@@ -49,7 +59,7 @@ export interface MoreTargets {
  * Plants the full-reset sandbox in kube-sim (namespace of its own, ClusterSecretStore of its own), its SSM
  * parameters in moto and an OpenMeet tenant in Postgres whose users' tokens the pod's Synapse issued.
  */
-export async function plantFullResetSandbox(options: { moreTargets?: boolean } = {}): Promise<FullResetSandbox> {
+export async function plantFullResetSandbox(options: { moreTargets?: boolean; synapse?: 'StatefulSet' | 'Deployment' } = {}): Promise<FullResetSandbox> {
   const kubeconfig = process.env['KUBECONFIG'];
   if (!kubeconfig) throw new Error('KUBECONFIG is not set: run through the reset-core vitest config (kube-sim global setup)');
   const kube = createKube(loadKubeConfig({ kubeconfigPath: kubeconfig }));
@@ -65,17 +75,39 @@ export async function plantFullResetSandbox(options: { moreTargets?: boolean } =
   };
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   await kube.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'matrix-secrets' }, stringData: { SYNAPSE_REGISTRATION_SHARED_SECRET: sharedSecret } } });
-  await kube.apps.createNamespacedStatefulSet({
-    namespace,
-    body: synapseStatefulSet([
-      { name: 'SYNAPSE_SERVER_NAME', value: SERVER_NAME },
-      { name: 'SYNAPSE_REGISTRATION_SHARED_SECRET', valueFrom: { secretKeyRef: { name: 'matrix-secrets', key: 'SYNAPSE_REGISTRATION_SHARED_SECRET' } } },
-    ]),
-  });
-  await waitForStatefulSetReady(kube, { namespace, name: 'matrix', timeoutMs: 90_000 });
+  const synapseEnv = [
+    { name: 'SYNAPSE_SERVER_NAME', value: SERVER_NAME },
+    { name: 'SYNAPSE_REGISTRATION_SHARED_SECRET', valueFrom: { secretKeyRef: { name: 'matrix-secrets', key: 'SYNAPSE_REGISTRATION_SHARED_SECRET' } } },
+  ];
+  const asDeployment = options.synapse === 'Deployment';
+  const workload: WorkloadId = asDeployment ? { kind: 'Deployment', name: 'matrix-synapse' } : { kind: 'StatefulSet', name: 'matrix' };
+  const workers: WorkloadId[] = [];
+  if (asDeployment) {
+    // The claim as a chart makes it: its own object, named in the pod template, with the chart's labels and annotations.
+    await kube.core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: {
+          name: SYNAPSE_DEPLOYMENT_CLAIM,
+          labels: { 'app.kubernetes.io/name': 'matrix-synapse', 'app.kubernetes.io/managed-by': 'Helm' },
+          annotations: { 'meta.helm.sh/release-name': 'matrix-synapse', 'meta.helm.sh/release-namespace': namespace },
+        },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
+    });
+    await kube.apps.createNamespacedDeployment({ namespace, body: synapseDeployment(synapseEnv) });
+    await kube.apps.createNamespacedDeployment({ namespace, body: synapseWorkerDeployment() });
+    workers.push({ kind: 'Deployment', name: 'matrix-synapse-worker' });
+    for (const id of [workload, ...workers]) await waitForWorkloadReady(kube, { namespace, workload: id, timeoutMs: 90_000 });
+  } else {
+    await kube.apps.createNamespacedStatefulSet({ namespace, body: synapseStatefulSet(synapseEnv) });
+    await waitForStatefulSetReady(kube, { namespace, name: 'matrix', timeoutMs: 90_000 });
+  }
 
   const withSynapse = async <T>(fn: (baseUrl: string) => Promise<T>): Promise<T> => {
-    const forward = await portForwardToPod(kube, { namespace, pod: 'matrix-0', port: 8008 });
+    // A Deployment's pod has a generated name, and a new one after the reset.
+    const pod = asDeployment ? await requireReadyPod(kube, { namespace, workload }) : 'matrix-0';
+    const forward = await portForwardToPod(kube, { namespace, pod, port: 8008 });
     try {
       return await fn(forward.url);
     } finally {
@@ -188,10 +220,12 @@ export async function plantFullResetSandbox(options: { moreTargets?: boolean } =
     `      context: ${kube.config.getCurrentContext()}`,
     `      kubeconfig: ${kubeconfig}`,
     `      namespace: ${namespace}`,
-    '      statefulSet: matrix',
+    ...(asDeployment
+      ? ['      workload: { kind: Deployment, name: matrix-synapse }', '      workers: { selector: app.kubernetes.io/component=synapse-worker }']
+      : ['      statefulSet: matrix']),
     '      restart: [{ kind: Deployment, name: api }]',
     '    synapse:',
-    '      portForward: { pod: matrix-0, port: 8008 }',
+    asDeployment ? '      portForward: { port: 8008 }' : '      portForward: { pod: matrix-0, port: 8008 }',
     `      serverName: ${SERVER_NAME}`,
     `      sharedSecret: "k8s-secret:${namespace}/matrix-secrets#SYNAPSE_REGISTRATION_SHARED_SECRET"`,
     '    adminToken:',
@@ -209,6 +243,8 @@ export async function plantFullResetSandbox(options: { moreTargets?: boolean } =
   return {
     kube,
     namespace,
+    workload,
+    workers,
     environment,
     configYaml: yaml,
     schema,
