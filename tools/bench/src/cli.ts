@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { runDoctorBench } from './doctor-bench.ts';
 import { runFullResetBench, type Timing } from './full-reset-bench.ts';
 import { HTTP_ENSURE_USAGE, httpEnsureCommand } from './http-ensure-bench.ts';
+import { runSynapseDatabaseBench } from './synapse-database-bench.ts';
 import { runWhoamiBench } from './synapse-whoami-bench.ts';
 import { RECOMMENDED_HEAP_FLAGS, runUserCredsBench } from './user-creds-bench.ts';
 
@@ -21,6 +22,10 @@ benchmarks:
                    real Synapse pod), a fresh incident each round: per step wall time, own time (this process's
                    CPU) and waiting (wall - own); medians over the rounds
                    --rounds N (3)  --users N per tenant, 3 tenants (10)  --json
+  synapse-database a Postgres-backed Synapse's database of about --size-mb (a Synapse-like schema, generated on the
+                   Postgres in DATABASE_URL): backup + an empty database in its place by rename + create vs pg_dump +
+                   empty, and back (drop + rename vs pg_restore), one run
+                   --size-mb N (1024)  --json
 ${HTTP_ENSURE_USAGE}
 
 synapse-whoami and doctor use the Synapse in SYNAPSE_URL / SYNAPSE_SHARED_SECRET_FILE (a running sandbox) or start
@@ -33,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   if (name === 'doctor') return doctorBench(rest);
   if (name === 'full-reset') return fullResetBench(rest);
   if (name === 'http-ensure') return httpEnsureCommand(rest);
+  if (name === 'synapse-database') return synapseDatabaseBench(rest);
   if (name !== 'synapse-whoami') {
     process.stderr.write(`${name ? `unknown benchmark '${name}'\n` : ''}${usage}\n`);
     return 2;
@@ -64,6 +70,27 @@ async function main(argv: string[]): Promise<number> {
         `  direct (autocannon) median: ${result.medianDirectPerSecond.toFixed(0)} req/s`,
         `  synapse-admin client median: ${result.medianClientPerSecond.toFixed(0)} req/s`,
         `  ratio client/direct: ${result.ratio.toFixed(3)} (goal >= 0.9)`,
+        '',
+      ].join('\n'),
+    );
+  }
+  return 0;
+}
+
+async function synapseDatabaseBench(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'size-mb': { type: 'string', default: '1024' }, json: { type: 'boolean', default: false } } });
+  const serverUrl = process.env.DATABASE_URL;
+  if (serverUrl === undefined || serverUrl === '') throw new Error('synapse-database needs DATABASE_URL (a running sandbox: . .sandbox/<dir>/sandbox.env)');
+  const result = await runSynapseDatabaseBench({ serverUrl, sizeMb: positive('size-mb', values['size-mb']), log: (line) => process.stderr.write(`${line}\n`) });
+  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+    process.stdout.write(
+      [
+        `synapse-database: ${mib(result.databaseBytes)} (${result.rows} events), generated in ${result.fillSeconds.toFixed(1)} s`,
+        `  rename + create alike: ${result.rename.backupSeconds.toFixed(3)} s; back (drop + rename): ${result.rename.restoreSeconds.toFixed(3)} s`,
+        `  pg_dump + empty:       ${result.dump.backupSeconds.toFixed(1)} s (${mib(result.dump.fileBytes)} file); back (pg_restore): ${result.dump.restoreSeconds.toFixed(1)} s`,
+        `  rename is ${(result.dump.backupSeconds / result.rename.backupSeconds).toFixed(0)}x faster to back up, ${(result.dump.restoreSeconds / result.rename.restoreSeconds).toFixed(0)}x to put back`,
         '',
       ].join('\n'),
     );
