@@ -15,6 +15,7 @@ import {
   applyPlan,
   buildPlan,
   connectEnvironment,
+  describeProgress,
   doctor,
   observePlanState,
   verify,
@@ -295,7 +296,7 @@ async function resetScenario(
   if (report.recommendation.action === 'inconclusive') say('   the doctor cannot tell; choosing full-reset as an operator would (plan --mode full-reset)');
   say(`== plan: ${plan.mode}, ${plan.steps.map((s) => s.kind).join(' -> ')}`);
   say(`== apply`);
-  const result: RunResult = await withConnection((c) => applyPlan(plan, c, { confirm: async () => undefined, onProgress: (m) => say(`   ${m}`) }));
+  const result: RunResult = await withConnection((c) => applyPlan(plan, c, { confirm: async () => undefined, onProgress: (event) => say(`   ${describeProgress(event)}`) }));
   let verifyReport: VerifyReport | undefined;
   if (scenario.withVerify) {
     say('== verify');
