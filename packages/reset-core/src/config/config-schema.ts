@@ -77,9 +77,10 @@ const homeserverConfig = z.union(
   [
     z.strictObject({ pod: z.string().startsWith('/', 'pod: an absolute path inside the Synapse pod, e.g. /data/homeserver.yaml') }),
     z.strictObject({ configMap: dnsName('configMap'), key: z.string().min(1).default('homeserver.yaml') }),
+    z.strictObject({ secret: dnsName('secret'), key: z.string().min(1).default('homeserver.yaml') }),
     z.strictObject({ file: z.string().min(1) }),
   ],
-  { error: 'expected { pod: /data/homeserver.yaml }, { configMap: name, key: homeserver.yaml } or { file: path }' },
+  { error: 'expected { pod: /data/homeserver.yaml }, { configMap: name, key: homeserver.yaml }, { secret: name, key: homeserver.yaml } or { file: path }' },
 );
 
 /**
@@ -166,7 +167,7 @@ function environmentSchema(baseDir: string) {
         ctx.addIssue({ code: 'custom', path: ['synapse', 'portForward'], message: 'portForward needs a kubernetes: section' });
       }
       if (synapse.homeserverConfig !== undefined && !('file' in synapse.homeserverConfig) && kubernetes === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['synapse', 'homeserverConfig'], message: 'pod and configMap need a kubernetes: section; use { file: path } for a local Synapse' });
+        ctx.addIssue({ code: 'custom', path: ['synapse', 'homeserverConfig'], message: 'pod, configMap and secret need a kubernetes: section; use { file: path } for a local Synapse' });
       }
       const admin = synapse.adminUser;
       const localpart = admin.startsWith('@') ? admin.slice(1, admin.indexOf(':') < 0 ? undefined : admin.indexOf(':')) : admin;

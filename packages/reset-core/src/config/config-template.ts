@@ -63,7 +63,7 @@ ${local}  ${name}:
       serverName: matrix-${name}.openmeet.test
       sharedSecret: ssm:/openmeet/${name}/matrix-registration-shared-secret
       adminUser: admin
-      # homeserverConfig: { pod: /data/homeserver.yaml }   # or { configMap: synapse-config, key: homeserver.yaml }
+      # homeserverConfig: { pod: /data/homeserver.yaml }   # or { configMap: synapse-config, key: homeserver.yaml }, { secret: ..., key: ... }
       # When Synapse keeps its data in Postgres, matrix-reset reads homeserver.yaml's database.args (host, port,
       # database, user, password) to reach it; each field here replaces one, as seen from where matrix-reset runs:
       # database:

@@ -16,6 +16,8 @@ export const CONFIG_FILE_NAME = 'matrix-reset.yaml';
 export type HomeserverConfigSource =
   | { readonly pod: string }
   | { readonly configMap: string; readonly key: string }
+  /** A Secret's key (charts that keep the database password inline, as ESS does, keep homeserver.yaml in a Secret). */
+  | { readonly secret: string; readonly key: string }
   | { readonly file: string };
 
 export interface KubernetesTarget {

@@ -40,6 +40,7 @@ export type SynapseStorage =
 function describeSource(source: HomeserverConfigSource, namespace: string | undefined, pod: string | undefined): string {
   if ('file' in source) return `file ${source.file}`;
   if ('configMap' in source) return `ConfigMap ${namespace}/${source.configMap} key ${source.key}`;
+  if ('secret' in source) return `Secret ${namespace}/${source.secret} key ${source.key}`;
   return `pod ${namespace}/${pod}:${source.pod}`;
 }
 
@@ -65,6 +66,10 @@ async function readHomeserverYaml(
     if ('configMap' in source) {
       const value = await readKey(kube, { kind: 'ConfigMap', namespace, name: source.configMap, key: source.key });
       return value.value === undefined ? { reason: `ConfigMap ${source.configMap} has no key ${source.key}` } : { text: value.value };
+    }
+    if ('secret' in source) {
+      const value = await readKey(kube, { kind: 'Secret', namespace, name: source.secret, key: source.key });
+      return value.value === undefined ? { reason: `Secret ${source.secret} has no key ${source.key}` } : { text: value.value };
     }
     const inPod = pod ?? (workload === undefined ? undefined : await firstReadyPod(kube, { namespace, workload }));
     if (inPod === undefined) return { reason: workload === undefined ? 'no Synapse pod to read it in' : `no pod of ${workload.kind} ${namespace}/${workload.name} is ready to read it in` };
@@ -101,6 +106,8 @@ export interface HomeserverDatabase {
   readonly password: SecretValue | undefined;
   /** homeserver.yaml's `media_store_path`, when it was read and sets one. */
   readonly mediaStorePath: string | undefined;
+  /** homeserver.yaml's inline `registration_shared_secret` (wrapped), when it was read and has one. */
+  readonly registrationSharedSecret: SecretValue | undefined;
 }
 
 /**
@@ -117,16 +124,27 @@ export async function readHomeserverDatabase(options: {
   claimMounts?: Readonly<Record<string, string>>;
 }): Promise<HomeserverDatabase> {
   if (options.source === undefined) {
-    return { storage: { engine: 'unknown', source: undefined, reason: 'no homeserverConfig configured for this environment', pvcDeletionWipesUsers: 'unknown' }, password: undefined, mediaStorePath: undefined };
+    return { storage: { engine: 'unknown', source: undefined, reason: 'no homeserverConfig configured for this environment', pvcDeletionWipesUsers: 'unknown' }, password: undefined, mediaStorePath: undefined, registrationSharedSecret: undefined };
   }
   const read = await readHomeserverYaml(options.source, options.kube, options.namespace, options.pod, options.workload);
   const source = describeSource(options.source, options.namespace, ('pod' in read ? read.pod : undefined) ?? options.pod ?? (options.workload === undefined ? undefined : `${options.workload.kind} ${options.workload.name}`));
-  if ('reason' in read) return { storage: { engine: 'unknown', source, reason: read.reason, pvcDeletionWipesUsers: 'unknown' }, password: undefined, mediaStorePath: undefined };
+  if ('reason' in read) return { storage: { engine: 'unknown', source, reason: read.reason, pvcDeletionWipesUsers: 'unknown' }, password: undefined, mediaStorePath: undefined, registrationSharedSecret: undefined };
   const storage = storageFromHomeserverYaml(read.text, source, options.claimMounts);
   const mediaStorePath = mediaStore(read.text);
-  if (storage.engine !== 'psycopg2') return { storage, password: undefined, mediaStorePath };
+  const registrationSharedSecret = inlineSharedSecret(read.text);
+  if (storage.engine !== 'psycopg2') return { storage, password: undefined, mediaStorePath, registrationSharedSecret };
   const password = databaseArgs(parse(read.text))['password'];
-  return { storage, password: typeof password === 'string' || typeof password === 'number' ? new SecretValue(String(password)) : undefined, mediaStorePath };
+  return { storage, password: typeof password === 'string' || typeof password === 'number' ? new SecretValue(String(password)) : undefined, mediaStorePath, registrationSharedSecret };
+}
+
+function inlineSharedSecret(text: string): SecretValue | undefined {
+  let value: unknown;
+  try {
+    value = (parse(text) as { registration_shared_secret?: unknown } | null)?.registration_shared_secret;
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'string' && value.length > 0 ? new SecretValue(value) : undefined;
 }
 
 function mediaStore(text: string): string | undefined {

@@ -92,7 +92,7 @@ function requireSynapseDatabase(env: EnvironmentConfig, observation: Observation
   if (source !== undefined && 'pod' in source && env.synapse.database?.url === undefined) {
     throw new ResetError('environment_incapable', `homeserver.yaml of ${env.name} is read from Synapse's pod, which the full reset stops before it reaches the database`, {
       nextSteps: [
-        'Point synapse.homeserverConfig at where the pod gets it: { configMap: <name>, key: homeserver.yaml } (or { file: <path> }).',
+        'Point synapse.homeserverConfig at where the pod gets it: { configMap: <name>, key: homeserver.yaml }, { secret: <name>, key: homeserver.yaml } or { file: <path> }.',
         "Or give the database's whole address: synapse.database.url (a secret reference to a postgres:// URL).",
       ],
     });

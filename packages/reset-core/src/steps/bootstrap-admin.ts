@@ -1,12 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
 import { isSynapseClientError, type SynapseClient } from '@matrix-reset/synapse-admin';
 import { readConfiguredSecret } from '../config/config-reference-reading.ts';
-import { execInPod } from '../connection/k8s-ops-lazy.ts';
-import { requireReadyPod } from '../connection/workload-pods.ts';
+import { homeserverLocation, readHomeserverDatabase } from '../observe/observe-homeserver.ts';
 import { ResetError } from '../reset-error.ts';
 import { isAdminToken, primaryTarget, readValue, withSynapse } from './admin-token-targets.ts';
-import { kubeAccess } from './kube-target.ts';
 import { cannotUndo, type StepContext, type StepDefinition } from './step-definition.ts';
 
 /*
@@ -58,16 +55,16 @@ async function sharedSecret(context: StepContext): Promise<string> {
     return (await readConfiguredSecret(environment, configured, context.connection.openSecretStore, ['Then resume the run.'])).reveal();
   }
   const source = synapse.homeserverConfig ?? (environment.kubernetes ? { pod: '/data/homeserver.yaml' } : undefined);
-  if (source !== undefined && 'pod' in source) {
-    const { kube, target } = kubeAccess(context);
-    // The new Synapse's pod: a Deployment's pods have generated names, so the first ready one of the workload.
-    const pod = synapse.portForward?.pod ?? (await requireReadyPod(kube, { namespace: target.namespace, workload: target.workload }));
-    const result = await execInPod(kube, { namespace: target.namespace, pod, command: ['cat', source.pod] });
-    const parsed: unknown = result.exitCode === 0 ? parseYaml(result.stdout) : undefined;
-    const value = (parsed as { registration_shared_secret?: unknown } | undefined)?.registration_shared_secret;
-    if (typeof value === 'string' && value.length > 0) return value;
+  let why = 'homeserver.yaml has no inline registration_shared_secret';
+  if (source !== undefined) {
+    // From a pod source: the new Synapse's first ready pod (a Deployment's pods have generated names).
+    const read = await readHomeserverDatabase({ ...homeserverLocation(environment), source, kube: context.connection.kube });
+    if (read.registrationSharedSecret !== undefined) return read.registrationSharedSecret.reveal();
+    if (read.storage.engine === 'unknown' && read.storage.source !== undefined) why = `homeserver.yaml (${read.storage.source}) could not be read: ${read.storage.reason}`;
+  } else {
+    why = 'no homeserverConfig to read registration_shared_secret from';
   }
-  throw new ResetError('config_invalid', `No registration shared secret for ${environment.name}: synapse.sharedSecret is not set and homeserver.yaml has no inline registration_shared_secret`, {
+  throw new ResetError('config_invalid', `No registration shared secret for ${environment.name}: synapse.sharedSecret is not set and ${why}`, {
     nextSteps: ['Set synapse.sharedSecret to where the secret is kept (k8s-secret:, ssm:, file:, env:), then resume the run.'],
   });
 }
