@@ -88,7 +88,10 @@ async function readFacts(client: pg.Client): Promise<Omit<Extract<SynapseDatabas
   );
   const row = rows[0];
   if (row === undefined) throw new Error('the server answered no row for its version');
-  const [shape, rights, sessions] = await Promise.all([describeDatabase(client, row.name), databaseRights(client, row.name), sessionsOn(client, row.name)]);
+  // One client: its queries one after the other (pg deprecates queries issued while one runs).
+  const shape = await describeDatabase(client, row.name);
+  const rights = await databaseRights(client, row.name);
+  const sessions = await sessionsOn(client, row.name);
   if (shape === undefined) throw new Error('the current database has no catalog row');
   const others = await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE NOT datistemplate AND datname <> current_database() ORDER BY datname`);
   return {

@@ -5,8 +5,13 @@ import { scaleUp } from './scale-up.ts';
 import type { StepContext, StepDefinition, StepDetail, UndoContext, UndoResult } from './step-definition.ts';
 import { observedSynapseDatabase, observedText, resetsSynapseDatabase, synapseDatabaseServer } from './synapse-database-target.ts';
 
-/** How long the step waits for the last session on Synapse's database to go once its processes are stopped. */
-const SESSIONS_GONE_MS = 120_000;
+/**
+ * How long the step waits for the last session on Synapse's database to go once its processes are stopped. Postgres
+ * ends a session as soon as its client's connection closes, and the scale-down waited for every Synapse pod to be
+ * gone: a session still there after this long belongs to something else (a worker left running, a psql, a job), and
+ * waiting longer only delays naming it.
+ */
+const SESSIONS_GONE_MS = 30_000;
 const POLL_MS = 500;
 
 function mebibytes(bytes: number): string {
@@ -17,6 +22,7 @@ function mebibytes(bytes: number): string {
 async function waitForNoSessions(server: Parameters<typeof sessionsOn>[0], database: string, context: StepContext, terminate: boolean): Promise<number> {
   const deadline = Date.now() + SESSIONS_GONE_MS;
   let ended = 0;
+  let reported = '';
   for (;;) {
     const sessions = await sessionsOn(server, database);
     if (sessions.length === 0) return ended;
@@ -26,7 +32,10 @@ async function waitForNoSessions(server: Parameters<typeof sessionsOn>[0], datab
       // renameDatabase refuses with the sessions named (database_in_use).
       return ended;
     } else {
-      context.onProgress?.({ type: 'waiting', stepId: context.step.id, waitingFor: `${sessions.length} session${sessions.length === 1 ? '' : 's'} on database ${database} to end` });
+      // Said once per change, not at every poll: without a terminal each progress event is a line.
+      const waitingFor = `${sessions.length} session${sessions.length === 1 ? '' : 's'} on database ${database} to end`;
+      if (waitingFor !== reported) context.onProgress?.({ type: 'waiting', stepId: context.step.id, waitingFor });
+      reported = waitingFor;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -64,7 +73,9 @@ export const backupSynapseDatabase: StepDefinition = {
     const backup = backupDatabaseName(database, context.runId);
     const server = await synapseDatabaseServer(context.connection);
     try {
-      const [current, moved] = await Promise.all([describeDatabase(server.client, database), describeDatabase(server.client, backup)]);
+      // One client: its queries one after the other (pg deprecates queries issued while one runs).
+      const current = await describeDatabase(server.client, database);
+      const moved = await describeDatabase(server.client, backup);
       if (current === undefined && moved !== undefined) return { database, backup, alreadyRenamed: true, sessionsEnded: 0 };
       if (current === undefined) {
         throw new ResetError('step_failed', `Synapse's database ${database} is gone, and there is no backup ${backup}`, {
