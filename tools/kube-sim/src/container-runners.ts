@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { renderSynapseConfig, renderSynapseLogConfig, synapseVenv, toYaml, type SynapseConfigOptions } from '@matrix-reset/sandbox';
 import { records } from './kube-object.ts';
 import { isPostgresImage, postgresBinDir, postgresCommand } from './postgres-container.ts';
+import { isRedisImage, redisCommand } from './redis-container.ts';
 
 /** What the kubelet runs for a container: a real program, inside the pod's namespaces. */
 export interface ContainerPlan {
-  /** Which runner: `synapse`, `postgres`, `app` or `command`. */
+  /** Which runner: `synapse`, `postgres`, `redis`, `app` or `command`. */
   runner: string;
   command: string;
   args: string[];
@@ -98,7 +99,8 @@ const IMAGE_PYTHON = /^(\/usr\/local\/bin\/|\/usr\/bin\/)?python3?$/;
  * Picks the runner for a container's image and prepares it: the sandbox's real Synapse (venv) for
  * `matrixdotorg/synapse*` (the image's start script unless the container names a `command`: then that command,
  * its `python` being the venv's, as in charts that run `python -m synapse.app.homeserver -c …` or a `sh -c`
- * wrapper), the machine's Postgres for `postgres` (see {@link postgresCommand}), the small env-digest app for
+ * wrapper), the machine's Postgres for `postgres` (see {@link postgresCommand}), the machine's `redis-server` for
+ * `redis` and `bitnami/redis` (see {@link redisCommand}), the small env-digest app for
  * `openmeet/api` / `kube-sim/app`, otherwise the container's own `command`/`args` (or `sleep infinity`).
  *
  * @example
@@ -127,6 +129,10 @@ export async function planContainer(options: PlanOptions): Promise<ContainerPlan
     const env = { PATH: bin === undefined ? BASE_PATH : `${bin}:${BASE_PATH}`, HOME: '/var/lib/postgresql', ...options.env };
     // The image's STOPSIGNAL is SIGINT: a fast shutdown, which does not wait for clients to disconnect.
     return { runner: 'postgres', ...postgresCommand({ command, args }), env, cwd, stopSignal: 'SIGINT' };
+  }
+  if (isRedisImage(image)) {
+    const env = { PATH: BASE_PATH, HOME: '/root', ...options.env };
+    return { runner: 'redis', ...redisCommand({ command, args, env }), env, cwd };
   }
   if (isAppImage(image)) {
     const script = fileURLToPath(new URL(`./app-container${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
