@@ -16,81 +16,93 @@ beforeAll(async () => {
   sandbox = await prepareServiceSandbox({ environment: `hard${unique()}`, serviceYaml: ['  allowedHosts: [reset.example.org, "*.ops.example.net"]'] });
 });
 
-describe('GET /metrics and the drift summary', () => {
-  let service: RunningService;
+/** The service of a describe block (see {@link serviceForBlock}) and its log. */
+interface BlockService {
+  /** Started before the block's tests; reading it earlier throws. */
+  readonly service: RunningService;
+  readonly log: CapturedLog;
+}
+
+/** A service on the file's sandbox for the describe block calling it: started before its tests, closed after them. */
+function serviceForBlock(): BlockService {
   const log = new CapturedLog();
+  let running: RunningService | undefined;
   beforeAll(async () => {
-    service = await start(sandbox, log);
+    running = await start(sandbox, log);
   });
   afterAll(async () => {
-    await service?.close();
+    await running?.close();
   });
+  return {
+    get service() {
+      if (running === undefined) throw new Error('the service of this block is not started yet');
+      return running;
+    },
+    log,
+  };
+}
+
+describe('GET /metrics and the drift summary', () => {
+  const served = serviceForBlock();
 
   it('answers at once from an empty cache (no drift series, no age) and refreshes the summary in the background', async () => {
     await insertUserWithDeadToken(sandbox.schema);
-    expect(service.context.drift.peek()).toBeUndefined();
-    const first = await call(service, '/metrics', { token: sandbox.tokens.ops });
+    expect(served.service.context.drift.peek()).toBeUndefined();
+    const first = await call(served.service, '/metrics', { token: sandbox.tokens.ops });
     expect(first.status).toBe(200);
     // The answer came before any doctor run finished: nothing was computed for it.
     expect(first.text).not.toContain('matrix_reset_drift_credentials{');
     expect(first.text).not.toMatch(/^matrix_reset_drift_age_seconds /m);
     expect(first.text).toMatch(/^matrix_reset_runs\{state="finished"\} \d+/m);
     // The scrape started a doctor run: the cache fills without anyone asking GET /v1/drift.
-    await expect.poll(() => service.context.drift.peek(), { timeout: 30_000 }).toBeDefined();
-    const second = await call(service, '/metrics', { token: sandbox.tokens.ops });
+    await expect.poll(() => served.service.context.drift.peek(), { timeout: 30_000 }).toBeDefined();
+    const second = await call(served.service, '/metrics', { token: sandbox.tokens.ops });
     expect(second.text).toMatch(/^matrix_reset_drift_age_seconds \d+$/m);
     expect(second.text).toContain(`schema="${sandbox.schema}"`);
   });
 });
 
 describe('POST /session from another site', () => {
-  let service: RunningService;
-  const log = new CapturedLog();
-  beforeAll(async () => {
-    service = await start(sandbox, log);
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const served = serviceForBlock();
 
   it('refuses a login or logout with a foreign Origin or Sec-Fetch-Site: cross-site (403 JSON, no cookie)', async () => {
     const form = new URLSearchParams({ token: sandbox.tokens.ops }).toString();
     const attempts = [
-      call(service, '/session', { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' } }),
-      call(service, '/session', { json: { token: sandbox.tokens.ops }, headers: { origin: 'https://evil.example' } }),
-      call(service, '/session', { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' } }),
-      call(service, '/session', { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' } }),
-      call(service, '/session', { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null', 'sec-fetch-site': 'cross-site' } }),
-      call(service, '/session', { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' } }),
-      call(service, '/session/logout', { method: 'POST', headers: { origin: 'https://evil.example' } }),
+      call(served.service, '/session', { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' } }),
+      call(served.service, '/session', { json: { token: sandbox.tokens.ops }, headers: { origin: 'https://evil.example' } }),
+      call(served.service, '/session', { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' } }),
+      call(served.service, '/session', { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' } }),
+      call(served.service, '/session', { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null', 'sec-fetch-site': 'cross-site' } }),
+      call(served.service, '/session', { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' } }),
+      call(served.service, '/session/logout', { method: 'POST', headers: { origin: 'https://evil.example' } }),
     ];
     for (const response of await Promise.all(attempts)) {
       expect(response.status, response.text).toBe(403);
       expect(response.headers.get('set-cookie')).toBeNull();
       expect((response.json() as ErrorShape).error.code).toBe('cross_site_request');
     }
-    for (const line of log.entries()) expect(JSON.stringify(line)).not.toContain(sandbox.tokens.ops);
+    for (const line of served.log.entries()) expect(JSON.stringify(line)).not.toContain(sandbox.tokens.ops);
   });
 
   it('accepts the same origin (as a browser sends it), behind an https proxy, and clients that send no Origin', async () => {
-    const sameOrigin = await call(service, '/session', {
+    const sameOrigin = await call(served.service, '/session', {
       body: new URLSearchParams({ token: sandbox.tokens.ops }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: service.url, 'sec-fetch-site': 'same-origin' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: served.service.url, 'sec-fetch-site': 'same-origin' },
     });
     expect(sameOrigin.status, sameOrigin.text).toBe(303);
     expect(sameOrigin.headers.get('set-cookie')).toMatch(/^mr_session=/);
     // The status page sends Referrer-Policy: no-referrer, so Chromium posts its form with Origin: null (and Sec-Fetch-Site).
-    const opaque = await call(service, '/session', {
+    const opaque = await call(served.service, '/session', {
       body: new URLSearchParams({ token: sandbox.tokens.ops }).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null', 'sec-fetch-site': 'same-origin' },
     });
     expect(opaque.status, opaque.text).toBe(303);
-    const host = new URL(service.url).host;
-    const proxied = await call(service, '/session', { json: { token: sandbox.tokens.ops }, headers: { origin: 'https://reset.example.org', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'reset.example.org' } });
+    const host = new URL(served.service.url).host;
+    const proxied = await call(served.service, '/session', { json: { token: sandbox.tokens.ops }, headers: { origin: 'https://reset.example.org', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'reset.example.org' } });
     expect(proxied.status, proxied.text).toBe(200);
-    const noOrigin = await call(service, '/session', { json: { token: sandbox.tokens.ops } });
+    const noOrigin = await call(served.service, '/session', { json: { token: sandbox.tokens.ops } });
     expect(noOrigin.status).toBe(200);
-    const logout = await call(service, '/session/logout', { method: 'POST', headers: { origin: `http://${host}` } });
+    const logout = await call(served.service, '/session/logout', { method: 'POST', headers: { origin: `http://${host}` } });
     expect(logout.status).toBe(204);
   });
 });
@@ -110,52 +122,38 @@ async function withHost(url: string, path: string, host: string, headers: Record
 }
 
 describe('the Host header (DNS rebinding)', () => {
-  let service: RunningService;
-  const log = new CapturedLog();
-  beforeAll(async () => {
-    service = await start(sandbox, log);
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const served = serviceForBlock();
 
   it('a host name the service does not answer to is 421 host_not_allowed, on every route, as Host or X-Forwarded-Host', async () => {
     for (const path of ['/v1/drift', '/', '/healthz']) {
-      const refused = await withHost(service.url, path, 'rebind.attacker.example:8080');
+      const refused = await withHost(served.service.url, path, 'rebind.attacker.example:8080');
       expect(refused.status, path).toBe(421);
       expect(refused.body?.error.code).toBe('host_not_allowed');
       expect(refused.body?.error.message).toContain('rebind.attacker.example');
       expect(refused.body?.error.nextSteps.join(' ')).toContain('service.allowedHosts');
     }
-    const forwarded = await withHost(service.url, '/v1/drift', '127.0.0.1', { 'x-forwarded-host': 'rebind.attacker.example' });
+    const forwarded = await withHost(served.service.url, '/v1/drift', '127.0.0.1', { 'x-forwarded-host': 'rebind.attacker.example' });
     expect(forwarded.status).toBe(421);
     // A suffix of an allowed name is not that name.
-    expect((await withHost(service.url, '/healthz', 'evilreset.example.org')).status).toBe(421);
-    expect((await withHost(service.url, '/healthz', 'ops.example.net')).status).toBe(421);
+    expect((await withHost(served.service.url, '/healthz', 'evilreset.example.org')).status).toBe(421);
+    expect((await withHost(served.service.url, '/healthz', 'ops.example.net')).status).toBe(421);
   });
 
   it('answers IP addresses, localhost, cluster-internal names and service.allowedHosts', async () => {
-    const port = new URL(service.url).port;
+    const port = new URL(served.service.url).port;
     for (const host of [`127.0.0.1:${port}`, '10.1.2.3:8080', '[::1]:8080', `localhost:${port}`, 'matrix-reset', 'matrix-reset.openmeet-dev.svc', 'matrix-reset.openmeet-dev.svc.cluster.local:8080', 'reset.example.org', 'RESET.example.org:443', 'a.ops.example.net']) {
-      expect((await withHost(service.url, '/healthz', host)).status, host).toBe(200);
+      expect((await withHost(served.service.url, '/healthz', host)).status, host).toBe(200);
     }
   });
 });
 
 describe('a compressed request body', () => {
-  let service: RunningService;
-  const log = new CapturedLog();
-  beforeAll(async () => {
-    service = await start(sandbox, log);
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const served = serviceForBlock();
 
   it.each(['gzip', 'br', 'deflate, gzip'])('Content-Encoding %s is 415 unsupported_content_encoding with Accept-Encoding: identity, before the body is read', async (coding) => {
     const body = gzipSync(JSON.stringify({ token: sandbox.tokens.ops }));
     for (const path of ['/session', '/v1/users/1/matrix-credentials']) {
-      const response = await fetch(`${service.url}${path}`, {
+      const response = await fetch(`${served.service.url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-encoding': coding, authorization: `Bearer ${sandbox.tokens.ensure}` },
         body,
@@ -167,7 +165,7 @@ describe('a compressed request body', () => {
       expect(response.headers.get('set-cookie')).toBeNull();
     }
     // identity is no coding at all: it is read as usual.
-    const plain = await call(service, '/session', { json: { token: sandbox.tokens.ops }, headers: { 'content-encoding': 'identity' } });
+    const plain = await call(served.service, '/session', { json: { token: sandbox.tokens.ops }, headers: { 'content-encoding': 'identity' } });
     expect(plain.status).toBe(200);
   });
 });

@@ -54,7 +54,7 @@ export { ADMIN_TOKEN_REREAD_COOLDOWN_MS, type AdminTokenEvent, type AdminTokenRe
 
 // observe
 export { observe, type KubernetesObservation, type Observation, type ObserveDependencies, type SecretTargetObservation } from './observe/observe.ts';
-export { observeHomeserverStorage, storageFromHomeserverYaml, type SynapseStorage } from './observe/observe-homeserver.ts';
+export { observeHomeserverStorage, storageFromHomeserverYaml, type HomeserverReadOptions, type SynapseStorage } from './observe/observe-homeserver.ts';
 export { observeSynapseDatabase, type SynapseDatabaseObservation } from './observe/observe-synapse-database.ts';
 
 // doctor

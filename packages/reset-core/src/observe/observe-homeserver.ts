@@ -110,19 +110,23 @@ export interface HomeserverDatabase {
   readonly registrationSharedSecret: SecretValue | undefined;
 }
 
-/**
- * {@link observeHomeserverStorage}, keeping the psycopg2 password apart (for the connection to Synapse's database
- * only: it goes in no observation).
- */
-export async function readHomeserverDatabase(options: {
+/** Where homeserver.yaml is read and how its SQLite file is placed: see {@link readHomeserverDatabase}. */
+export interface HomeserverReadOptions {
   source: HomeserverConfigSource | undefined;
   kube: Kube | undefined;
   namespace?: string | undefined;
   pod?: string | undefined;
   /** With a `pod` source and no `pod`: homeserver.yaml is read in this workload's first ready pod. */
   workload?: WorkloadId | undefined;
+  /** The claims' mount paths, to tell whether a SQLite file is on a claim. */
   claimMounts?: Readonly<Record<string, string>>;
-}): Promise<HomeserverDatabase> {
+}
+
+/**
+ * {@link observeHomeserverStorage}, keeping the psycopg2 password apart (for the connection to Synapse's database
+ * only: it goes in no observation).
+ */
+export async function readHomeserverDatabase(options: HomeserverReadOptions): Promise<HomeserverDatabase> {
   if (options.source === undefined) {
     return { storage: { engine: 'unknown', source: undefined, reason: 'no homeserverConfig configured for this environment', pvcDeletionWipesUsers: 'unknown' }, password: undefined, mediaStorePath: undefined, registrationSharedSecret: undefined };
   }
@@ -172,14 +176,7 @@ function databaseArgs(config: unknown): Record<string, unknown> {
  * if (storage.engine === 'psycopg2') console.error('deleting the PVC would not invalidate tokens');
  * ```
  */
-export async function observeHomeserverStorage(options: {
-  source: HomeserverConfigSource | undefined;
-  kube: Kube | undefined;
-  namespace?: string | undefined;
-  pod?: string | undefined;
-  workload?: WorkloadId | undefined;
-  claimMounts?: Readonly<Record<string, string>>;
-}): Promise<SynapseStorage> {
+export async function observeHomeserverStorage(options: HomeserverReadOptions): Promise<SynapseStorage> {
   return (await readHomeserverDatabase(options)).storage;
 }
 

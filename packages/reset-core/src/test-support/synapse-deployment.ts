@@ -1,4 +1,5 @@
 import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
+import { synapseContainer } from './synapse-statefulset.ts';
 
 /** The claim {@link synapseDeployment} names in its pod template (the test creates it, as a chart would). */
 export const SYNAPSE_DEPLOYMENT_CLAIM = 'matrix-synapse-data';
@@ -20,16 +21,7 @@ export function synapseDeployment(env: V1EnvVar[] = []): V1Deployment {
         metadata: { labels },
         spec: {
           terminationGracePeriodSeconds: 2,
-          containers: [
-            {
-              name: 'synapse',
-              image: 'matrixdotorg/synapse:v1.163.2',
-              ...(env.length > 0 ? { env } : {}),
-              ports: [{ containerPort: 8008 }],
-              readinessProbe: { httpGet: { path: '/health', port: 8008 }, periodSeconds: 1 },
-              volumeMounts: [{ name: 'data', mountPath: '/data' }],
-            },
-          ],
+          containers: [synapseContainer(env)],
           volumes: [{ name: 'data', persistentVolumeClaim: { claimName: SYNAPSE_DEPLOYMENT_CLAIM } }],
         },
       },

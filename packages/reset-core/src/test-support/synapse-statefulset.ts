@@ -1,4 +1,16 @@
-import type { V1EnvVar, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1StatefulSet } from '@kubernetes/client-node';
+
+/** kube-sim's real Synapse (image matrixdotorg/synapse) with its data volume `data` at /data, ready when /health answers. */
+export function synapseContainer(env: V1EnvVar[] = []): V1Container {
+  return {
+    name: 'synapse',
+    image: 'matrixdotorg/synapse:v1.163.2',
+    ...(env.length > 0 ? { env } : {}),
+    ports: [{ containerPort: 8008 }],
+    readinessProbe: { httpGet: { path: '/health', port: 8008 }, periodSeconds: 1 },
+    volumeMounts: [{ name: 'data', mountPath: '/data' }],
+  };
+}
 
 /**
  * A StatefulSet `matrix` running kube-sim's real Synapse (image matrixdotorg/synapse) on a claim template `data`
@@ -15,16 +27,7 @@ export function synapseStatefulSet(env: V1EnvVar[] = []): V1StatefulSet {
         metadata: { labels: { app: 'matrix' } },
         spec: {
           terminationGracePeriodSeconds: 2,
-          containers: [
-            {
-              name: 'synapse',
-              image: 'matrixdotorg/synapse:v1.163.2',
-              ...(env.length > 0 ? { env } : {}),
-              ports: [{ containerPort: 8008 }],
-              readinessProbe: { httpGet: { path: '/health', port: 8008 }, periodSeconds: 1 },
-              volumeMounts: [{ name: 'data', mountPath: '/data' }],
-            },
-          ],
+          containers: [synapseContainer(env)],
         },
       },
       volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
