@@ -8,46 +8,52 @@ import { journaledRun, journaledRunIds, tokenOwner, type JournaledStep } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenarioCluster, type ScenarioCluster } from './test-support/kube-sim-scenario.ts';
 import { databaseUrl } from './test-support/openmeet-database.ts';
-import { lines, plantEss, psqlAt, type EssSandbox } from './test-support/postgres-synapse.ts';
+import { lines, plantAnanace, plantEss, psqlAt, type PostgresSynapseSandbox } from './test-support/postgres-synapse.ts';
 import { startCli, type StartedCli } from './test-support/run-cli-tty.ts';
-import { leakedSecrets, runCli, type CliRun } from './test-support/run-cli.ts';
+import { leakedSecrets, type CliRun } from './test-support/run-cli.ts';
 
 /*
- * The full reset of a Synapse on Postgres, end to end through the real CLI, read from outside: ESS's matrix-stack
- * shape (kube-sim's synapse-ess scenario: StatefulSet ess-synapse-main beside a real Postgres in StatefulSet
- * ess-postgres). matrix-reset reaches the database as `postgres` at the Service's ClusterIP, its password in Secret
- * ess-generated. Three clusters side by side, each its own kube-sim process:
- *   main:     refused plans (a role that cannot replace the database, homeserver.yaml from the stopped pod, an
- *             unreachable server), then plan, apply, the end state, the app provisioning again, rollback;
- *   in use:   a session of its own left on Synapse's database once Synapse is stopped: backup-synapse-database fails
- *             with database_in_use naming it; resumed once it is closed;
- *   crashes:  apply and its resumes killed with SIGKILL inside backup-synapse-database, right after it, inside
- *             create-synapse-database and right after it, then resumed to the end.
+ * The full reset of a Synapse on Postgres, end to end through the real CLI, read from outside, in two shapes:
+ *   ess:     Element Server Suite's matrix-stack (kube-sim's synapse-ess: StatefulSet ess-synapse-main beside a real
+ *            Postgres in StatefulSet ess-postgres); matrix-reset reaches the database as `postgres` at the Service's
+ *            ClusterIP, its password in Secret ess-generated, and reads homeserver.yaml from Secret ess-synapse;
+ *   ananace: the ananace chart with an external database (synapse-ananace: Deployment matrix-synapse and a generic
+ *            worker on Redis, the database ks_<hex>_synapse on the sandbox's Postgres); matrix-reset reaches it there
+ *            as its owner role (CREATEDB), reads the chart's Secret config.yaml, and stops the worker by its selector.
+ * Five clusters side by side, each its own kube-sim process:
+ *   main (both shapes):    plan, apply, the end state, verify, the app provisioning again, rollback; for ess first
+ *                          the refused plans (a role that cannot replace the database, homeserver.yaml from the
+ *                          stopped pod, an unreachable server);
+ *   crashes (both shapes): apply and its resumes killed with SIGKILL inside backup-synapse-database, right after it,
+ *                          inside create-synapse-database and right after it, then resumed to the end;
+ *   in use (ess):          a session of ours left on Synapse's database once Synapse is stopped: backup-synapse-database
+ *                          fails with database_in_use naming it; resumed once it is closed.
  */
 
-const ESS_SYNAPSE_DATABASE = 'synapse';
+type Sandbox = PostgresSynapseSandbox;
 
 /** Every CLI run, plan file and journal text, to scan for secrets at the end. */
 const outputs: { runs: CliRun[]; texts: string[]; secrets: string[] } = { runs: [], texts: [], secrets: [] };
 const clusters: ScenarioCluster[] = [];
 
-async function cli(ess: EssSandbox, args: readonly string[]): Promise<CliRun> {
-  const run = await runCli(args, { env: ess.env, cwd: ess.dir });
+/** Runs the CLI to its end (no time limit of its own: an apply waits for Synapse to start on its new database). */
+async function cli(ess: Sandbox, args: readonly string[]): Promise<CliRun> {
+  const run = await startCli(args, { env: ess.env, cwd: ess.dir }).done;
   outputs.runs.push(run);
   return run;
 }
 
-async function plant(): Promise<EssSandbox> {
-  const cluster = await startScenarioCluster('synapse-ess');
+async function plant(shape: Sandbox['shape']): Promise<Sandbox> {
+  const cluster = await startScenarioCluster(`synapse-${shape}`);
   clusters.push(cluster);
-  const ess = await plantEss(cluster);
+  const ess = await (shape === 'ess' ? plantEss : plantAnanace)(cluster);
   outputs.secrets.push(...ess.secrets);
   connections.set(ess, await connect(ess));
   return ess;
 }
 
 /** Writes a full-reset plan; its path. */
-async function planFullReset(ess: EssSandbox, name = 'full-reset.plan.json'): Promise<string> {
+async function planFullReset(ess: Sandbox, name = 'full-reset.plan.json'): Promise<string> {
   const file = join(ess.dir, name);
   const run = await cli(ess, ['plan', '--mode', 'full-reset', '--out', file, '--json']);
   if (run.code !== 0) throw new Error(`plan failed (${run.code}): ${run.stderr}`);
@@ -58,28 +64,28 @@ async function planFullReset(ess: EssSandbox, name = 'full-reset.plan.json'): Pr
 // --- reads from outside ---
 
 /** A connection to the environment (through the library), for the journal reads: quick enough to poll a frozen CLI. */
-async function connect(ess: EssSandbox): Promise<EnvironmentConnection> {
+async function connect(ess: Sandbox): Promise<EnvironmentConnection> {
   return connectEnvironment(resolveEnvironment(await loadResetConfig({ path: ess.configPath }), ess.environment));
 }
 
 /** Each planted environment's connection (closed in afterAll). */
-const connections = new Map<EssSandbox, EnvironmentConnection>();
+const connections = new Map<Sandbox, EnvironmentConnection>();
 
-function dbOf(ess: EssSandbox): EnvironmentConnection['db'] {
+function dbOf(ess: Sandbox): EnvironmentConnection['db'] {
   const connection = connections.get(ess);
   if (connection === undefined) throw new Error(`no connection for ${ess.environment}`);
   return connection.db;
 }
 
 /** The environment's run ids in the journal, newest first. */
-function runIds(ess: EssSandbox): Promise<string[]> {
+function runIds(ess: Sandbox): Promise<string[]> {
   return journaledRunIds(dbOf(ess), ess.environment);
 }
 
 type Step = Pick<JournaledStep, 'kind' | 'state' | 'attempts' | 'finishedAt'>;
 
 /** The journaled steps of a run, in plan order, and its state. */
-async function journal(ess: EssSandbox, runId: string): Promise<{ state: string; steps: Step[] }> {
+async function journal(ess: Sandbox, runId: string): Promise<{ state: string; steps: Step[] }> {
   const run = await journaledRun(dbOf(ess), runId);
   return { state: run.state ?? 'none', steps: run.steps.map(({ kind, state, attempts, finishedAt }) => ({ kind, state, attempts, finishedAt })) };
 }
@@ -98,43 +104,43 @@ function stepOf(steps: readonly Step[], kind: string): Step | undefined {
   return steps.find((step) => step.kind === kind);
 }
 
-/** The databases on ESS's Postgres whose names start with `synapse`. */
-async function synapseDatabases(ess: EssSandbox): Promise<string[]> {
-  return lines(await psqlAt(ess.postgres('postgres'), `SELECT datname FROM pg_database WHERE datname LIKE 'synapse%' ORDER BY datname`));
+/** Synapse's database and its backups (`<db>__mr_<run>`) on its server. */
+async function synapseDatabases(ess: Sandbox): Promise<string[]> {
+  return lines(await psqlAt(ess.postgres('postgres'), `SELECT datname FROM pg_database WHERE datname = '${ess.database}' OR starts_with(datname, '${ess.database}__mr_') ORDER BY datname`));
 }
 
 /** The users rows of one of the server's databases (Synapse's schema), sorted, and its schema version. */
-async function synapseRows(ess: EssSandbox, database: string): Promise<{ users: string[]; schemaVersion: number }> {
+async function synapseRows(ess: Sandbox, database: string): Promise<{ users: string[]; schemaVersion: number }> {
   const users = lines(await psqlAt(ess.postgres(database), 'SELECT name FROM users WHERE deactivated = 0 ORDER BY name'));
   const schemaVersion = Number(lines(await psqlAt(ess.postgres(database), 'SELECT version FROM schema_version'))[0]);
   return { users, schemaVersion };
 }
 
 /** The app rows (user id, token, device; `(none)` for a row without) in key order. */
-async function appRows(ess: EssSandbox): Promise<string[]> {
+async function appRows(ess: Sandbox): Promise<string[]> {
   const row = `coalesce(nullif(concat_ws(' ', "matrixUserId", "matrixAccessToken", "matrixDeviceId"), ''), '(none)')`;
   return lines(await psqlAt(databaseUrl(), `SELECT ${row} FROM "${ess.schema}".users ORDER BY id`));
 }
 
 /** The admin token the .env target holds now. */
-async function dotenvAdminToken(ess: EssSandbox): Promise<string> {
+async function dotenvAdminToken(ess: Sandbox): Promise<string> {
   return /^MATRIX_ADMIN_ACCESS_TOKEN=(.*)$/m.exec(await readFile(join(ess.dir, '.env'), 'utf8'))?.[1] ?? '';
 }
 
 /** Whom Synapse (through its Service) says each token is: a user id or M_UNKNOWN_TOKEN. */
-function owners(ess: EssSandbox, tokens: readonly string[]): Promise<string[]> {
+function owners(ess: Sandbox, tokens: readonly string[]): Promise<string[]> {
   return Promise.all(tokens.map((token) => tokenOwner(ess.synapseUrl, token)));
 }
 
 /** The password bootstrap-admin derives for a run (to check it appears nowhere). */
-function bootstrapPassword(ess: EssSandbox, runId: string): string {
+function bootstrapPassword(ess: Sandbox, runId: string): string {
   return createHmac('sha256', ess.sharedSecret)
     .update(`matrix-reset bootstrap ${runId} ${ess.admin.userId}`)
     .digest('base64url');
 }
 
 /** What a finished full reset leaves, read from outside (Synapse's API, psql on both databases, kubectl, the .env). */
-async function endState(ess: EssSandbox, runId: string, claimUidBefore: string) {
+async function endState(ess: Sandbox, runId: string, claimUidBefore: string) {
   const run = await journal(ess, runId);
   const newAdminToken = await dotenvAdminToken(ess);
   outputs.secrets.push(newAdminToken, bootstrapPassword(ess, runId));
@@ -145,20 +151,20 @@ async function endState(ess: EssSandbox, runId: string, claimUidBefore: string) 
     oldTokens: await owners(ess, [ess.admin.accessToken, ...ess.users.map((u) => u.accessToken)]),
     newAdminToken: (await owners(ess, [newAdminToken]))[0],
     databases: await synapseDatabases(ess),
-    backup: await synapseRows(ess, `${ESS_SYNAPSE_DATABASE}__mr_${runId}`),
-    fresh: await synapseRows(ess, ESS_SYNAPSE_DATABASE),
+    backup: await synapseRows(ess, `${ess.database}__mr_${runId}`),
+    fresh: await synapseRows(ess, ess.database),
     mediaClaimKept: (await ess.mediaClaimUid()) === claimUidBefore,
     appRows: await appRows(ess),
   };
 }
 
-function expectedEndState(ess: EssSandbox, runId: string, planned: readonly string[]) {
+function expectedEndState(ess: Sandbox, runId: string, planned: readonly string[]) {
   return {
     run: 'finished',
     steps: planned.map((kind) => `${kind}: finished`),
     oldTokens: [ess.admin, ...ess.users].map(() => 'M_UNKNOWN_TOKEN'),
     newAdminToken: ess.admin.userId,
-    databases: [ESS_SYNAPSE_DATABASE, `${ESS_SYNAPSE_DATABASE}__mr_${runId}`].sort(),
+    databases: [ess.database, `${ess.database}__mr_${runId}`].sort(),
     backup: { users: [ess.admin, ...ess.users].map((u) => u.userId).sort(), schemaVersion: expect.any(Number) as number },
     fresh: { users: [ess.admin.userId], schemaVersion: expect.any(Number) as number },
     mediaClaimKept: true,
@@ -203,14 +209,14 @@ async function stepUntil(cli: StartedCli, what: string, condition: () => Promise
   }
   if (!exited) signal(cli.pid, 'SIGKILL');
   const run = await cli.done;
-  throw new Error(`the CLI was never ${what}: it exited ${run.code}\n${run.stderr.slice(-2000)}`);
+  throw new Error(`the CLI was never ${what}: it exited ${run.code}\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
 }
 
 /**
  * The newest run's step of `kind` is in one of `states`, attempted more than `attemptsBefore` times (a step a killed
  * process left `started` is still `started` when the next one begins: only a new attempt is this process's).
  */
-function stepIn(ess: EssSandbox, kind: string, states: readonly string[], attemptsBefore = 0): () => Promise<boolean> {
+function stepIn(ess: Sandbox, kind: string, states: readonly string[], attemptsBefore = 0): () => Promise<boolean> {
   return async () => {
     const [runId] = await runIds(ess);
     if (runId === undefined) return false;
@@ -224,7 +230,7 @@ function attemptsOf(steps: readonly Step[], kind: string): number {
 }
 
 /** Kills the frozen CLI once `condition` holds; the journal as it died. */
-async function killWhen(ess: EssSandbox, started: StartedCli, what: string, condition: () => Promise<boolean>): Promise<Step[]> {
+async function killWhen(ess: Sandbox, started: StartedCli, what: string, condition: () => Promise<boolean>): Promise<Step[]> {
   await stepUntil(started, what, condition);
   signal(started.pid, 'SIGKILL');
   outputs.runs.push(await started.done);
@@ -236,8 +242,7 @@ async function killWhen(ess: EssSandbox, started: StartedCli, what: string, cond
 // --- the scenarios ---
 
 interface Main {
-  ess: EssSandbox;
-  refusals: { role: CliRun; podConfig: CliRun; unreachable: CliRun };
+  ess: Sandbox;
   planRun: CliRun;
   apply: CliRun;
   runId: string;
@@ -248,40 +253,27 @@ interface Main {
   afterRollback: { adminToken: string; oldTokens: string[]; databases: string[]; users: string[]; appRows: string[] };
 }
 
-async function mainScenario(): Promise<Main> {
-  const ess = await plant();
-  const generated = `k8s-secret:ess/ess-generated`;
-  const role = await cli(ess, [
-    'plan',
-    '--mode',
-    'full-reset',
-    '--config',
-    await ess.writeConfig('synapse-user.yaml', { database: `{ host: ${ess.postgres('x').host}, user: synapse_user, password: "${generated}#POSTGRES_SYNAPSE_PASSWORD" }` }),
-    '--out',
-    join(ess.dir, 'refused.plan.json'),
-  ]);
-  const podConfig = await cli(ess, [
-    'plan',
-    '--mode',
-    'full-reset',
-    '--config',
-    await ess.writeConfig('pod-config.yaml', {
-      database: `{ host: ${ess.postgres('x').host}, user: postgres, password: "${generated}#POSTGRES_ADMIN_PASSWORD" }`,
-      homeserverConfig: '{ pod: /conf/homeserver.yaml }',
-    }),
-    '--out',
-    join(ess.dir, 'refused.plan.json'),
-  ]);
-  const unreachable = await cli(ess, [
-    'plan',
-    '--mode',
-    'full-reset',
-    '--config',
-    await ess.writeConfig('unreachable.yaml', { database: `{ host: 127.0.0.1, port: 1, user: postgres, password: "${generated}#POSTGRES_ADMIN_PASSWORD" }` }),
-    '--out',
-    join(ess.dir, 'refused.plan.json'),
-  ]);
+interface Refusals {
+  role: CliRun;
+  podConfig: CliRun;
+  unreachable: CliRun;
+}
 
+/** Plans ESS's cluster refuses: as synapse_user (owner, no CREATEDB), homeserver.yaml from the pod, a server it cannot reach. */
+async function essRefusals(ess: Sandbox): Promise<Refusals> {
+  const generated = `k8s-secret:ess/ess-generated`;
+  const { host } = ess.postgres('postgres');
+  const refusedPlan = async (name: string, options: Parameters<Sandbox['writeConfig']>[1]) =>
+    cli(ess, ['plan', '--mode', 'full-reset', '--config', await ess.writeConfig(name, options), '--out', join(ess.dir, 'refused.plan.json')]);
+  return {
+    role: await refusedPlan('synapse-user.yaml', { database: `{ host: ${host}, user: synapse_user, password: "${generated}#POSTGRES_SYNAPSE_PASSWORD" }` }),
+    podConfig: await refusedPlan('pod-config.yaml', { database: ess.databaseConfig, homeserverConfig: '{ pod: /conf/homeserver.yaml }' }),
+    unreachable: await refusedPlan('unreachable.yaml', { database: `{ host: 127.0.0.1, port: 1, user: postgres, password: "${generated}#POSTGRES_ADMIN_PASSWORD" }` }),
+  };
+}
+
+/** Plan, apply, the end state, verify, the app provisioning again, rollback and what it brought back. */
+async function mainScenario(ess: Sandbox): Promise<Main> {
   const claimUid = await ess.mediaClaimUid();
   const planFile = join(ess.dir, 'full-reset.plan.json');
   const planRun = await cli(ess, ['plan', '--mode', 'full-reset', '--out', planFile, '--json']);
@@ -313,7 +305,6 @@ async function mainScenario(): Promise<Main> {
   const adminToken = await dotenvAdminToken(ess);
   return {
     ess,
-    refusals: { role, podConfig, unreachable },
     planRun,
     apply,
     runId,
@@ -325,14 +316,14 @@ async function mainScenario(): Promise<Main> {
       adminToken,
       oldTokens: await owners(ess, [adminToken, ess.users[1]!.accessToken]),
       databases: await synapseDatabases(ess),
-      users: (await synapseRows(ess, ESS_SYNAPSE_DATABASE)).users,
+      users: (await synapseRows(ess, ess.database)).users,
       appRows: await appRows(ess),
     },
   };
 }
 
 interface InUse {
-  ess: EssSandbox;
+  ess: Sandbox;
   runId: string;
   /** The databases when the leftover session was opened (the apply frozen in backup-synapse-database). */
   databasesAtOpen: string[];
@@ -344,12 +335,11 @@ interface InUse {
   planned: string[];
 }
 
-/** A psql session on Synapse's database as synapse_user, held open (stdin) until killed; its backend pid. */
-async function holdSession(ess: EssSandbox): Promise<{ child: ChildProcess; pid: number }> {
-  const password = (await ess.cluster.secret('ess', 'ess-generated'))['POSTGRES_SYNAPSE_PASSWORD'] ?? '';
-  const { host } = ess.postgres(ESS_SYNAPSE_DATABASE);
-  const child = spawn('psql', ['-X', '-q', '-h', host, '-U', 'synapse_user', '-d', ESS_SYNAPSE_DATABASE], {
-    env: { ...process.env, PGPASSWORD: password, PGAPPNAME: 'leftover-session' },
+/** A psql session on Synapse's database as Synapse's role, held open (stdin) until killed; its backend pid. */
+async function holdSession(ess: Sandbox): Promise<{ child: ChildProcess; pid: number }> {
+  const { host, port } = ess.postgres(ess.database);
+  const child = spawn('psql', ['-X', '-q', '-h', host, '-p', String(port), '-U', ess.synapseRole.user, '-d', ess.database], {
+    env: { ...process.env, PGPASSWORD: ess.synapseRole.password, PGAPPNAME: 'leftover-session' },
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   const deadline = Date.now() + 10_000;
@@ -362,8 +352,7 @@ async function holdSession(ess: EssSandbox): Promise<{ child: ChildProcess; pid:
   throw new Error('the leftover psql session never showed in pg_stat_activity');
 }
 
-async function inUseScenario(): Promise<InUse> {
-  const ess = await plant();
+async function inUseScenario(ess: Sandbox): Promise<InUse> {
   const claimUid = await ess.mediaClaimUid();
   const planFile = await planFullReset(ess);
   const planned = (JSON.parse(await readFile(planFile, 'utf8')) as { plan: { steps: { kind: string }[] } }).plan.steps.map((s) => s.kind);
@@ -390,7 +379,7 @@ async function inUseScenario(): Promise<InUse> {
 }
 
 interface Crashes {
-  ess: EssSandbox;
+  ess: Sandbox;
   runId: string;
   kills: Step[][];
   resumes: CliRun[];
@@ -400,8 +389,7 @@ interface Crashes {
   verify: CliRun;
 }
 
-async function crashScenario(): Promise<Crashes> {
-  const ess = await plant();
+async function crashScenario(ess: Sandbox): Promise<Crashes> {
   const claimUid = await ess.mediaClaimUid();
   const planFile = await planFullReset(ess);
   const planned = (JSON.parse(await readFile(planFile, 'utf8')) as { plan: { steps: { kind: string }[] } }).plan.steps.map((s) => s.kind);
@@ -425,14 +413,31 @@ async function crashScenario(): Promise<Crashes> {
   return { ess, runId, kills, resumes, end, final: (await journal(ess, runId)).steps, planned, verify };
 }
 
-let main: Main;
+const SHAPES = ['ess', 'ananace'] as const;
+const results = {} as Record<(typeof SHAPES)[number], { main: Main; crashes: Crashes }>;
+let refusals: Refusals;
 let inUse: InUse;
-let crashes: Crashes;
 
 beforeAll(async () => {
-  // Three clusters side by side, each with its own Synapse and Postgres: the in-use scenario waits out the step's
-  // 30 s for the session to go while the others run.
-  [main, inUse, crashes] = await Promise.all([mainScenario(), inUseScenario(), crashScenario()]);
+  // Five clusters side by side, each with its own Synapse and Postgres database: the in-use scenario waits out the
+  // step's 30 s for the session to go while the others run.
+  const withSandbox = <T>(shape: Sandbox['shape'], run: (ess: Sandbox) => Promise<T>) => plant(shape).then(run);
+  const settled = await Promise.allSettled([
+    withSandbox('ess', async (ess) => {
+      refusals = await essRefusals(ess);
+      return mainScenario(ess);
+    }),
+    withSandbox('ess', crashScenario),
+    withSandbox('ananace', mainScenario),
+    withSandbox('ananace', crashScenario),
+    withSandbox('ess', inUseScenario),
+  ] as const);
+  const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as Error] : []));
+  if (failures.length > 0) throw new AggregateError(failures, failures.map((error) => error.message).join('\n---\n'));
+  const [essMain, essCrashes, ananaceMain, ananaceCrashes, essInUse] = settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as [Main, Crashes, Main, Crashes, InUse];
+  results.ess = { main: essMain, crashes: essCrashes };
+  results.ananace = { main: ananaceMain, crashes: ananaceCrashes };
+  inUse = essInUse;
 }, 400_000);
 
 afterAll(async () => {
@@ -440,9 +445,14 @@ afterAll(async () => {
   await Promise.all(clusters.map((cluster) => cluster.stop()));
 });
 
-describe('full reset of ESS (Synapse StatefulSet on its own Postgres StatefulSet)', () => {
+describe.each([
+  ['ess', 'ESS: Synapse StatefulSet beside its own Postgres StatefulSet'],
+  ['ananace', 'ananace: Synapse Deployment and a worker on the Postgres outside the cluster'],
+] as const)('full reset of %s (%s)', (shape, _what) => {
+  const main = () => results[shape].main;
+
   it('plans the database swap with the claim kept: no delete-pvc, no volume-snapshot', () => {
-    expect(plannedKinds(main.planRun)).toEqual([
+    expect(plannedKinds(main().planRun)).toEqual([
       'snapshot-credentials',
       'backup-secrets',
       'scale-down',
@@ -458,40 +468,39 @@ describe('full reset of ESS (Synapse StatefulSet on its own Postgres StatefulSet
   });
 
   it('apply kills every old token, keeps the old database as <db>__mr_<run id> with the old users, and Synapse starts on a fresh one holding only the new admin; the media claim stays', () => {
-    expect(main.end).toEqual(expectedEndState(main.ess, main.runId, plannedKinds(main.planRun)));
+    expect(main().end).toEqual(expectedEndState(main().ess, main().runId, plannedKinds(main().planRun)));
   });
 
   it('verify passes after the reset', () => {
-    expect(main.verify.code, main.verify.stderr).toBe(0);
-    expect((JSON.parse(main.verify.stdout) as { ok?: boolean }).ok).toBe(true);
+    expect(main().verify.code, main().verify.stderr).toBe(0);
+    expect((JSON.parse(main().verify.stdout) as { ok?: boolean }).ok).toBe(true);
   });
 
   it('the app provisions a cleared user again with the new admin token', () => {
     // The row was cleared, so the app makes its Matrix user anew (OpenMeet's localpart from the slug and tenant) and stores it.
-    const [userId, token, device] = main.provisioned.row.split(' ');
-    expect(main.provisioned).toMatchObject({ source: 'created', owner: userId });
-    expect(userId).toMatch(/^@u0_ess_/);
+    const [userId, token] = main().provisioned.row.split(' ');
+    expect(main().provisioned).toMatchObject({ source: 'created', owner: userId });
+    expect(userId).toMatch(new RegExp(`^@u0_${shape}_`));
     expect(token).toMatch(/^syt_/);
-    void device;
   });
 
   it('rollback brings the old database back: the old admin token and an old user token work again, the backup name is gone', () => {
-    expect(main.rollback.code, main.rollback.stderr.slice(-3000)).toBe(0);
-    const { ess } = main;
-    expect(main.afterRollback).toMatchObject({
+    const { ess, rollback, afterRollback } = main();
+    expect(rollback.code, rollback.stderr.slice(-3000)).toBe(0);
+    expect(afterRollback).toMatchObject({
       adminToken: ess.admin.accessToken,
       oldTokens: [ess.admin.userId, ess.users[1]!.userId],
-      databases: [ESS_SYNAPSE_DATABASE],
+      databases: [ess.database],
       users: [ess.admin, ...ess.users].map((u) => u.userId).sort(),
     });
     // The rows the reset cleared hold their tokens again; the one the app provisioned since keeps the app's.
-    expect(main.afterRollback.appRows.slice(1)).toEqual([...ess.users.slice(1).map((u) => `${u.userId} ${u.accessToken} ${u.deviceId}`), '(none)']);
+    expect(afterRollback.appRows.slice(1)).toEqual([...ess.users.slice(1).map((u) => `${u.userId} ${u.accessToken} ${u.deviceId}`), '(none)']);
   });
 });
 
-describe('refusals', () => {
+describe('refusals (ESS)', () => {
   it('a role without CREATEDB is refused at plan time, naming the ALTER that fixes it', () => {
-    const run = main.refusals.role;
+    const run = refusals.role;
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('error[environment_incapable]');
     expect(run.stderr).toContain("Role synapse_user cannot replace Synapse's database synapse: it lacks CREATEDB");
@@ -500,21 +509,21 @@ describe('refusals', () => {
   });
 
   it('homeserver.yaml read from the pod the reset stops is refused, naming where to read it instead', () => {
-    const run = main.refusals.podConfig;
+    const run = refusals.podConfig;
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("is read from Synapse's pod, which the full reset stops before it reaches the database");
     expect(run.stderr).toContain('synapse.homeserverConfig');
   });
 
   it('a database server it cannot reach is refused, naming synapse.database and --allow-external-database', () => {
-    const run = main.refusals.unreachable;
+    const run = refusals.unreachable;
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("resets Synapse's Postgres database, and matrix-reset cannot reach it");
     expect(run.stderr).toContain('--allow-external-database');
   });
 
   it('a session left on the database once Synapse is stopped fails backup-synapse-database with database_in_use naming it', () => {
-    expect(inUse.databasesAtOpen).toEqual([ESS_SYNAPSE_DATABASE]);
+    expect(inUse.databasesAtOpen).toEqual([inUse.ess.database]);
     expect(inUse.apply.code).toBe(1);
     const { error } = JSON.parse(inUse.apply.stdout) as { error: { code: string; message: string; nextSteps: string[] } };
     expect(error.code).toBe('database_in_use');
@@ -529,33 +538,38 @@ describe('refusals', () => {
   });
 });
 
-describe('crashes at the database steps', () => {
+describe.each(SHAPES)('crashes at the database steps (%s)', (shape) => {
+  const crashes = () => results[shape].crashes;
+
   it('the kills landed inside backup-synapse-database, right after it, inside create-synapse-database and right after it', () => {
+    const { kills } = crashes();
     const at = (kill: Step[], kind: string) => stepOf(kill, kind)?.state ?? 'not started';
     // Right after backup-synapse-database finished, create-synapse-database may have begun: its journal row comes at once.
-    expect(crashes.kills.map((kill) => [at(kill, 'backup-synapse-database'), at(kill, 'create-synapse-database')])).toEqual([
+    expect(kills.map((kill) => [at(kill, 'backup-synapse-database'), at(kill, 'create-synapse-database')])).toEqual([
       ['started', 'not started'],
       ['finished', expect.stringMatching(/^(not started|started)$/) as string],
       ['finished', 'started'],
       ['finished', 'finished'],
     ]);
     // Each kill came after the process it killed had started a step of its own.
-    expect(attemptsOf(crashes.kills[2]!, 'create-synapse-database')).toBe(attemptsOf(crashes.kills[1]!, 'create-synapse-database') + 1);
+    expect(attemptsOf(kills[2]!, 'create-synapse-database')).toBe(attemptsOf(kills[1]!, 'create-synapse-database') + 1);
   });
 
   it('resumed to the same end state as an uninterrupted reset, verify passing', () => {
-    expect(crashes.end).toEqual(expectedEndState(crashes.ess, crashes.runId, crashes.planned));
-    expect(crashes.verify.code, crashes.verify.stderr).toBe(0);
+    const { end, ess, runId, planned, verify } = crashes();
+    expect(end).toEqual(expectedEndState(ess, runId, planned));
+    expect(verify.code, verify.stderr).toBe(0);
   });
 
   it('no finished step ran again; each interrupted one ran once more', () => {
-    for (const kill of crashes.kills) {
+    const { kills, final } = crashes();
+    for (const kill of kills) {
       for (const step of kill.filter((s) => s.state === 'finished')) {
-        expect(stepOf(crashes.final, step.kind), `${step.kind} finished before a kill`).toMatchObject({ attempts: step.attempts, finishedAt: step.finishedAt });
+        expect(stepOf(final, step.kind), `${step.kind} finished before a kill`).toMatchObject({ attempts: step.attempts, finishedAt: step.finishedAt });
       }
     }
-    const interrupted = (kind: string) => crashes.kills.filter((kill) => stepOf(kill, kind)?.state === 'started').length;
-    expect(crashes.final.map((step) => `${step.kind}: ${step.attempts}`)).toEqual(crashes.final.map((step) => `${step.kind}: ${1 + interrupted(step.kind)}`));
+    const interrupted = (kind: string) => kills.filter((kill) => stepOf(kill, kind)?.state === 'started').length;
+    expect(final.map((step) => `${step.kind}: ${step.attempts}`)).toEqual(final.map((step) => `${step.kind}: ${1 + interrupted(step.kind)}`));
   });
 });
 

@@ -66,9 +66,11 @@ export async function waitForSynapse(baseUrl: string, timeoutMs = 90_000): Promi
   throw new Error(`Synapse at ${baseUrl} did not become healthy within ${timeoutMs} ms`);
 }
 
-/** ESS's Synapse on its own Postgres in kube-sim's `synapse-ess` scenario, with an app tenant whose rows hold tokens it issued. */
-export interface EssSandbox {
+/** A Synapse on Postgres in a kube-sim scenario, with an app tenant whose rows hold tokens it issued. */
+export interface PostgresSynapseSandbox {
   readonly cluster: ScenarioCluster;
+  /** The scenario's shape: `ess` (StatefulSet beside its own Postgres) or `ananace` (Deployment and a worker on the sandbox's Postgres). */
+  readonly shape: 'ess' | 'ananace';
   /** The matrix-reset environment's name (unique: the journal is shared with other tests). */
   readonly environment: string;
   readonly dir: string;
@@ -78,25 +80,82 @@ export interface EssSandbox {
   /** Synapse through its Service's ClusterIP (from outside the cluster). */
   readonly synapseUrl: string;
   readonly serverName: string;
-  /** Postgres as its superuser `postgres`, by its Service's ClusterIP; `database` picks the database. */
+  /** Synapse's database. */
+  readonly database: string;
+  /** The role Synapse connects as, and its password (to hold a session as Synapse would). */
+  readonly synapseRole: { readonly user: string; readonly password: string };
+  /** The database server as a superuser; `database` picks the database. */
   readonly postgres: (database: string) => PsqlTarget;
+  /** synapse.database (flow YAML) as a role that may replace the database. */
+  readonly databaseConfig: string;
   readonly schema: string;
   /** The app rows' keys, in order: `users[i]`'s row, then one row without credentials. */
   readonly keys: readonly number[];
   readonly admin: RegisteredUser;
   readonly users: readonly RegisteredUser[];
-  /** Synapse's registration shared secret (Secret ess-generated). */
+  /** Synapse's registration shared secret. */
   readonly sharedSecret: string;
   /** Every secret planted or generated (passwords, shared secret, tokens): none may appear in any output. */
   readonly secrets: readonly string[];
-  /** Writes another matrix-reset.yaml beside the first, with `database` as its synapse.database (flow YAML) and `homeserverConfig` if given; its path. */
-  writeConfig(name: string, options: { database: string; homeserverConfig?: string }): Promise<string>;
-  /** The uid of Synapse's media claim `ess-synapse-media`. */
+  /**
+   * Writes another matrix-reset.yaml beside the first, with `database` as its synapse.database (flow YAML),
+   * `homeserverConfig` and `workers` (kubernetes.workers) if given; its path.
+   */
+  writeConfig(name: string, options: { database: string; homeserverConfig?: string; workers?: string | null }): Promise<string>;
+  /** The uid of Synapse's media claim. */
   mediaClaimUid(): Promise<string>;
 }
 
-const ESS_NAMESPACE = 'ess';
-const ESS_SERVER_NAME = 'matrix-ess.openmeet.test';
+/** What differs between the shapes: where things are in the scenario. */
+interface Shape {
+  readonly shape: PostgresSynapseSandbox['shape'];
+  readonly namespace: string;
+  readonly serverName: string;
+  readonly synapseService: string;
+  readonly mediaClaim: string;
+  /** kubernetes: lines naming the workload (and its workers). */
+  readonly workload: readonly string[];
+  readonly workers: string | undefined;
+  /** synapse: the line saying how to reach it (`portForward: ...`, or `url:` with the Service's address filled in). */
+  readonly reach: (serviceUrl: string) => string;
+  readonly sharedSecret: { readonly secret: string; readonly key: string };
+  readonly homeserverConfig: string;
+  /** Every workload of Synapse, waited for (`kubectl rollout status`) before the plan observes them. */
+  readonly rollouts: readonly string[];
+}
+
+const ESS: Shape = {
+  shape: 'ess',
+  namespace: 'ess',
+  serverName: 'matrix-ess.openmeet.test',
+  synapseService: 'ess-synapse',
+  mediaClaim: 'ess-synapse-media',
+  workload: ['      statefulSet: ess-synapse-main'],
+  workers: undefined,
+  reach: () => 'portForward: { pod: ess-synapse-main-0, port: 8008 }',
+  sharedSecret: { secret: 'ess-generated', key: 'SYNAPSE_REGISTRATION_SHARED_SECRET' },
+  homeserverConfig: '{ secret: ess-synapse, key: homeserver.yaml }',
+  rollouts: ['statefulset/ess-synapse-main'],
+};
+
+const ANANACE: Shape = {
+  shape: 'ananace',
+  namespace: 'matrix',
+  serverName: 'matrix-ananace.openmeet.test',
+  synapseService: 'matrix-synapse',
+  mediaClaim: 'matrix-synapse',
+  workload: ['      workload: { kind: Deployment, name: matrix-synapse }'],
+  // The scenario's own advice: every worker Deployment the chart makes, and not Redis.
+  workers: '"app.kubernetes.io/name=matrix-synapse,app.kubernetes.io/component!=synapse"',
+  // The Service's address, not a port-forward: with portForward and no pod named, connecting needs a ready pod of the
+  // Deployment, so no resume or rollback could connect while the reset has Synapse stopped.
+  reach: (serviceUrl) => `url: ${serviceUrl}`,
+  sharedSecret: { secret: 'matrix-synapse-registration', key: 'SYNAPSE_REGISTRATION_SHARED_SECRET' },
+  // The chart keeps the database settings in the Secret's config.yaml (merged through conf.d), not in the ConfigMap.
+  homeserverConfig: '{ secret: matrix-synapse, key: config.yaml }',
+  // The worker restarts until the main process has made the schema: its Deployment changes until then.
+  rollouts: ['deployment/matrix-synapse', 'deployment/matrix-synapse-generic-worker'],
+};
 
 /**
  * Plants the full-reset scene on a running `synapse-ess` cluster: an admin and three users registered with the shared
@@ -104,21 +163,63 @@ const ESS_SERVER_NAME = 'matrix-ess.openmeet.test';
  * token in a `.env`, and a matrix-reset.yaml reading homeserver.yaml from Synapse's Secret ess-synapse and reaching the
  * database as `postgres` at the Service's ClusterIP (its password from Secret ess-generated).
  */
-export async function plantEss(cluster: ScenarioCluster): Promise<EssSandbox> {
+export async function plantEss(cluster: ScenarioCluster): Promise<PostgresSynapseSandbox> {
+  const generated = await cluster.secret(ESS.namespace, 'ess-generated');
+  const host = await cluster.clusterIp(ESS.namespace, 'ess-postgres');
+  const reference = `k8s-secret:${ESS.namespace}/ess-generated`;
+  return plant(cluster, ESS, {
+    database: 'synapse',
+    synapseRole: { user: 'synapse_user', password: generated['POSTGRES_SYNAPSE_PASSWORD'] ?? '' },
+    superuser: { host, port: 5432, user: 'postgres', password: generated['POSTGRES_ADMIN_PASSWORD'] ?? '' },
+    databaseConfig: `{ host: ${host}, port: 5432, user: postgres, password: "${reference}#POSTGRES_ADMIN_PASSWORD" }`,
+    secrets: Object.values(generated),
+  });
+}
+
+/**
+ * The same scene on a running `synapse-ananace` cluster: its database is the scenario's ks_<hex>_synapse on the
+ * sandbox's Postgres, reached from here at that server as its owner role (CREATEDB), the password from Secret
+ * matrix-synapse-postgresql-external; homeserverConfig is the chart's Secret config.yaml (the database settings).
+ */
+export async function plantAnanace(cluster: ScenarioCluster): Promise<PostgresSynapseSandbox> {
+  const settings = (await cluster.secret(ANANACE.namespace, 'matrix-synapse'))['config.yaml'] ?? '';
+  const database = /^\s+database: "?([a-z0-9_]+)"?$/m.exec(settings)?.[1] ?? '';
+  const user = /^\s+user: "?([a-z0-9_]+)"?$/m.exec(settings)?.[1] ?? '';
+  const password = (await cluster.secret(ANANACE.namespace, 'matrix-synapse-postgresql-external'))['postgres-password'] ?? '';
+  const server = new URL(databaseUrl());
+  const port = Number(server.port === '' ? 5432 : server.port);
+  const others = [
+    ...Object.values(await cluster.secret(ANANACE.namespace, 'matrix-synapse-registration')),
+    ...Object.values(await cluster.secret(ANANACE.namespace, 'matrix-synapse-redis')),
+    /macaroon_secret_key: "([^"]+)"/.exec(settings)?.[1] ?? '',
+    /form_secret: "([^"]+)"/.exec(settings)?.[1] ?? '',
+  ];
+  return plant(cluster, ANANACE, {
+    database,
+    synapseRole: { user, password },
+    superuser: { host: server.hostname, port, user: decodeURIComponent(server.username), password: decodeURIComponent(server.password) },
+    databaseConfig: `{ host: ${server.hostname}, port: ${port}, password: "k8s-secret:${ANANACE.namespace}/matrix-synapse-postgresql-external#postgres-password" }`,
+    secrets: [password, ...others],
+  });
+}
+
+async function plant(
+  cluster: ScenarioCluster,
+  shape: Shape,
+  db: { database: string; synapseRole: { user: string; password: string }; superuser: Omit<PsqlTarget, 'database'>; databaseConfig: string; secrets: string[] },
+): Promise<PostgresSynapseSandbox> {
   const id = randomBytes(4).toString('hex');
-  const environment = `ess-${id}`;
-  const generated = await cluster.secret(ESS_NAMESPACE, 'ess-generated');
-  const synapseUrl = `http://${await cluster.clusterIp(ESS_NAMESPACE, 'ess-synapse')}:8008`;
-  const postgresHost = await cluster.clusterIp(ESS_NAMESPACE, 'ess-postgres');
-  const sharedSecret = generated['SYNAPSE_REGISTRATION_SHARED_SECRET'] ?? '';
-  const adminPassword = generated['POSTGRES_ADMIN_PASSWORD'] ?? '';
+  const environment = `${shape.shape}-${id}`;
+  const synapseUrl = `http://${await cluster.clusterIp(shape.namespace, shape.synapseService)}:8008`;
+  const sharedSecret = (await cluster.secret(shape.namespace, shape.sharedSecret.secret))[shape.sharedSecret.key] ?? '';
   await waitForSynapse(synapseUrl);
+  for (const workload of shape.rollouts) await cluster.kubectl(['rollout', 'status', workload, '-n', shape.namespace, '--timeout=120s']);
 
   const admin = await registerWithSharedSecret(synapseUrl, sharedSecret, 'admin', true);
   const users = [];
   for (const name of ['alice', 'bob', 'carol']) users.push(await registerWithSharedSecret(synapseUrl, sharedSecret, `${name}-${id}`, false));
 
-  const schema = `tenant_ess_${id}`;
+  const schema = `tenant_${shape.shape}_${id}`;
   const values = users.map((u, i) => `('u${i}', '${u.userId}', '${u.accessToken}', '${u.deviceId}', '{"matrix": {"connected": true}}'::jsonb)`);
   const keys = lines(
     await psqlAt(
@@ -133,8 +234,9 @@ export async function plantEss(cluster: ScenarioCluster): Promise<EssSandbox> {
 
   const dir = await tempDir();
   await writeFile(join(dir, '.env'), `MATRIX_ADMIN_ACCESS_TOKEN=${admin.accessToken}\nMATRIX_ADMIN_USER=${admin.userId}\n`, { mode: 0o600 });
-  const writeConfig = async (name: string, options: { database: string; homeserverConfig?: string }) => {
+  const writeConfig = async (name: string, options: { database: string; homeserverConfig?: string; workers?: string | null }) => {
     const path = join(dir, name);
+    const workers = options.workers === null ? undefined : (options.workers ?? shape.workers);
     await writeFile(
       path,
       [
@@ -144,14 +246,15 @@ export async function plantEss(cluster: ScenarioCluster): Promise<EssSandbox> {
         '    kubernetes:',
         `      context: ${cluster.context}`,
         `      kubeconfig: ${cluster.kubeconfig}`,
-        `      namespace: ${ESS_NAMESPACE}`,
-        '      statefulSet: ess-synapse-main',
+        `      namespace: ${shape.namespace}`,
+        ...shape.workload,
+        ...(workers === undefined ? [] : [`      workers: { selector: ${workers} }`]),
         '      restart: [{ kind: Deployment, name: openmeet-api }]',
         '    synapse:',
-        '      portForward: { pod: ess-synapse-main-0, port: 8008 }',
-        `      serverName: ${ESS_SERVER_NAME}`,
-        `      sharedSecret: "k8s-secret:${ESS_NAMESPACE}/ess-generated#SYNAPSE_REGISTRATION_SHARED_SECRET"`,
-        `      homeserverConfig: ${options.homeserverConfig ?? '{ secret: ess-synapse, key: homeserver.yaml }'}`,
+        `      ${shape.reach(synapseUrl)}`,
+        `      serverName: ${shape.serverName}`,
+        `      sharedSecret: "k8s-secret:${shape.namespace}/${shape.sharedSecret.secret}#${shape.sharedSecret.key}"`,
+        `      homeserverConfig: ${options.homeserverConfig ?? shape.homeserverConfig}`,
         `      database: ${options.database}`,
         '    adminToken:',
         '      - { token: "dotenv:.env#MATRIX_ADMIN_ACCESS_TOKEN", user: "dotenv:.env#MATRIX_ADMIN_USER" }',
@@ -163,25 +266,27 @@ export async function plantEss(cluster: ScenarioCluster): Promise<EssSandbox> {
     );
     return path;
   };
-  const configPath = await writeConfig('matrix-reset.yaml', {
-    database: `{ host: ${postgresHost}, port: 5432, user: postgres, password: "k8s-secret:${ESS_NAMESPACE}/ess-generated#POSTGRES_ADMIN_PASSWORD" }`,
-  });
+  const configPath = await writeConfig('matrix-reset.yaml', { database: db.databaseConfig });
   return {
     cluster,
+    shape: shape.shape,
     environment,
     dir,
     configPath,
     env: { MATRIX_RESET_CONFIG: configPath, MATRIX_RESET_ENV: environment },
     synapseUrl,
-    serverName: ESS_SERVER_NAME,
-    postgres: (database) => ({ host: postgresHost, port: 5432, user: 'postgres', password: adminPassword, database }),
+    serverName: shape.serverName,
+    database: db.database,
+    synapseRole: db.synapseRole,
+    postgres: (database) => ({ ...db.superuser, database }),
+    databaseConfig: db.databaseConfig,
     schema,
     keys,
     admin,
     users,
     sharedSecret,
-    secrets: [...Object.values(generated).filter((value) => value.length >= 8), admin.accessToken, ...users.map((u) => u.accessToken)],
+    secrets: [...db.secrets, sharedSecret, admin.accessToken, ...users.map((u) => u.accessToken)].filter((value) => value.length >= 8),
     writeConfig,
-    mediaClaimUid: async () => (await cluster.kubectl(['get', 'pvc', 'ess-synapse-media', '-n', ESS_NAMESPACE, '-o', 'jsonpath={.metadata.uid}'])).trim(),
+    mediaClaimUid: async () => (await cluster.kubectl(['get', 'pvc', shape.mediaClaim, '-n', shape.namespace, '-o', 'jsonpath={.metadata.uid}'])).trim(),
   };
 }
