@@ -44,4 +44,27 @@ describe('portForwardToPod', () => {
       await forward.close();
     }
   });
+
+  it('finds the pod for each connection when given a function (a Deployment\'s pods change names); a connection it cannot place is closed', async () => {
+    let pod: string | undefined;
+    const asked: number[] = [];
+    const forward = await portForwardToPod(kube, {
+      namespace,
+      pod: async () => {
+        asked.push(asked.length);
+        if (pod === undefined) throw new Error('no ready pod');
+        return pod;
+      },
+      port: 3000,
+    });
+    try {
+      await expect(fetch(`${forward.url}/health`)).rejects.toThrow();
+      pod = 'app-0';
+      expect((await fetch(`${forward.url}/health`, { headers: { connection: 'close' } })).status).toBe(200);
+      expect((await fetch(`${forward.url}/health`, { headers: { connection: 'close' } })).status).toBe(200);
+      expect(asked.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await forward.close();
+    }
+  });
 });

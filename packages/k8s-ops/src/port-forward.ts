@@ -4,7 +4,11 @@ import type { Kube } from './kube-config.ts';
 
 export interface PortForwardOptions {
   namespace: string;
-  pod: string;
+  /**
+   * The pod, or how to find it for each new local connection: a Deployment's pods get new names when they are
+   * replaced, so a forward to "its ready pod" outlives a restart (a connection made while none is found is closed).
+   */
+  pod: string | (() => Promise<string>);
   /** The pod's port. */
   port: number;
   /** The local port; default 0 (any free port). Always bound to 127.0.0.1. */
@@ -33,7 +37,8 @@ export async function portForwardToPod(kube: Kube, options: PortForwardOptions):
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    forward.portForward(options.namespace, options.pod, [options.port], socket, null, socket).then(
+    const pod = typeof options.pod === 'string' ? Promise.resolve(options.pod) : options.pod();
+    pod.then((name) => forward.portForward(options.namespace, name, [options.port], socket, null, socket)).then(
       (ws) => {
         if (typeof ws !== 'function') {
           ws.on('close', () => socket.destroy());

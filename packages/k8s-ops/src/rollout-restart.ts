@@ -2,7 +2,7 @@ import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1StatefulSet 
 import { callApi } from './call-api.ts';
 import { K8sOpsError } from './k8s-ops-error.ts';
 import type { Kube } from './kube-config.ts';
-import { deploymentRolloutStatus, statefulSetRolloutStatus } from './rollout-status.ts';
+import { deploymentRolloutStatus, rolloutWaitingFor, statefulSetRolloutStatus } from './rollout-status.ts';
 import { waitForObjects, type WaitProgress } from './wait-for-objects.ts';
 import { checkWorkloadKind, workloadNotFound, workloadResource, type WorkloadRef } from './workload-ref.ts';
 
@@ -74,7 +74,7 @@ export async function waitForRollout(
         nextSteps: ['Inspect it with kubectl describe and its pods\' events; fix the cause, then run the step again.'],
       });
     }
-    return status.done ? { done: true as const, value: status.message } : { done: false as const, waitingFor: status.message };
+    return status.done ? { done: true as const, value: status.message } : { done: false as const, waitingFor: rolloutWaitingFor(status.message) };
   };
   if (kind === 'Deployment') {
     return waitForObjects<V1Deployment, string>(kube, {

@@ -14,6 +14,17 @@ export interface RolloutStatus {
  * @example
  * deploymentRolloutStatus(await kube.apps.readNamespacedDeployment({ name, namespace })).done;
  */
+/**
+ * What a rollout still waits for, from its kubectl-style message ("Waiting for 1 pods to be ready..." becomes "1 pods
+ * to be ready"), for a progress line that says "waiting for" itself.
+ *
+ * @example
+ * rolloutWaitingFor('Waiting for deployment "api" rollout to finish: 0 of 1 updated replicas are available...'); // 'deployment "api" rollout to finish: 0 of 1 updated replicas are available'
+ */
+export function rolloutWaitingFor(message: string): string {
+  return message.replace(/^waiting for /i, '').replace(/\.\.\.$/, '');
+}
+
 export function deploymentRolloutStatus(deployment: V1Deployment): RolloutStatus {
   const name = deployment.metadata?.name ?? '';
   const generation = deployment.metadata?.generation ?? 0;

@@ -3,7 +3,7 @@ import { callApi } from './call-api.ts';
 import { K8sOpsError, isK8sOpsError } from './k8s-ops-error.ts';
 import type { Kube } from './kube-config.ts';
 import { readWorkloadObject, summarizeWorkload, type WorkloadObject, type WorkloadSummary } from './read-workload.ts';
-import { deploymentRolloutStatus, statefulSetRolloutStatus } from './rollout-status.ts';
+import { deploymentRolloutStatus, rolloutWaitingFor, statefulSetRolloutStatus } from './rollout-status.ts';
 import { labelSelectorString } from './statefulset-shape.ts';
 import { waitForObjects, type WaitProgress } from './wait-for-objects.ts';
 import { checkWorkloadKind, workloadNotFound, workloadResource, type WorkloadId, type WorkloadKind } from './workload-ref.ts';
@@ -191,7 +191,7 @@ async function waitUntilRolledOut(kube: Kube, namespace: string, kind: WorkloadK
         nextSteps: ['Inspect it with kubectl describe; fix the cause, then run the step again.'],
       });
     }
-    return status.done ? { done: true as const, value: { workload, message: status.message } } : { done: false as const, waitingFor: status.message };
+    return status.done ? { done: true as const, value: { workload, message: status.message } } : { done: false as const, waitingFor: rolloutWaitingFor(status.message) };
   };
   const common = {
     request: { verb: 'watch', resource: workloadResource(kind), namespace, name },

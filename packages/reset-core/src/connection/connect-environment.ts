@@ -86,7 +86,10 @@ export async function connectEnvironment(environment: EnvironmentConfig, options
     if (baseUrl === undefined) {
       const forward = environment.synapse.portForward;
       if (forward === undefined || kube === undefined || target === undefined || k8sOps === undefined) throw new Error('config invariant: portForward needs kubernetes');
-      const pod = forward.pod ?? (await requireReadyPod(kube, { namespace: target.namespace, workload: target.workload }));
+      // Without a named pod, the workload's ready pod is found for each connection: a connection made while Synapse
+      // is stopped (a resume or rollback in the middle of a full reset) waits for nothing and fails, and the forward
+      // reaches the new pod once there is one.
+      const pod = forward.pod ?? (() => requireReadyPod(kube, { namespace: target.namespace, workload: target.workload }));
       const handle: PortForwardHandle = await k8sOps.portForwardToPod(kube, { namespace: target.namespace, pod, port: forward.port });
       closers.push(() => handle.close());
       baseUrl = handle.url;

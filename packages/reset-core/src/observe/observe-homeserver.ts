@@ -204,8 +204,17 @@ export function storageFromHomeserverYaml(text: string, source: string, claimMou
       pvcDeletionWipesUsers: false,
     };
   }
-  if (name === 'sqlite3' || database === undefined) {
-    // Synapse's default without a database section is SQLite `homeserver.db` in the working directory.
+  if (database === undefined) {
+    // Synapse would default to SQLite `homeserver.db`, but charts keep the database section in another file merged
+    // at start (the ananace chart: its Secret's config.yaml): a guess here could plan a reset that resets nothing.
+    return {
+      engine: 'unknown',
+      source,
+      reason: 'it has no database: section (charts often keep it in another file Synapse reads too, e.g. a Secret\'s config.yaml): point synapse.homeserverConfig at the file that has it',
+      pvcDeletionWipesUsers: 'unknown',
+    };
+  }
+  if (name === 'sqlite3') {
     const path = typeof args['database'] === 'string' ? args['database'] : 'homeserver.db';
     const mounts = Object.entries(claimMounts);
     const claim = mounts.find(([, mount]) => path.startsWith(mount.endsWith('/') ? mount : `${mount}/`))?.[0];

@@ -21,6 +21,12 @@ describe('storageFromHomeserverYaml', () => {
     expect(JSON.stringify(storage)).not.toContain('hunter2');
   });
 
+  it('a homeserver.yaml without a database: section is an unknown storage saying where to point, not a guessed SQLite', () => {
+    const storage = storageFromHomeserverYaml('server_name: matrix.example.test\nmedia_store_path: /synapse/data/media\n', 'ConfigMap matrix/matrix-synapse key homeserver.yaml', { media: '/synapse/data' });
+    expect(storage).toMatchObject({ engine: 'unknown', pvcDeletionWipesUsers: 'unknown' });
+    expect((storage as { reason: string }).reason).toContain('no database: section');
+  });
+
   it('reports an unknown engine with the reason', () => {
     expect(storageFromHomeserverYaml('database:\n  name: mysql\n', 'file x')).toMatchObject({ engine: 'unknown', pvcDeletionWipesUsers: 'unknown' });
   });

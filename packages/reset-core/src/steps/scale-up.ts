@@ -1,6 +1,7 @@
 import { scaleWorkload, waitForWorkloadReady } from '../connection/k8s-ops-lazy.ts';
 import { kubeAccess, observedKubernetes, plannedKubernetes, workloadLabel, workloadList } from './kube-target.ts';
 import { nothingToUndo, waitProgress, type StepDefinition } from './step-definition.ts';
+import { resetsSynapseDatabase } from './synapse-database-target.ts';
 
 /**
  * Scales Synapse's main workload back to the replicas the plan observed (at least 1: a reset ends with Synapse up) and
@@ -15,7 +16,7 @@ export const scaleUp: StepDefinition = {
     const workers = k.workers.map((w) => `${w.kind}/${w.name}=${w.replicas}`).join(',');
     return {
       description:
-        `Scale ${workloadLabel(k.namespace, k.workload)} to ${replicas} and wait until it is ready (on a new, empty claim)` +
+        `Scale ${workloadLabel(k.namespace, k.workload)} to ${replicas} and wait until it is ready (${resetsSynapseDatabase(input) ? (input.wipeMedia ? 'on its new, empty database and claim' : 'on its new, empty database') : 'on a new, empty claim'})` +
         (k.workers.length === 0 ? '' : `, then the workers (${workloadList(k.namespace, k.workers)}) back to their replicas, waiting until each is ready`),
       observed: { workload: `${k.workload.kind}/${k.workload.name}`, replicas, workers: workers === '' ? '(none)' : workers },
     };
