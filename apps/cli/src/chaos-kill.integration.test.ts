@@ -22,7 +22,7 @@ import {
   type JournaledStep,
 } from '@matrix-reset/reset-core/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli, type StartedCli } from './test-support/run-cli-tty.ts';
+import { signal, startCli, stepUntil, type StartedCli } from './test-support/run-cli-tty.ts';
 import { leakedSecrets, runCli, tempDir, type CliRun } from './test-support/run-cli.ts';
 
 /*
@@ -128,39 +128,13 @@ function stepOf(steps: readonly JournaledStep[], kind: string): JournaledStep | 
   return steps.find((step) => step.kind === kind);
 }
 
-function signal(pid: number, name: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
 
-/**
- * Lets the CLI run in slices of a few milliseconds until `condition` holds, reading the state while the process is
- * frozen (SIGSTOP), and returns with it still frozen: it is in exactly the state the condition saw.
- */
-async function stepUntil(scenario: Scenario, cli: Command, what: string, condition: () => Promise<boolean>): Promise<void> {
-  let exited = false;
-  void cli.done.then(() => (exited = true));
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (exited || !signal(cli.pid, 'SIGSTOP')) break;
-    let met = false;
-    try {
-      if (scenario.runId === '') scenario.runId = (await journaledRunIds(scenario.connection.db, scenario.sandbox.namespace))[0] ?? '';
-      met = scenario.runId !== '' && (await condition());
-    } finally {
-      if (!met) signal(cli.pid, 'SIGCONT');
-    }
-    if (met) return;
-    await sleep(3);
-  }
-  if (!exited) signal(cli.pid, 'SIGKILL');
-  const run = await cli.done;
-  throw new Error(`the CLI was never ${what}: it exited ${run.code}\n${run.stderr.slice(-2000)}`);
+/** {@link stepUntil}, learning the run's id from the journal first (the condition reads the run's steps). */
+function stepInRun(scenario: Scenario, cli: Command, what: string, condition: () => Promise<boolean>): Promise<void> {
+  return stepUntil(cli, what, async () => {
+    if (scenario.runId === '') scenario.runId = (await journaledRunIds(scenario.connection.db, scenario.sandbox.namespace))[0] ?? '';
+    return scenario.runId !== '' && (await condition());
+  });
 }
 
 /**
@@ -168,7 +142,7 @@ async function stepUntil(scenario: Scenario, cli: Command, what: string, conditi
  * state the condition saw, and records the journal as it died.
  */
 async function killWhen(scenario: Scenario, cli: Command, what: string, condition: () => Promise<boolean>): Promise<Kill> {
-  await stepUntil(scenario, cli, what, condition);
+  await stepInRun(scenario, cli, what, condition);
   signal(cli.pid, 'SIGKILL');
   const run = await cli.done;
   scenario.runs.push(run);
@@ -245,7 +219,7 @@ async function killedInEveryStep(): Promise<Scenario> {
   await killWhen(scenario, apply(scenario), 'killed during scale-down', stepIn(scenario, 'scale-down', ['started']));
   await killWhen(scenario, resume(scenario), 'killed during delete-pvc', stepIn(scenario, 'delete-pvc', ['started']));
   const resumed = resume(scenario);
-  await stepUntil(scenario, resumed, 'in bootstrap-admin', stepIn(scenario, 'bootstrap-admin', ['started']));
+  await stepInRun(scenario, resumed, 'in bootstrap-admin', stepIn(scenario, 'bootstrap-admin', ['started']));
   await scenario.sandbox.withSynapse((url) => killWhen(scenario, resumed, 'killed after the registration', () => matrixUserExists(url, adminUserId)));
   for (const kind of ['write-admin-token', 'restart-workloads', 'clear-credentials', 'verify']) {
     await killWhen(scenario, resume(scenario), `killed during ${kind}`, stepIn(scenario, kind, ['started']));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenarioCluster, type ScenarioCluster } from './test-support/kube-sim-scenario.ts';
 import { databaseUrl } from './test-support/openmeet-database.ts';
 import { lines, plantAnanace, plantEss, psqlAt, type PostgresSynapseSandbox } from './test-support/postgres-synapse.ts';
-import { startCli, type StartedCli } from './test-support/run-cli-tty.ts';
+import { signal, startCli, stepUntil, type StartedCli } from './test-support/run-cli-tty.ts';
 import { leakedSecrets, type CliRun } from './test-support/run-cli.ts';
 
 /*
@@ -178,39 +178,6 @@ function plannedKinds(planRun: CliRun): string[] {
 
 // --- killing the CLI at points chosen from outside (as chaos-kill.integration.test.ts does) ---
 
-function signal(pid: number, name: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
-
-/**
- * Lets the CLI run in slices of a few milliseconds until `condition` holds, reading while the process is frozen
- * (SIGSTOP); returns with it still frozen, in exactly the state the condition saw.
- */
-async function stepUntil(cli: StartedCli, what: string, condition: () => Promise<boolean>): Promise<void> {
-  let exited = false;
-  void cli.done.then(() => (exited = true));
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (exited || !signal(cli.pid, 'SIGSTOP')) break;
-    let met = false;
-    try {
-      met = await condition();
-    } finally {
-      if (!met) signal(cli.pid, 'SIGCONT');
-    }
-    if (met) return;
-    await sleep(3);
-  }
-  if (!exited) signal(cli.pid, 'SIGKILL');
-  const run = await cli.done;
-  throw new Error(`the CLI was never ${what}: it exited ${run.code}\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
-}
 
 /**
  * The newest run's step of `kind` is in one of `states`, attempted more than `attemptsBefore` times (a step a killed

@@ -101,3 +101,39 @@ export function startCli(args: readonly string[], options: { env?: Record<string
   });
   return { child, pid: child.pid ?? -1, done };
 }
+
+/** Sends `name` to `pid`; false when the process is gone. */
+export function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+/**
+ * Lets a started CLI run in slices of a few milliseconds until `condition` holds, reading while the process is
+ * frozen (SIGSTOP); returns with it still frozen, in exactly the state the condition saw. Kills it and throws,
+ * naming `what`, when it exits first or two minutes pass.
+ */
+export async function stepUntil(cli: StartedCli, what: string, condition: () => Promise<boolean>): Promise<void> {
+  let exited = false;
+  void cli.done.then(() => (exited = true));
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (exited || !signal(cli.pid, 'SIGSTOP')) break;
+    let met = false;
+    try {
+      met = await condition();
+    } finally {
+      if (!met) signal(cli.pid, 'SIGCONT');
+    }
+    if (met) return;
+    await new Promise((resolve) => setTimeout(resolve, 3));
+  }
+  if (!exited) signal(cli.pid, 'SIGKILL');
+  const run = await cli.done;
+  throw new Error(`the CLI was never ${what}: it exited ${run.code}\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
+}

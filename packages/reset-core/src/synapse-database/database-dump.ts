@@ -49,7 +49,9 @@ async function runTool(tool: 'pg_dump' | 'pg_restore', args: string[], target: D
     child.once('exit', resolve);
   });
   if (code === 0) return;
-  const last = stderr.join('').trim().split('\n').slice(-3).join(' ').replace(password ?? '\u0000', '[redacted]');
+  const words = stderr.join('').trim().split('\n').slice(-3).join(' ');
+  // Every occurrence, should a tool ever echo it.
+  const last = password === undefined || password === '' ? words : words.split(password).join('[redacted]');
   throw new ResetError('step_failed', `${tool} of database ${target.database} exited ${String(code)}: ${last}`, {
     nextSteps: [`Check that role ${target.user} may read every table of ${target.database} and that the client tools are as new as the server, then resume.`],
   });
