@@ -6,7 +6,7 @@ describe('matrix-reset demo', () => {
   it('--json runs both scenarios against its own sandbox, prints only the summary on stdout and stops the sandbox', async () => {
     // runCli drops MATRIX_RESET_* variables; the sandbox needs the Synapse venv `. scripts/setup` exported.
     const venv = process.env['MATRIX_RESET_SYNAPSE_VENV'] ?? '';
-    const run = await runCli(['demo', '--json', '--state-dir', join(await tempDir(), 'sandbox')], { env: { MATRIX_RESET_SYNAPSE_VENV: venv } });
+    const run = await runCli(['demo', '--json', '--state-dir', join(await tempDir(), 'sandbox')], { env: { MATRIX_RESET_SYNAPSE_VENV: venv }, timeoutMs: 220_000 });
 
     expect(run.stderr).not.toContain('error[');
     expect(run.code, run.stderr.slice(-3000)).toBe(0);

@@ -15,16 +15,17 @@ export interface CliRun {
 
 /**
  * Runs `node bin/run.js ...args` as the operator would: a child process, stdin not a terminal, the environment of
- * the test minus any MATRIX_RESET_* variable (plus `env`). Never throws on a non-zero exit.
+ * the test minus any MATRIX_RESET_* variable (plus `env`), killed after `timeoutMs` (default 50 s; the demo, which
+ * starts its own services and resets Synapse, takes longer on a loaded machine). Never throws on a non-zero exit.
  */
-export function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliRun> {
+export function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   // Without NODE_ENV too: Vitest sets it to "test", which no operator's shell has (oclif warns differently under it).
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MATRIX_RESET_') && name !== 'NODE_ENV'));
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: options.cwd ?? process.cwd(), env: { ...inherited, ...options.env }, timeout: 50_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: options.cwd ?? process.cwd(), env: { ...inherited, ...options.env }, timeout: options.timeoutMs ?? 50_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : undefined;
         if (code === undefined) reject(error ?? new Error('no exit code'));

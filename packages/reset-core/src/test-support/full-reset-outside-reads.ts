@@ -135,8 +135,10 @@ export async function journaledRun(db: AnyKysely, runId: string): Promise<{ stat
   return { state: run.rows[0]?.state, steps: steps.rows };
 }
 
-/** The runs the journal holds for an environment, newest first. */
+/** The runs the journal holds for an environment, newest first (none before the first apply made the journal). */
 export async function journaledRunIds(db: AnyKysely, environment: string): Promise<string[]> {
+  const journal = await sql<{ present: boolean }>`SELECT to_regclass('matrix_reset.run') IS NOT NULL AS present`.execute(db);
+  if (journal.rows[0]?.present !== true) return [];
   const rows = await sql<{ id: string }>`SELECT id FROM matrix_reset.run WHERE environment = ${environment} ORDER BY created_at DESC`.execute(db);
   return rows.rows.map((row) => row.id);
 }
