@@ -105,7 +105,7 @@ export interface KubernetesObservation {
     readonly recreate: ClaimRecreation | undefined;
   };
   readonly volumeSnapshotsSupported: boolean;
-  readonly restart: readonly { readonly kind: string; readonly name: string; readonly exists: boolean; readonly resourceVersion: string | undefined }[];
+  readonly restart: readonly { readonly kind: string; readonly name: string; readonly exists: boolean; readonly resourceVersion: string | undefined; readonly generation: number | undefined }[];
 }
 
 /** Everything a plan depends on, read-only, frozen, secret-free. */
@@ -274,7 +274,7 @@ async function observeKubernetes(env: EnvironmentConfig, kube: Kube, reading: Ku
       workload.kind === 'Deployment'
         ? await readOrUndefined(request, () => kube.apps.readNamespacedDeployment({ name: workload.name, namespace }))
         : await readOrUndefined(request, () => kube.apps.readNamespacedStatefulSet({ name: workload.name, namespace }));
-    restart.push({ kind: workload.kind, name: workload.name, exists: object !== undefined, resourceVersion: object?.metadata?.resourceVersion });
+    restart.push({ kind: workload.kind, name: workload.name, exists: object !== undefined, resourceVersion: object?.metadata?.resourceVersion, generation: object?.metadata?.generation });
   }
   return {
     context: target.context,

@@ -109,9 +109,9 @@ describe('buildPlan', () => {
     expect(isResetError(error, 'unsupported')).toBe(true);
   });
 
-  it('records what the plan depends on: the workload\'s and the PVC\'s resourceVersions, secret versions, row counts and checksums', () => {
+  it('records what the plan depends on: the workload\'s generation, the PVC\'s resourceVersion, secret versions, row counts and checksums', () => {
     const plan = buildPlan(env, fakeObservation(), fakeDoctorReport({ unknown_token: 2 }), { checksums: { tenant_a: '8:abc' } });
-    expect(plan.observed.kubernetes?.workload).toEqual({ kind: 'StatefulSet', name: 'matrix', resourceVersion: '101', replicas: 1 });
+    expect(plan.observed.kubernetes?.workload).toEqual({ kind: 'StatefulSet', name: 'matrix', generation: 1, replicas: 1 });
     expect(plan.observed.kubernetes?.workers).toEqual([]);
     expect(plan.observed.kubernetes?.pvc.resourceVersion).toBe('55');
     expect(plan.observed.secrets.find((s) => s.role === 'admin-token')?.version).toBe('4');

@@ -9,7 +9,7 @@ import type { PlanObserved, PlanWorkload } from './plan-model.ts';
  */
 
 function planWorkload(w: WorkloadObservation): PlanWorkload {
-  return { kind: w.kind, name: w.name, resourceVersion: w.resourceVersion, replicas: w.replicas };
+  return { kind: w.kind, name: w.name, generation: w.generation, replicas: w.replicas };
 }
 
 /**
@@ -38,7 +38,7 @@ export function planObserved(observation: Observation, checksums: Readonly<Recor
             workers: k.workers.map(planWorkload),
             pvc: { name: k.pvc.name, exists: k.pvc.state?.exists ?? false, resourceVersion: k.pvc.state?.resourceVersion },
             volumeSnapshotsSupported: k.volumeSnapshotsSupported,
-            restart: k.restart.map((r) => ({ kind: r.kind, name: r.name, resourceVersion: r.resourceVersion })),
+            restart: k.restart.map((r) => ({ kind: r.kind, name: r.name, generation: r.generation })),
           },
     secrets: observation.secrets.map((s) => ({ role: s.role, reference: s.reference, exists: s.exists, version: s.version })),
     appDatabase: {

@@ -38,7 +38,8 @@ export interface PlanObserved {
         readonly workers: readonly PlanWorkload[];
         readonly pvc: { readonly name: string | undefined; readonly exists: boolean; readonly resourceVersion: string | undefined };
         readonly volumeSnapshotsSupported: boolean;
-        readonly restart: readonly { readonly kind: string; readonly name: string; readonly resourceVersion: string | undefined }[];
+        /** The workloads restarted after the token is written; their spec's generation (undefined: not there). */
+        readonly restart: readonly { readonly kind: string; readonly name: string; readonly generation: number | undefined }[];
       }
     | undefined;
   readonly secrets: readonly { readonly role: string; readonly reference: string; readonly exists: boolean; readonly version: string | undefined }[];
@@ -52,7 +53,11 @@ export interface PlanObserved {
 export interface PlanWorkload {
   readonly kind: 'Deployment' | 'StatefulSet';
   readonly name: string;
-  readonly resourceVersion: string;
+  /**
+   * `metadata.generation`: it moves when the spec changes (an edit, a scale), not when the status does (a pod
+   * restarting), so a plan goes stale on what it relies on only.
+   */
+  readonly generation: number;
   readonly replicas: number;
 }
 
@@ -116,7 +121,7 @@ const synapseDatabaseSchema = z.discriminatedUnion('reachable', [
   z.strictObject({ reachable: z.literal(false), endpoint: synapseDatabaseEndpointSchema.optional(), error: z.strictObject({ code: z.string(), message: z.string() }) }),
 ]);
 
-const planWorkloadSchema = z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet']), name: z.string(), resourceVersion: z.string(), replicas: z.number().int() });
+const planWorkloadSchema = z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet']), name: z.string(), generation: z.number().int(), replicas: z.number().int() });
 
 const observedSchema = z.strictObject({
   synapse: z.strictObject({ serverVersion: z.string(), authMode: z.string() }),
@@ -128,7 +133,7 @@ const observedSchema = z.strictObject({
       workers: z.array(planWorkloadSchema),
       pvc: z.strictObject({ name: optionalString, exists: z.boolean(), resourceVersion: optionalString }),
       volumeSnapshotsSupported: z.boolean(),
-      restart: z.array(z.strictObject({ kind: z.string(), name: z.string(), resourceVersion: optionalString })),
+      restart: z.array(z.strictObject({ kind: z.string(), name: z.string(), generation: optionalNumber })),
     })
     .optional(),
   secrets: z.array(z.strictObject({ role: z.string(), reference: z.string(), exists: z.boolean(), version: optionalString })),

@@ -26,6 +26,8 @@ let claimBefore: { uid: string | undefined };
 /** Each workload's wanted replicas and pods right after the scale-down step. */
 let afterScaleDown: Record<string, { replicas: number; pods: number }>;
 let synapsePodBefore: string | undefined;
+/** The main Deployment's resourceVersion when planned and when applied (an annotation came in between). */
+let resourceVersions: { planned: string | undefined; applied: string };
 
 async function tokenState(baseUrl: string, token: string): Promise<string> {
   try {
@@ -55,6 +57,19 @@ beforeAll(async () => {
   synapsePodBefore = observation.kubernetes?.pod;
   const checksums = Object.fromEntries(observed.appDatabase.schemas.map((s) => [s.schema, s.checksum ?? '']));
   plan = buildPlan(env, observation, await doctor(env, connection), { mode: 'full-reset', checksums });
+  // After planning, what moves a workload's resourceVersion but not its spec: an annotation (as a GitOps tool adds)
+  // and a worker pod replaced (the Deployment's status). The plan relies on neither, so apply must not call it stale.
+  for (const name of ['matrix-synapse', 'matrix-synapse-worker']) {
+    const annotations = (await sandbox.kube.apps.readNamespacedDeployment({ namespace: sandbox.namespace, name })).metadata?.annotations ?? {};
+    const value = { ...annotations, 'example.com/synced-at': 'now' };
+    await sandbox.kube.apps.patchNamespacedDeployment({ namespace: sandbox.namespace, name, body: [{ op: 'add', path: '/metadata/annotations', value }] });
+  }
+  const workerPod = (await sandbox.kube.core.listNamespacedPod({ namespace: sandbox.namespace, labelSelector: 'app.kubernetes.io/component=synapse-worker' })).items[0]?.metadata?.name;
+  if (workerPod !== undefined) await sandbox.kube.core.deleteNamespacedPod({ namespace: sandbox.namespace, name: workerPod });
+  resourceVersions = {
+    planned: observation.kubernetes?.workload.resourceVersion,
+    applied: (await readWorkload(sandbox.kube, { namespace: sandbox.namespace, workload: { kind: 'Deployment', name: 'matrix-synapse' } })).resourceVersion,
+  };
   const scaleDownPosition = plan.steps.findIndex((s) => s.kind === 'scale-down');
   result = await applyPlan(plan, connection, {
     confirm: async () => undefined,
@@ -123,6 +138,11 @@ describe('a full reset of Synapse run as a Deployment, with a worker', () => {
 
   it('scaled the worker and the main Deployment to 0, their pods gone, before the claim was touched', () => {
     expect(afterScaleDown).toEqual({ 'matrix-synapse': { replicas: 0, pods: 0 }, 'matrix-synapse-worker': { replicas: 0, pods: 0 } });
+  });
+
+  it('applied the plan although the workloads were annotated and a worker pod replaced after planning (their spec did not change)', () => {
+    expect(resourceVersions.applied).not.toBe(resourceVersions.planned);
+    expect(result.run.state).toBe('finished');
   });
 
   it('finishes, and scales both back to their replicas, ready', async () => {

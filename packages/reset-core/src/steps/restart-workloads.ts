@@ -11,7 +11,7 @@ export const restartWorkloads: StepDefinition = {
     const k = observedKubernetes(input);
     return {
       description: `Rollout-restart ${k.restart.map((r) => `${r.kind} ${r.name}`).join(', ') || 'nothing'} and wait for the rollouts`,
-      observed: Object.fromEntries(k.restart.map((r) => [`${r.kind} ${r.name}`, r.resourceVersion ?? null])),
+      observed: Object.fromEntries(k.restart.map((r) => [`${r.kind} ${r.name}`, r.generation ?? null])),
     };
   },
   // Running it again restarts again: harmless.

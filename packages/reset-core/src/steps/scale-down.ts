@@ -16,7 +16,7 @@ export const scaleDown: StepDefinition = {
     const what = k.workers.length === 0 ? workloadLabel(k.namespace, main) : `the workers (${workloadList(k.namespace, k.workers)}), then ${workloadLabel(k.namespace, main)},`;
     return {
       description: `Scale ${what} to 0 and wait until ${k.workers.length === 0 ? 'its' : 'their'} pods are gone`,
-      observed: { workload: `${main.kind}/${main.name}`, replicas: main.replicas, resourceVersion: main.resourceVersion, workers: workers === '' ? '(none)' : workers },
+      observed: { workload: `${main.kind}/${main.name}`, replicas: main.replicas, generation: main.generation, workers: workers === '' ? '(none)' : workers },
       undo:
         k.workers.length === 0
           ? `Scale it back to ${main.replicas}`

@@ -75,7 +75,7 @@ export function fakeObservation(options: { authMode?: 'native' | 'delegated'; en
               recreate: undefined,
             },
             volumeSnapshotsSupported: true,
-            restart: [{ kind: 'Deployment', name: 'api', exists: true, resourceVersion: '77' }],
+            restart: [{ kind: 'Deployment', name: 'api', exists: true, resourceVersion: '77', generation: 3 }],
           },
     secrets: [
       { role: 'shared-secret', reference: 'ssm:/dev/matrix/shared-secret', kind: 'ssm', writable: true, exists: true, version: '1', managedBy: undefined, error: undefined },
