@@ -120,4 +120,11 @@ export const POSTGRES_RESET_FLAGS = everyFlagHasEnv({
       default: false,
       description: "Postgres-backed Synapse: end the sessions still on its database once its processes are stopped, instead of refusing to move it aside",
     }),
+    'database-backup': Flags.string({
+      env: 'MATRIX_RESET_DATABASE_BACKUP',
+      options: ['auto', 'rename', 'dump'],
+      default: 'auto',
+      description:
+        "Postgres-backed Synapse: how its database is backed up. rename: moved aside (instant; the role needs CREATEDB and ownership); dump: pg_dump into synapse.database.dumpDirectory, then emptied in place; auto: rename where the role may, else dump",
+    }),
 });

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { connectEnvironment, ensureCredentials, loadResetConfig, resolveEnvironment, type EnvironmentConnection } from '@matrix-reset/reset-core';
 import { journaledRun, journaledRunIds, tokenOwner, type JournaledStep } from '@matrix-reset/reset-core/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,8 @@ import { lines, plantAnanace, plantEss, psqlAt, type PostgresSynapseSandbox } fr
 import { signal, startCli, stepUntil, type StartedCli } from './test-support/run-cli-tty.ts';
 import { leakedSecrets, type CliRun } from './test-support/run-cli.ts';
 
+const exec = promisify(execFile);
+
 /*
  * The full reset of a Synapse on Postgres, end to end through the real CLI, read from outside, in two shapes:
  *   ess:     Element Server Suite's matrix-stack (kube-sim's synapse-ess: StatefulSet ess-synapse-main beside a real
@@ -20,14 +23,17 @@ import { leakedSecrets, type CliRun } from './test-support/run-cli.ts';
  *   ananace: the ananace chart with an external database (synapse-ananace: Deployment matrix-synapse and a generic
  *            worker on Redis, the database ks_<hex>_synapse on the sandbox's Postgres); matrix-reset reaches it there
  *            as its owner role (CREATEDB), reads the chart's Secret config.yaml, and stops the worker by its selector.
- * Five clusters side by side, each its own kube-sim process:
+ * Six clusters side by side, each its own kube-sim process:
  *   main (both shapes):    plan, apply, the end state, verify, the app provisioning again, rollback; for ess first
  *                          the refused plans (a role that cannot replace the database, homeserver.yaml from the
  *                          stopped pod, an unreachable server);
  *   crashes (both shapes): apply and its resumes killed with SIGKILL inside backup-synapse-database, right after it,
  *                          inside create-synapse-database and right after it, then resumed to the end;
  *   in use (ess):          a session of ours left on Synapse's database once Synapse is stopped: backup-synapse-database
- *                          fails with database_in_use naming it; resumed once it is closed.
+ *                          fails with database_in_use naming it; resumed once it is closed;
+ *   dump (ess):            reached as synapse_user (the owner, no CREATEDB) with a dump directory: pg_dump and the
+ *                          database emptied in place, killed inside dump-synapse-database and right after it,
+ *                          resumed, verified, rolled back from the dump.
  */
 
 type Sandbox = PostgresSynapseSandbox;
@@ -380,13 +386,121 @@ async function crashScenario(ess: Sandbox): Promise<Crashes> {
   return { ess, runId, kills, resumes, end, final: (await journal(ess, runId)).steps, planned, verify };
 }
 
+interface Dumped {
+  ess: Sandbox;
+  runId: string;
+  planRun: CliRun;
+  planned: string[];
+  kills: Step[][];
+  resumes: CliRun[];
+  end: {
+    run: string;
+    steps: string[];
+    oldTokens: string[];
+    newAdminToken: string;
+    databases: string[];
+    dump: { mode: string; tables: string[] };
+    leftovers: string[];
+    fresh: { users: string[]; schemaVersion: number };
+    appRows: string[];
+  };
+  verify: CliRun;
+  rollback: CliRun;
+  afterRollback: { adminToken: string; oldTokens: string[]; databases: string[]; users: string[] };
+  prune: CliRun;
+  /** The dump directory's files after the prune. */
+  afterPrune: string[];
+}
+
+/**
+ * ESS reached as synapse_user, the database's owner without CREATEDB, with a dump directory: the plan dumps the
+ * database and empties it in place; apply killed inside dump-synapse-database and right after it, resumed to the end;
+ * verify; rollback restores the dump; prune deletes it.
+ */
+async function dumpScenario(ess: Sandbox): Promise<Dumped> {
+  const dumps = join(ess.dir, 'dumps');
+  const { host } = ess.postgres('postgres');
+  const config = await ess.writeConfig('dump.yaml', {
+    database: `{ host: ${host}, user: synapse_user, password: "k8s-secret:ess/ess-generated#POSTGRES_SYNAPSE_PASSWORD", dumpDirectory: ${dumps} }`,
+  });
+  const planFile = join(ess.dir, 'dump.plan.json');
+  const planRun = await cli(ess, ['plan', '--mode', 'full-reset', '--config', config, '--out', planFile, '--json']);
+  if (planRun.code !== 0) throw new Error(`plan failed (${planRun.code}): ${planRun.stderr}`);
+  outputs.texts.push(await readFile(planFile, 'utf8'));
+  const planned = plannedKinds(planRun);
+  const kills: Step[][] = [];
+  const resumes: CliRun[] = [];
+  const start = (args: string[]) => startCli([...args, '--config', config, '--json'], { env: ess.env, cwd: ess.dir });
+  kills.push(await killWhen(ess, start(['apply', planFile, '--yes']), 'inside dump-synapse-database', stepIn(ess, 'dump-synapse-database', ['started'])));
+  const [runId = ''] = await runIds(ess);
+  const resume = (): StartedCli => {
+    const started = start(['resume', runId]);
+    void started.done.then((run) => resumes.push(run));
+    return started;
+  };
+  kills.push(await killWhen(ess, resume(), 'after dump-synapse-database', stepIn(ess, 'dump-synapse-database', ['finished'])));
+  const last = await resume().done;
+  outputs.runs.push(last);
+  if (last.code !== 0) throw new Error(`the last resume failed (${last.code}): ${last.stderr.slice(-3000)}`);
+
+  const file = join(dumps, `${ess.database}__mr_${runId}.dump`);
+  const run = await journal(ess, runId);
+  const newAdminToken = await dotenvAdminToken(ess);
+  outputs.secrets.push(newAdminToken, bootstrapPassword(ess, runId));
+  outputs.texts.push(await journalText(runId));
+  // From outside: the file's mode, and pg_restore's table of contents (the tables it would restore).
+  const { stdout: listing } = await exec('pg_restore', ['--list', file]);
+  const end: Dumped['end'] = {
+    run: run.state,
+    steps: run.steps.map((step) => `${step.kind}: ${step.state}`),
+    oldTokens: await owners(ess, [ess.admin.accessToken, ...ess.users.map((u) => u.accessToken)]),
+    newAdminToken: (await owners(ess, [newAdminToken]))[0]!,
+    databases: await synapseDatabases(ess),
+    dump: {
+      mode: ((await stat(file)).mode & 0o777).toString(8),
+      tables: listing.split('\n').flatMap((line) => /TABLE public (users|access_tokens|schema_version) /.exec(line)?.[1] ?? []),
+    },
+    leftovers: (await readdir(dumps)).filter((name) => name !== basename(file)),
+    fresh: await synapseRows(ess, ess.database),
+    appRows: await appRows(ess),
+  };
+  const verify = await cli(ess, ['verify', '--config', config, '--json']);
+  const rollback = await cli(ess, ['rollback', runId, '--config', config, '--yes', '--json']);
+  outputs.texts.push(await journalText(runId));
+  const adminToken = await dotenvAdminToken(ess);
+  const afterRollback = {
+    adminToken,
+    oldTokens: await owners(ess, [adminToken, ess.users[1]!.accessToken]),
+    databases: await synapseDatabases(ess),
+    users: (await synapseRows(ess, ess.database)).users,
+  };
+  const prune = await cli(ess, ['prune', '--older-than', '0m', '--config', config, '--yes', '--json']);
+  return {
+    ess,
+    runId,
+    planRun,
+    planned,
+    kills,
+    resumes,
+    end,
+    verify,
+    rollback,
+    afterRollback,
+    prune,
+    afterPrune: await readdir(dumps),
+  };
+}
+
 const SHAPES = ['ess', 'ananace'] as const;
 const results = {} as Record<(typeof SHAPES)[number], { main: Main; crashes: Crashes }>;
 let refusals: Refusals;
 let inUse: InUse;
+let dumped: Dumped;
+/** ananace's plan made without kubernetes.workers.selector. */
+let withoutWorkers: CliRun;
 
 beforeAll(async () => {
-  // Five clusters side by side, each with its own Synapse and Postgres database: the in-use scenario waits out the
+  // Six clusters side by side, each with its own Synapse and Postgres database: the in-use scenario waits out the
   // step's 30 s for the session to go while the others run.
   const withSandbox = <T>(shape: Sandbox['shape'], run: (ess: Sandbox) => Promise<T>) => plant(shape).then(run);
   const settled = await Promise.allSettled([
@@ -395,17 +509,31 @@ beforeAll(async () => {
       return mainScenario(ess);
     }),
     withSandbox('ess', crashScenario),
-    withSandbox('ananace', mainScenario),
+    withSandbox('ananace', async (ess) => {
+      // Planned first without the workers selector: the generic worker would be left running.
+      const file = join(ess.dir, 'no-workers.plan.json');
+      withoutWorkers = await cli(ess, ['plan', '--mode', 'full-reset', '--config', await ess.writeConfig('no-workers.yaml', { database: ess.databaseConfig, workers: null }), '--out', file, '--json']);
+      return mainScenario(ess);
+    }),
     withSandbox('ananace', crashScenario),
     withSandbox('ess', inUseScenario),
+    withSandbox('ess', dumpScenario),
   ] as const);
   const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as Error] : []));
   if (failures.length > 0) throw new AggregateError(failures, failures.map((error) => error.message).join('\n---\n'));
-  const [essMain, essCrashes, ananaceMain, ananaceCrashes, essInUse] = settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as [Main, Crashes, Main, Crashes, InUse];
+  const [essMain, essCrashes, ananaceMain, ananaceCrashes, essInUse, essDumped] = settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as [
+    Main,
+    Crashes,
+    Main,
+    Crashes,
+    InUse,
+    Dumped,
+  ];
   results.ess = { main: essMain, crashes: essCrashes };
   results.ananace = { main: ananaceMain, crashes: ananaceCrashes };
   inUse = essInUse;
-}, 400_000);
+  dumped = essDumped;
+}, 600_000);
 
 afterAll(async () => {
   for (const connection of connections.values()) await connection.close();
@@ -465,13 +593,35 @@ describe.each([
   });
 });
 
+describe('workers (ananace)', () => {
+  const warnings = (run: CliRun) => (JSON.parse(run.stdout) as { plan: { warnings: string[] } }).plan.warnings;
+
+  it('a plan without the workers selector warns that the generic worker would keep the database in use, naming the selector to add', () => {
+    expect(withoutWorkers.code, withoutWorkers.stderr).toBe(0);
+    expect(warnings(withoutWorkers).filter((w) => w.includes('looks like a Synapse process'))).toEqual([
+      expect.stringMatching(
+        /^Deployment matrix-synapse-generic-worker looks like a Synapse process \(it runs synapse\.app\.generic_worker\) and this plan does not stop it: .* name it in kubernetes\.workers\.selector \(e\.g\. app\.kubernetes\.io\/component=generic-worker\)/,
+      ) as string,
+    ]);
+  });
+
+  it('the plan with the selector stops the worker and warns of nothing left running', () => {
+    const { planRun } = results.ananace.main;
+    expect(warnings(planRun).filter((w) => w.includes('looks like a Synapse process'))).toEqual([]);
+    expect((JSON.parse(planRun.stdout) as { plan: { observed: { kubernetes: { workers: { name: string }[] } } } }).plan.observed.kubernetes.workers.map((w) => w.name)).toEqual([
+      'matrix-synapse-generic-worker',
+    ]);
+  });
+});
+
 describe('refusals (ESS)', () => {
-  it('a role without CREATEDB is refused at plan time, naming the ALTER that fixes it', () => {
+  it('a role without CREATEDB and no dump directory is refused at plan time, naming the ALTER and the setting that fix it', () => {
     const run = refusals.role;
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('error[environment_incapable]');
-    expect(run.stderr).toContain("Role synapse_user cannot replace Synapse's database synapse: it lacks CREATEDB");
+    expect(run.stderr).toContain("Role synapse_user cannot replace Synapse's database synapse: it lacks CREATEDB; nor can it be dumped and emptied in place");
     expect(run.stderr).toContain('ALTER ROLE "synapse_user" CREATEDB;');
+    expect(run.stderr).toContain('Or, to back it up with pg_dump instead: Set synapse.database.dumpDirectory');
     expect(run.stderr).not.toContain('ALTER DATABASE');
   });
 
@@ -537,6 +687,66 @@ describe.each(SHAPES)('crashes at the database steps (%s)', (shape) => {
     }
     const interrupted = (kind: string) => kills.filter((kill) => stepOf(kill, kind)?.state === 'started').length;
     expect(final.map((step) => `${step.kind}: ${step.attempts}`)).toEqual(final.map((step) => `${step.kind}: ${1 + interrupted(step.kind)}`));
+  });
+});
+
+describe('a role that cannot rename the database: pg_dump instead (ESS as synapse_user, owner without CREATEDB)', () => {
+  it('plans a dump into the dump directory instead of the rename, saying why', () => {
+    expect(dumped.planned).toEqual([
+      'snapshot-credentials',
+      'backup-secrets',
+      'scale-down',
+      'dump-synapse-database',
+      'scale-up',
+      'bootstrap-admin',
+      'write-admin-token',
+      'restart-workloads',
+      'clear-credentials',
+      'verify',
+    ]);
+    const { plan } = JSON.parse(dumped.planRun.stdout) as { plan: { warnings: string[]; steps: { kind: string; description: string }[] } };
+    expect(plan.warnings.join(' ')).toContain('is backed up with pg_dump into');
+    expect(plan.warnings.join(' ')).toContain('it lacks CREATEDB, so it is dumped and emptied in place instead');
+    expect(plan.steps.find((step) => step.kind === 'dump-synapse-database')?.description).toContain('pg_dump it into');
+  });
+
+  it('the kills landed inside dump-synapse-database and right after it', () => {
+    expect(dumped.kills.map((kill) => stepOf(kill, 'dump-synapse-database')?.state)).toEqual(['started', 'finished']);
+  });
+
+  it('resumed to the end: old tokens dead, one database holding only the new admin, a 0600 dump of the old one, no partial file left', () => {
+    const { ess, end, planned } = dumped;
+    expect(end).toEqual({
+      run: 'finished',
+      steps: planned.map((kind) => `${kind}: finished`),
+      oldTokens: [ess.admin, ...ess.users].map(() => 'M_UNKNOWN_TOKEN'),
+      newAdminToken: ess.admin.userId,
+      databases: [ess.database],
+      dump: { mode: '600', tables: ['access_tokens', 'schema_version', 'users'] },
+      leftovers: [],
+      fresh: { users: [ess.admin.userId], schemaVersion: expect.any(Number) as number },
+      appRows: [...ess.users.map(() => '(none)'), '(none)'],
+    });
+    expect(dumped.verify.code, dumped.verify.stderr).toBe(0);
+  });
+
+  it('rollback restores the dump: the old admin token and an old user token work again', () => {
+    const { ess, rollback, afterRollback } = dumped;
+    expect(rollback.code, rollback.stderr.slice(-3000)).toBe(0);
+    expect(afterRollback).toEqual({
+      adminToken: ess.admin.accessToken,
+      oldTokens: [ess.admin.userId, ess.users[1]!.userId],
+      databases: [ess.database],
+      users: [ess.admin, ...ess.users].map((u) => u.userId).sort(),
+    });
+  });
+
+  it('prune deletes the dump with the run\'s other backups', () => {
+    const { prune, afterPrune, runId } = dumped;
+    expect(prune.code, prune.stderr.slice(-3000)).toBe(0);
+    const { pruned } = JSON.parse(prune.stdout) as { pruned: { runId: string; databaseDump?: { file: string } }[] };
+    expect(pruned.find((p) => p.runId === runId)?.databaseDump?.file).toMatch(new RegExp(`/synapse__mr_${runId}\\.dump$`));
+    expect(afterPrune).toEqual([]);
   });
 });
 

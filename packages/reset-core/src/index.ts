@@ -82,10 +82,11 @@ export { freezePlan, planChecksum } from './plan/plan-freeze.ts';
 export { parsePlan, readPlanFile, serializePlan, writePlanFile } from './plan/plan-file.ts';
 export { diffObserved, observePlanState, type ObservedChange } from './plan/plan-freshness.ts';
 export { buildPlan, planEnvironment, type BuildPlanOptions } from './plan/plan-build.ts';
+export type { DatabaseBackupChoice } from './steps/synapse-database-target.ts';
 export { openPlanStore, type PlanStore, type StoredPlan } from './journal/plan-store.ts';
 
 // runs
-export type { RunConnection, StepDetail } from './steps/step-definition.ts';
+export type { DatabaseBackupRequest, RunConnection, StepDetail } from './steps/step-definition.ts';
 export type { RunOptions, RunResult, StepHook } from './run/run-steps.ts';
 export { applyPlan, type ApplyOptions, type ConfirmApply } from './run/apply.ts';
 export { resumeRun } from './run/resume.ts';
@@ -99,6 +100,7 @@ export {
   dropDatabase,
   listDatabaseBackups,
   renameDatabase,
+  requireNoSessions,
   sessionsOn,
   swapRefusal,
   terminateSessions,

@@ -37,6 +37,7 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
         allowExternalDatabase: this.flags['allow-external-database'],
         wipeMedia: this.flags['wipe-media'],
         terminateDatabaseSessions: this.flags['terminate-database-sessions'],
+        databaseBackup: this.flags['database-backup'] as 'auto' | 'rename' | 'dump',
         clearDeactivated: this.flags['clear-deactivated'],
         doctor: { onProgress: doctorCounts(onProgress) },
       });

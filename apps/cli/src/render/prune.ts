@@ -31,7 +31,12 @@ export function renderPrune(result: PruneResult): string {
           run: p.runId,
           started: p.createdAt.toISOString(),
           state: p.state,
-          database: p.databaseBackup === undefined ? '-' : `${p.databaseBackup.name} (${mebibytes(p.databaseBackup.sizeBytes)})`,
+          database:
+            p.databaseBackup !== undefined
+              ? `${p.databaseBackup.name} (${mebibytes(p.databaseBackup.sizeBytes)})`
+              : p.databaseDump !== undefined
+                ? `${p.databaseDump.file} (${mebibytes(p.databaseDump.bytes)})`
+                : '-',
           snapshots: p.credentialSnapshots.length === 0 ? '-' : p.credentialSnapshots.map((s) => `${s.schema} (${s.rows} rows)`).join(', '),
         })),
         [

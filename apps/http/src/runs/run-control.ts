@@ -69,6 +69,7 @@ export interface CreatePlanRequest {
   readonly clearDeactivated?: boolean;
   readonly wipeMedia?: boolean;
   readonly terminateDatabaseSessions?: boolean;
+  readonly databaseBackup?: 'auto' | 'rename' | 'dump';
   /** Who asks (a token's name). */
   readonly createdBy: string;
 }
@@ -279,6 +280,7 @@ export function createRunControl(deps: RunControlDependencies): RunControl {
         ...(request.clearDeactivated === undefined ? {} : { clearDeactivated: request.clearDeactivated }),
         ...(request.wipeMedia === undefined ? {} : { wipeMedia: request.wipeMedia }),
         ...(request.terminateDatabaseSessions === undefined ? {} : { terminateDatabaseSessions: request.terminateDatabaseSessions }),
+        ...(request.databaseBackup === undefined ? {} : { databaseBackup: request.databaseBackup }),
       });
       const stored = await (await plans()).save(plan, { createdBy: request.createdBy });
       logger.info({ planId: plan.id, mode: plan.mode, steps: plan.steps.length, createdBy: request.createdBy }, 'plan stored');

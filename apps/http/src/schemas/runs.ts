@@ -19,6 +19,10 @@ export const planRequest = z
       .boolean()
       .optional()
       .openapi({ description: "Postgres-backed Synapse: end the sessions left on its database once its processes are stopped, instead of refusing" }),
+    databaseBackup: z
+      .enum(['auto', 'rename', 'dump'])
+      .optional()
+      .openapi({ description: 'Postgres-backed Synapse: rename (moved aside; needs CREATEDB and ownership), dump (pg_dump into synapse.database.dumpDirectory, then emptied in place) or auto (default): rename where the role may, else dump' }),
     clearDeactivated: z
       .boolean()
       .optional()

@@ -96,6 +96,7 @@ function synapseDatabase(baseDir: string) {
       port: port.optional(),
       user: z.string().min(1).optional(),
       password: secretReference(baseDir, "the password of Synapse's database", 'env:SYNAPSE_DATABASE_PASSWORD, file:/run/secrets/synapse-db-password or k8s-secret:namespace/name#password').optional(),
+      dumpDirectory: z.string().trim().min(1, 'dumpDirectory: a directory where matrix-reset runs, e.g. /var/backups/matrix-reset').optional(),
     })
     .superRefine((database, ctx) => {
       const alongside = (['host', 'port', 'user', 'password'] as const).filter((key) => database[key] !== undefined);

@@ -72,6 +72,7 @@ ${local}  ${name}:
       #   user: synapse
       #   password: ssm:/openmeet/${name}/synapse-database-password   # a reference, never the password
       #   # or, instead of the four: url: ssm:/openmeet/${name}/synapse-database-url (a whole postgres:// URL)
+      #   dumpDirectory: /var/backups/matrix-reset   # pg_dump goes here when the role cannot rename the database
     adminToken:
       - { token: ssm:/openmeet/${name}/matrix-admin-access-token, user: ssm:/openmeet/${name}/matrix-admin-user }
     appDatabase:

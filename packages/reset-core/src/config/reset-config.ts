@@ -72,6 +72,11 @@ export interface SynapseDatabaseTarget {
   readonly user: string | undefined;
   /** Secret reference of the password. */
   readonly password: string | undefined;
+  /**
+   * Where a full reset keeps its pg_dump of the database (absolute; relative to the config file as written), when
+   * the role cannot rename the database aside. Undefined: no dump is possible, a plan that needs one says so.
+   */
+  readonly dumpDirectory: string | undefined;
 }
 
 /** One place the admin token (and optionally the admin user id) is written. References are writable stores. */
@@ -285,7 +290,14 @@ function toEnvironment(name: string, parsed: ParsedEnvironment, baseDir: string,
       database:
         synapse.database === undefined
           ? undefined
-          : { url: synapse.database.url, host: synapse.database.host, port: synapse.database.port, user: synapse.database.user, password: synapse.database.password },
+          : {
+              url: synapse.database.url,
+              host: synapse.database.host,
+              port: synapse.database.port,
+              user: synapse.database.user,
+              password: synapse.database.password,
+              dumpDirectory: synapse.database.dumpDirectory === undefined ? undefined : resolve(baseDir, synapse.database.dumpDirectory),
+            },
     },
     adminToken: parsed.adminToken.map((target) => ({ token: target.token, user: target.user })),
     appDatabase: { url: parsed.appDatabase.url, layout: parsed.appDatabase.layout },

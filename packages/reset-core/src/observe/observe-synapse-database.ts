@@ -27,8 +27,18 @@ export type SynapseDatabaseObservation =
         readonly ctype: string;
         readonly sizeBytes: number;
       };
-      /** The role matrix-reset connected as: replacing the database needs CREATEDB and ownership, or superuser. */
-      readonly role: { readonly name: string; readonly superuser: boolean; readonly createDatabase: boolean; readonly ownsDatabase: boolean };
+      /**
+       * The role matrix-reset connected as: replacing the database needs CREATEDB and ownership, or superuser;
+       * emptying it in place after a pg_dump needs every schema in it (`notOwnedSchemas` lists those it does not own).
+       */
+      readonly role: {
+        readonly name: string;
+        readonly superuser: boolean;
+        readonly createDatabase: boolean;
+        readonly ownsDatabase: boolean;
+        /** Schemas of the database, Postgres's own left out, that the role does not own (nor is a member of their owner). */
+        readonly notOwnedSchemas: readonly string[];
+      };
       /** Sessions on the database now, other than this one (Synapse's own, while it runs). */
       readonly connections: number;
       /** Other databases on the same server, templates left out: all are counted, the first 50 named. */
@@ -93,11 +103,16 @@ async function readFacts(client: pg.Client): Promise<Omit<Extract<SynapseDatabas
   const rights = await databaseRights(client, row.name);
   const sessions = await sessionsOn(client, row.name);
   if (shape === undefined) throw new Error('the current database has no catalog row');
+  const foreign = await client.query<{ name: string }>(
+    `SELECT nspname AS name FROM pg_namespace
+      WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' AND NOT pg_has_role(current_user, nspowner, 'USAGE')
+      ORDER BY 1`,
+  );
   const others = await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE NOT datistemplate AND datname <> current_database() ORDER BY datname`);
   return {
     server: { version: row.version, versionNum: Number(row.version_num) },
     database: { name: shape.name, owner: shape.owner, encoding: shape.encoding, collate: shape.collate, ctype: shape.ctype, sizeBytes: shape.sizeBytes },
-    role: { name: rights.role, superuser: rights.superuser, createDatabase: rights.createDatabase, ownsDatabase: rights.ownsDatabase },
+    role: { name: rights.role, superuser: rights.superuser, createDatabase: rights.createDatabase, ownsDatabase: rights.ownsDatabase, notOwnedSchemas: foreign.rows.map((row) => row.name) },
     connections: sessions.length,
     otherDatabases: { count: others.rows.length, names: others.rows.slice(0, MAX_LISTED_DATABASES).map((other) => other.name) },
     schema: await readSchemaVersion(client),

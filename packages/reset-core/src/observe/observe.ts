@@ -4,6 +4,7 @@ import type { AuthMode, SynapseClient } from '@matrix-reset/synapse-admin';
 import { credentialInventory, DEFAULT_OWN_SCHEMA, discoverLayout, type AnyKysely, type SchemaInventory } from '@matrix-reset/user-creds';
 import { homeserverLocation, readHomeserverDatabase, type SynapseStorage } from './observe-homeserver.ts';
 import { observeSynapseDatabase, type SynapseDatabaseObservation } from './observe-synapse-database.ts';
+import { unlistedSynapseWorkloads, type UnlistedSynapseWorkload } from './synapse-like-workloads.ts';
 import type { EnvironmentConfig, KubernetesTarget } from '../config/reset-config.ts';
 import { synapseDatabaseAccess } from '../connection/connect-synapse-database.ts';
 import { firstReadyPod } from '../connection/workload-pods.ts';
@@ -93,6 +94,12 @@ export interface KubernetesObservation {
   readonly pod: string | undefined;
   /** Synapse's workers, as `kubernetes.workers.selector` finds them (never the main workload). */
   readonly workers: readonly WorkloadObservation[];
+  /**
+   * Workloads of the namespace that look like Synapse processes (they run `synapse.app.*` or mount homeserver.yaml's
+   * Secret or ConfigMap) yet are neither the main workload, a listed worker nor restarted: a reset would not stop
+   * them. Empty when the role may not list workloads.
+   */
+  readonly unlistedSynapseWorkloads: readonly UnlistedSynapseWorkload[];
   /** The claim a reset deletes: configured, or the one holding Synapse's data (see {@link ClaimChoice}). */
   readonly pvc: {
     readonly name: string | undefined;
@@ -286,7 +293,21 @@ async function observeKubernetes(env: EnvironmentConfig, kube: Kube, reading: Ku
     pvc: { name: pvcName, derived: target.pvc === undefined, chosenBy, source: claim?.source, state, recreate },
     volumeSnapshotsSupported: await volumeSnapshotsSupported(kube),
     restart,
+    unlistedSynapseWorkloads: await unlistedOrNone(kube, env, reading),
   };
+}
+
+async function unlistedOrNone(kube: Kube, env: EnvironmentConfig, reading: KubernetesReading): Promise<UnlistedSynapseWorkload[]> {
+  const target = env.kubernetes!;
+  const known = new Set([reading.workload, ...reading.workers, ...target.restart].map((w) => `${w.kind}/${w.name}`));
+  const { isK8sOpsError } = await import('@matrix-reset/k8s-ops');
+  try {
+    return await unlistedSynapseWorkloads(kube, target.namespace, known, env.synapse.homeserverConfig);
+  } catch (error) {
+    // A hint only: a role that may not list every workload gets none.
+    if (isK8sOpsError(error) && error.code === 'forbidden') return [];
+    throw error;
+  }
 }
 
 /**

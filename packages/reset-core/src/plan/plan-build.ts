@@ -1,14 +1,14 @@
 import { doctor, type DoctorDependencies, type DoctorOptions, type DoctorReport } from '../doctor/doctor.ts';
 import type { ObserveDependencies, Observation } from '../observe/observe.ts';
 import { STEP_DEFINITIONS, STEP_ORDER } from '../steps/step-registry.ts';
-import type { PlanInput } from '../steps/step-definition.ts';
+import type { DatabaseBackupRequest, PlanInput } from '../steps/step-definition.ts';
 import { newPlanId } from '../support/ids.ts';
 import { freezePlan } from './plan-freeze.ts';
 import { planObserved, observePlanState } from './plan-freshness.ts';
 import { PLAN_VERSION, type Plan, type PlanMode, type PlanStep } from './plan-model.ts';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
 import { ResetError } from '../reset-error.ts';
-import { swapRefusal } from '../synapse-database/database-swap.ts';
+import { chooseDatabaseBackup, mebibytes } from '../steps/synapse-database-target.ts';
 
 export interface BuildPlanOptions {
   /** `auto` (default) follows the doctor: `repair` while the server still has the users, `full-reset` once it was wiped. */
@@ -24,6 +24,12 @@ export interface BuildPlanOptions {
   wipeMedia?: boolean;
   /** A Postgres-backed Synapse: end the sessions left on its database once its processes are stopped, instead of refusing. */
   terminateDatabaseSessions?: boolean;
+  /**
+   * A Postgres-backed Synapse: `rename` (instant; needs CREATEDB and ownership), `dump` (pg_dump into
+   * `synapse.database.dumpDirectory`, then emptied in place; needs its schemas), or `auto` (default): rename where
+   * the role may, else dump.
+   */
+  databaseBackup?: DatabaseBackupRequest;
   /**
    * Also clear the stored credentials of rows naming deactivated Matrix users (repair plans). Such rows need the
    * app's decision: by default they are left alone and reported apart from the drift a repair fixes.
@@ -75,7 +81,7 @@ function describeSteps(input: PlanInput, verify: boolean): PlanStep[] {
  * it, and a homeserver.yaml that can still be read once Synapse's pods are stopped. Refuses naming the fix; returns
  * the warnings the observation calls for.
  */
-function requireSynapseDatabase(env: EnvironmentConfig, observation: Observation): string[] {
+function requireSynapseDatabase(env: EnvironmentConfig, observation: Observation, requested: DatabaseBackupRequest): string[] {
   const seen = observation.synapseDatabase;
   if (seen === undefined || !seen.reachable) {
     const why = seen === undefined ? 'it was not observed' : `${seen.error.message}`;
@@ -86,8 +92,7 @@ function requireSynapseDatabase(env: EnvironmentConfig, observation: Observation
       ],
     });
   }
-  const refusal = swapRefusal({ role: seen.role.name, superuser: seen.role.superuser, createDatabase: seen.role.createDatabase, ownsDatabase: seen.role.ownsDatabase }, seen.database.name);
-  if (refusal !== undefined) throw refusal;
+  const backup = chooseDatabaseBackup(env, seen, requested);
   const source = env.synapse.homeserverConfig ?? (env.kubernetes === undefined ? undefined : { pod: '/data/homeserver.yaml' });
   if (source !== undefined && 'pod' in source && env.synapse.database?.url === undefined) {
     throw new ResetError('environment_incapable', `homeserver.yaml of ${env.name} is read from Synapse's pod, which the full reset stops before it reaches the database`, {
@@ -98,8 +103,21 @@ function requireSynapseDatabase(env: EnvironmentConfig, observation: Observation
     });
   }
   const warnings: string[] = [];
-  if (seen.database.collate !== 'C' || seen.database.ctype !== 'C') {
+  if (backup.method === 'dump') {
+    warnings.push(
+      `Synapse's database ${seen.database.name} is backed up with pg_dump into ${backup.directory}, not renamed aside (${backup.reason}): ` +
+        `this reads every row of ${mebibytes(seen.database.sizeBytes)}, and a rollback restores it the same way. The dump holds Synapse's access tokens: it is written 0600, and kept until you delete it.`,
+    );
+  }
+  if (backup.method === 'rename' && (seen.database.collate !== 'C' || seen.database.ctype !== 'C')) {
     warnings.push(`Synapse's database ${seen.database.name} has collation ${seen.database.collate} and ctype ${seen.database.ctype}: the new one is made alike (Synapse wants C unless database.allow_unsafe_locale is set).`);
+  }
+  for (const unlisted of observation.kubernetes?.unlistedSynapseWorkloads ?? []) {
+    const selector = unlisted.selector === undefined ? 'a label selector naming it' : `e.g. ${unlisted.selector}`;
+    warnings.push(
+      `${unlisted.kind} ${unlisted.name} looks like a Synapse process (it ${unlisted.why}) and this plan does not stop it: its sessions would keep ${seen.database.name} in use, ` +
+        `and the backup step would refuse after 30 s. If it is one of Synapse's workers, name it in kubernetes.workers.selector (${selector}) and plan again.`,
+    );
   }
   if (seen.otherDatabases.count > 0) {
     warnings.push(`The server holds ${seen.otherDatabases.count} other database${seen.otherDatabases.count === 1 ? '' : 's'}: only ${seen.database.name} is moved aside and made again.`);
@@ -145,6 +163,7 @@ export function buildPlan(env: EnvironmentConfig, observation: Observation, repo
     allowExternalDatabase: options.allowExternalDatabase === true,
     wipeMedia: options.wipeMedia === true,
     terminateDatabaseSessions: options.terminateDatabaseSessions === true,
+    databaseBackup: options.databaseBackup ?? 'auto',
   };
   let steps: PlanStep[];
   if (mode === 'repair') {
@@ -168,7 +187,7 @@ export function buildPlan(env: EnvironmentConfig, observation: Observation, repo
   } else {
     const storage = observation.storage;
     if (storage.engine === 'psycopg2' && options.allowExternalDatabase !== true) {
-      warnings.push(...requireSynapseDatabase(env, observation));
+      warnings.push(...requireSynapseDatabase(env, observation, input.databaseBackup));
     } else if (storage.pvcDeletionWipesUsers === false) {
       warnings.push('Synapse keeps its data in Postgres and this plan leaves that database alone (allowExternalDatabase): deleting the PVC removes media and the signing key only; reset the database yourself.');
     } else if (storage.pvcDeletionWipesUsers === 'unknown') {

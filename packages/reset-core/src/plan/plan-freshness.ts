@@ -93,7 +93,7 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): void
     // Keyed lists (by schema, reference, name) compare by key, so a reordering is no change.
     for (const [index, item] of value.entries()) {
       const record = item as Record<string, unknown> | null;
-      const key = record?.['schema'] ?? (record?.['reference'] !== undefined ? `${String(record['role'])}:${String(record['reference'])}` : undefined) ?? record?.['name'] ?? index;
+      const key = typeof item === 'string' ? item : record?.['schema'] ?? (record?.['reference'] !== undefined ? `${String(record['role'])}:${String(record['reference'])}` : undefined) ?? record?.['name'] ?? index;
       flatten(item, `${prefix}[${String(key)}]`, out);
     }
     if (value.length === 0) out.set(`${prefix}[]`, 'empty');

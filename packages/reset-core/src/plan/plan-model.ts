@@ -109,7 +109,7 @@ const synapseDatabaseSchema = z.discriminatedUnion('reachable', [
     endpoint: synapseDatabaseEndpointSchema,
     server: z.strictObject({ version: z.string(), versionNum: z.number().int() }),
     database: z.strictObject({ name: z.string(), owner: z.string(), encoding: z.string(), collate: z.string(), ctype: z.string(), sizeBytes: z.number() }),
-    role: z.strictObject({ name: z.string(), superuser: z.boolean(), createDatabase: z.boolean(), ownsDatabase: z.boolean() }),
+    role: z.strictObject({ name: z.string(), superuser: z.boolean(), createDatabase: z.boolean(), ownsDatabase: z.boolean(), notOwnedSchemas: z.array(z.string()) }),
     connections: z.number().int(),
     otherDatabases: z.strictObject({ count: z.number().int(), names: z.array(z.string()) }),
     schema: z.discriminatedUnion('state', [

@@ -24,7 +24,7 @@ describe('pruneBackups', () => {
 
       const preview = await pruneBackups(connection, { olderThanMs: 30 * DAY, dryRun: true });
       expect(preview).toMatchObject({ environment: connection.environment.name, dryRun: true, skipped: [] });
-      expect(preview.pruned).toEqual([{ runId: old.id, createdAt: expect.any(Date), state: 'finished', databaseBackup: undefined, credentialSnapshots: [{ schema: sandbox.schema, rows: expect.any(Number) }] }]);
+      expect(preview.pruned).toEqual([{ runId: old.id, createdAt: expect.any(Date), state: 'finished', databaseBackup: undefined, databaseDump: undefined, credentialSnapshots: [{ schema: sandbox.schema, rows: expect.any(Number) }] }]);
       expect(await creds.listSnapshots(old.id)).toHaveLength(1);
 
       await expect(pruneBackups(connection, { olderThanMs: 30 * DAY })).rejects.toMatchObject({ code: 'confirmation_required' });

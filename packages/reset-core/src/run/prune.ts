@@ -1,9 +1,11 @@
+import { rm, stat } from 'node:fs/promises';
 import { createUserCreds, DEFAULT_OWN_SCHEMA } from '@matrix-reset/user-creds';
 import type { SynapseDatabaseConnection } from '../connection/connect-synapse-database.ts';
 import { openJournal, type JournalRun } from '../journal/run-journal.ts';
 import { openRollbackJournal } from '../journal/rollback-journal.ts';
 import { ResetError } from '../reset-error.ts';
 import type { RunConnection } from '../steps/step-definition.ts';
+import { dumpFileOf } from '../steps/dump-synapse-database.ts';
 import { synapseDatabaseServer } from '../steps/synapse-database-target.ts';
 import { backupDatabaseName, describeDatabase, dropDatabase } from '../synapse-database/database-swap.ts';
 import type { ConfirmRollback } from './rollback.ts';
@@ -15,6 +17,8 @@ export interface PrunedRun {
   readonly state: string;
   /** `<database>__mr_<run id>`, when the run moved Synapse's database aside and the backup is still there. */
   readonly databaseBackup: { readonly name: string; readonly sizeBytes: number } | undefined;
+  /** `<dumpDirectory>/<database>__mr_<run id>.dump`, when the run dumped Synapse's database and the file is still there. */
+  readonly databaseDump: { readonly file: string; readonly bytes: number } | undefined;
   /** Credential snapshot tables (one per app schema), with their rows. */
   readonly credentialSnapshots: readonly { readonly schema: string; readonly rows: number }[];
 }
@@ -55,9 +59,22 @@ function movedDatabase(plan: Awaited<ReturnType<Awaited<ReturnType<typeof openJo
   return typeof database === 'string' && database !== '' ? database : undefined;
 }
 
+/** The file a run's plan dumped Synapse's database into, when it has a dump-synapse-database step, and its size. */
+async function dumpedFile(plan: Awaited<ReturnType<Awaited<ReturnType<typeof openJournal>>['runPlan']>>, runId: string): Promise<PrunedRun['databaseDump']> {
+  const step = plan.steps.find((s) => s.kind === 'dump-synapse-database');
+  const { database, directory } = step?.observed ?? {};
+  if (typeof database !== 'string' || typeof directory !== 'string') return undefined;
+  const file = dumpFileOf(directory, database, runId);
+  const found = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  return found === undefined ? undefined : Object.freeze({ file, bytes: found.size });
+}
+
 /**
  * Drops the backups of runs older than `olderThanMs`: the Synapse database a Postgres reset moved aside
- * (`<database>__mr_<run id>`) and the credential snapshots of the app's rows. A run still running, or being rolled
+ * (`<database>__mr_<run id>`) or the file it dumped it into, and the credential snapshots of the app's rows. A run still running, or being rolled
  * back, keeps its backups. Afterwards those runs cannot be rolled back where a rollback needs what was dropped: the
  * confirmation says so. Secret-target backups (versioned by their stores) and VolumeSnapshots are not touched.
  *
@@ -89,22 +106,26 @@ export async function pruneBackups(connection: RunConnection, options: PruneOpti
         skipped.push({ runId: run.id, reason: run.state === 'running' ? 'still running (resume or roll it back first)' : 'its rollback is running' });
         continue;
       }
-      const database = movedDatabase(await journal.runPlan(run.id));
+      const plan = await journal.runPlan(run.id);
+      const database = movedDatabase(plan);
       const backupName = database === undefined ? undefined : backupDatabaseName(database, run.id);
       const backup = backupName === undefined ? undefined : await describeDatabase((await serverFor()).client, backupName);
+      const dump = await dumpedFile(plan, run.id);
       const snapshots = await creds.listSnapshots(run.id);
-      if (backup === undefined && snapshots.length === 0) continue;
+      if (backup === undefined && dump === undefined && snapshots.length === 0) continue;
       pruned.push(
         Object.freeze({
           runId: run.id,
           createdAt: run.createdAt,
           state: rollback?.state ?? run.state,
           databaseBackup: backup === undefined ? undefined : Object.freeze({ name: backup.name, sizeBytes: backup.sizeBytes }),
+          databaseDump: dump,
           credentialSnapshots: snapshots.map((s) => Object.freeze({ schema: s.schema, rows: s.rowCount })),
         }),
       );
       drops.push(async () => {
         if (backup !== undefined) await dropDatabase((await serverFor()).client, backup.name);
+        if (dump !== undefined) await rm(dump.file, { force: true });
         if (snapshots.length > 0) await creds.dropSnapshot(run.id);
       });
     }
@@ -115,7 +136,7 @@ export async function pruneBackups(connection: RunConnection, options: PruneOpti
         nextSteps: ['Pass a confirm callback (the CLI: --yes, or type the name on a terminal); see what would go with a dry run first.'],
       });
     }
-    const databases = pruned.filter((p) => p.databaseBackup !== undefined).length;
+    const databases = pruned.filter((p) => p.databaseBackup !== undefined || p.databaseDump !== undefined).length;
     await options.confirm({
       environment,
       protected: connection.environment.protected,

@@ -1,45 +1,16 @@
-import { backupDatabaseName, describeDatabase, dropDatabase, renameDatabase, sessionsOn, terminateSessions } from '../synapse-database/database-swap.ts';
+import { backupDatabaseName, describeDatabase, dropDatabase, renameDatabase } from '../synapse-database/database-swap.ts';
 import { ResetError } from '../reset-error.ts';
-import { scaleDown } from './scale-down.ts';
-import { scaleUp } from './scale-up.ts';
-import type { StepContext, StepDefinition, StepDetail, UndoContext, UndoResult } from './step-definition.ts';
-import { observedSynapseDatabase, observedText, resetsSynapseDatabase, synapseDatabaseServer } from './synapse-database-target.ts';
-
-/**
- * How long the step waits for the last session on Synapse's database to go once its processes are stopped. Postgres
- * ends a session as soon as its client's connection closes, and the scale-down waited for every Synapse pod to be
- * gone: a session still there after this long belongs to something else (a worker left running, a psql, a job), and
- * waiting longer only delays naming it.
- */
-const SESSIONS_GONE_MS = 30_000;
-const POLL_MS = 500;
-
-function mebibytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-/** Waits until no other session is on `database` (ending them when the plan says so); refuses naming them otherwise. */
-async function waitForNoSessions(server: Parameters<typeof sessionsOn>[0], database: string, context: StepContext, terminate: boolean): Promise<number> {
-  const deadline = Date.now() + SESSIONS_GONE_MS;
-  let ended = 0;
-  let reported = '';
-  for (;;) {
-    const sessions = await sessionsOn(server, database);
-    if (sessions.length === 0) return ended;
-    if (terminate) {
-      ended += await terminateSessions(server, database);
-    } else if (Date.now() >= deadline) {
-      // renameDatabase refuses with the sessions named (database_in_use).
-      return ended;
-    } else {
-      // Said once per change, not at every poll: without a terminal each progress event is a line.
-      const waitingFor = `${sessions.length} session${sessions.length === 1 ? '' : 's'} on database ${database} to end`;
-      if (waitingFor !== reported) context.onProgress?.({ type: 'waiting', stepId: context.step.id, waitingFor });
-      reported = waitingFor;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
+import type { StepDefinition, StepDetail, UndoResult } from './step-definition.ts';
+import {
+  chosenDatabaseBackup,
+  mebibytes,
+  observedSynapseDatabase,
+  observedText,
+  resetsSynapseDatabase,
+  synapseDatabaseServer,
+  waitForNoSessions,
+} from './synapse-database-target.ts';
+import { runPlanStep, undoStepContext } from './synapse-database-undo.ts';
 
 /**
  * Moves a Postgres-backed Synapse's database aside under the run's name (`<database>__mr_<run id>`): once every
@@ -49,7 +20,7 @@ async function waitForNoSessions(server: Parameters<typeof sessionsOn>[0], datab
 export const backupSynapseDatabase: StepDefinition = {
   kind: 'backup-synapse-database',
   describe(input) {
-    if (!resetsSynapseDatabase(input)) return undefined;
+    if (!resetsSynapseDatabase(input) || chosenDatabaseBackup(input).method !== 'rename') return undefined;
     const seen = observedSynapseDatabase(input);
     const { name } = seen.database;
     return {
@@ -108,7 +79,7 @@ export const backupSynapseDatabase: StepDefinition = {
       await runPlanStep(context, 'scale-down');
       const fresh = await describeDatabase(server.client, database);
       if (fresh !== undefined) {
-        await waitForNoSessions(server.client, database, undoProgressContext(context), false);
+        await waitForNoSessions(server.client, database, undoStepContext(context), false);
         await dropDatabase(server.client, database);
       }
       await renameDatabase(server.client, backup, database);
@@ -119,16 +90,3 @@ export const backupSynapseDatabase: StepDefinition = {
     }
   },
 };
-
-/** A step context for running one of the plan's own steps (scale-down, scale-up) inside an undo. */
-function undoProgressContext(context: UndoContext, kind?: 'scale-down' | 'scale-up'): StepContext {
-  const step = (kind === undefined ? undefined : context.plan.steps.find((s) => s.kind === kind)) ?? context.step;
-  return { runId: context.runId, plan: context.plan, step, connection: context.connection, concurrency: 1, batchSize: undefined, onProgress: undefined };
-}
-
-/** Runs the plan's scale-down or scale-up step as it is written (every Synapse workload, to its planned replicas). */
-async function runPlanStep(context: UndoContext, kind: 'scale-down' | 'scale-up'): Promise<void> {
-  const planned = context.plan.steps.find((s) => s.kind === kind);
-  if (planned === undefined) throw new Error(`plan invariant: a database reset plan has a ${kind} step`);
-  await (kind === 'scale-down' ? scaleDown : scaleUp).execute(undoProgressContext(context, kind));
-}

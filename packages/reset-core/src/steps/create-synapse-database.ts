@@ -1,6 +1,6 @@
 import { createDatabaseLike, describeDatabase } from '../synapse-database/database-swap.ts';
 import { nothingToUndo, type StepDefinition } from './step-definition.ts';
-import { observedSynapseDatabase, observedText, resetsSynapseDatabase, synapseDatabaseServer } from './synapse-database-target.ts';
+import { chosenDatabaseBackup, observedSynapseDatabase, observedText, resetsSynapseDatabase, synapseDatabaseServer } from './synapse-database-target.ts';
 
 /**
  * Creates Synapse's database again, empty and made like the one moved aside (owner, encoding, LC_COLLATE, LC_CTYPE,
@@ -10,7 +10,8 @@ import { observedSynapseDatabase, observedText, resetsSynapseDatabase, synapseDa
 export const createSynapseDatabase: StepDefinition = {
   kind: 'create-synapse-database',
   describe(input) {
-    if (!resetsSynapseDatabase(input)) return undefined;
+    // A dumped database is emptied in place: nothing to create.
+    if (!resetsSynapseDatabase(input) || chosenDatabaseBackup(input).method !== 'rename') return undefined;
     const { database } = observedSynapseDatabase(input);
     return {
       description: `Create an empty ${database.name} like the one moved aside (owner ${database.owner}, ${database.encoding}, collation ${database.collate}, ctype ${database.ctype}, from template0)`,

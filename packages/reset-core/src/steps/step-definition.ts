@@ -9,6 +9,9 @@ import type { Plan, PlanMode, PlanStep } from '../plan/plan-model.ts';
 import type { ProgressListener } from '../progress.ts';
 import type { StepKind } from './step-kinds.ts';
 
+/** How the operator asked Synapse's database to be backed up: `auto` renames where the role may, else dumps. */
+export type DatabaseBackupRequest = 'auto' | 'rename' | 'dump';
+
 /**
  * What a run works through: the environment's connection (its config, cluster, Synapse client carrying the admin
  * token, app database, secret stores, and fresh Synapse sessions for a replaced pod). `connectEnvironment` gives one.
@@ -32,6 +35,11 @@ export interface PlanInput {
   readonly wipeMedia: boolean;
   /** A Postgres-backed Synapse: end the sessions still on its database once its processes are stopped, instead of refusing. */
   readonly terminateDatabaseSessions: boolean;
+  /**
+   * A Postgres-backed Synapse: how its database is backed up. `auto` renames it aside where the role may, else dumps
+   * it into `synapse.database.dumpDirectory` and empties it in place.
+   */
+  readonly databaseBackup: DatabaseBackupRequest;
 }
 
 /** What a step says in the plan; `undo` (when set) says how a rollback puts it back, and makes it undoable. */

@@ -11,6 +11,7 @@ export const STEP_KINDS = [
   'volume-snapshot',
   'scale-down',
   'backup-synapse-database',
+  'dump-synapse-database',
   'create-synapse-database',
   'delete-pvc',
   'scale-up',

@@ -7,6 +7,7 @@ import { clearDeactivatedUsers } from './clear-deactivated-users.ts';
 import { clearMissingUsers } from './clear-missing-users.ts';
 import { createSynapseDatabase } from './create-synapse-database.ts';
 import { deletePvc } from './delete-pvc.ts';
+import { dumpSynapseDatabase } from './dump-synapse-database.ts';
 import { claimDeletedOnScaleDown } from './kube-target.ts';
 import { reprovisionExistingUsers } from './reprovision-existing-users.ts';
 import { restartWorkloads } from './restart-workloads.ts';
@@ -30,6 +31,7 @@ export const STEP_DEFINITIONS: Readonly<Record<StepKind, StepDefinition>> = Obje
   'volume-snapshot': volumeSnapshot,
   'scale-down': scaleDown,
   'backup-synapse-database': backupSynapseDatabase,
+  'dump-synapse-database': dumpSynapseDatabase,
   'create-synapse-database': createSynapseDatabase,
   'delete-pvc': deletePvc,
   'scale-up': scaleUp,
@@ -51,7 +53,8 @@ function deletesClaim(input: PlanInput): boolean {
 /**
  * The order of each mode's steps, the runbook's. The VolumeSnapshot belongs after the pod is gone and before the claim
  * is deleted, except where the scale-down itself deletes the claim (whenScaled=Delete): then before the scale-down.
- * A Postgres-backed Synapse's database is moved aside and made again once every Synapse process is stopped; its claim
+ * A Postgres-backed Synapse's database is moved aside and made again once every Synapse process is stopped (or, where
+ * the role cannot rename it, dumped and emptied in place: each step's `describe` says which applies); its claim
  * (media, signing key) is kept unless the plan wipes media too.
  */
 export const STEP_ORDER: Readonly<Record<PlanMode, readonly StepSlot[]>> = Object.freeze({
@@ -64,6 +67,7 @@ export const STEP_ORDER: Readonly<Record<PlanMode, readonly StepSlot[]>> = Objec
     'scale-down',
     { kind: 'volume-snapshot', when: (input: PlanInput) => deletesClaim(input) && !claimDeletedOnScaleDown(input) },
     'backup-synapse-database',
+    'dump-synapse-database',
     'create-synapse-database',
     { kind: 'delete-pvc', when: deletesClaim },
     'scale-up',

@@ -12,10 +12,15 @@ import { ResetError } from '../reset-error.ts';
 
 /** Where pg_dump and pg_restore connect: the database's address and role; the password travels in PGPASSWORD only. */
 export interface DumpTarget {
-  readonly host: string;
-  readonly port: number;
+  /** Undefined: libpq's default (PGHOST, else the local socket). */
+  readonly host?: string | undefined;
+  /** Undefined: libpq's default (PGPORT, else 5432). */
+  readonly port?: number | undefined;
   readonly database: string;
-  readonly user: string;
+  /** Undefined: libpq's default (PGUSER, else the OS user). */
+  readonly user?: string | undefined;
+  /** libpq's sslmode (PGSSLMODE); undefined: libpq's default (prefer). */
+  readonly sslmode?: 'disable' | 'prefer' | 'require' | 'verify-full' | undefined;
   /** Read when the tools start; never on a command line. */
   readonly password?: () => string | undefined;
 }
@@ -23,17 +28,22 @@ export interface DumpTarget {
 /** The connection string the tools get on their command line: host, port, database and role, never a password. */
 function dbname(target: DumpTarget): string {
   const url = new URL('postgresql://');
-  url.hostname = target.host;
-  url.port = String(target.port);
+  if (target.host !== undefined) url.hostname = target.host;
+  if (target.port !== undefined) url.port = String(target.port);
   url.pathname = `/${encodeURIComponent(target.database)}`;
-  url.username = encodeURIComponent(target.user);
+  if (target.user !== undefined) url.username = encodeURIComponent(target.user);
   return url.toString();
 }
 
 /** Runs a Postgres client tool with the password in its environment; throws step_failed with its last stderr lines. */
 async function runTool(tool: 'pg_dump' | 'pg_restore', args: string[], target: DumpTarget): Promise<void> {
   const password = target.password?.();
-  const env: NodeJS.ProcessEnv = { ...process.env, PGCONNECT_TIMEOUT: '10', ...(password === undefined ? {} : { PGPASSWORD: password }) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PGCONNECT_TIMEOUT: '10',
+    ...(password === undefined ? {} : { PGPASSWORD: password }),
+    ...(target.sslmode === undefined ? {} : { PGSSLMODE: target.sslmode }),
+  };
   delete env['PGPASSFILE'];
   const stderr: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -53,7 +63,7 @@ async function runTool(tool: 'pg_dump' | 'pg_restore', args: string[], target: D
   // Every occurrence, should a tool ever echo it.
   const last = password === undefined || password === '' ? words : words.split(password).join('[redacted]');
   throw new ResetError('step_failed', `${tool} of database ${target.database} exited ${String(code)}: ${last}`, {
-    nextSteps: [`Check that role ${target.user} may read every table of ${target.database} and that the client tools are as new as the server, then resume.`],
+    nextSteps: [`Check that role ${target.user ?? '(the default)'} may read every table of ${target.database} and that the client tools are as new as the server, then resume.`],
   });
 }
 

@@ -168,7 +168,7 @@ export function swapRefusal(rights: DatabaseRights, name: string): ResetError | 
  * ```
  */
 export async function renameDatabase(client: pg.ClientBase, from: string, to: string): Promise<void> {
-  await refuseWhileInUse(client, from);
+  await requireNoSessions(client, from);
   await client.query(`ALTER DATABASE ${quoteIdentifier(from)} RENAME TO ${quoteIdentifier(to)}`);
 }
 
@@ -199,7 +199,7 @@ export async function createDatabaseLike(client: pg.ClientBase, name: string, sh
  * ```
  */
 export async function dropDatabase(client: pg.ClientBase, name: string): Promise<void> {
-  await refuseWhileInUse(client, name);
+  await requireNoSessions(client, name);
   await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`);
 }
 
@@ -231,7 +231,17 @@ export async function listDatabaseBackups(client: pg.ClientBase, database: strin
     .map(({ row, at }) => Object.freeze({ name: row.name, runId: row.name.slice(at + BACKUP_MARK.length), sizeBytes: Number(row.size) }));
 }
 
-async function refuseWhileInUse(client: pg.ClientBase, name: string): Promise<void> {
+/**
+ * Refuses with `database_in_use`, naming up to five of them (pid, role, application, address), while any other
+ * session is on database `name`.
+ *
+ * @example
+ * ```ts
+ * const server = await (await resolveSynapseDatabase(env, connection)).connect({ database: 'postgres' });
+ * await requireNoSessions(server.client, 'synapse'); // throws database_in_use while Synapse still runs
+ * ```
+ */
+export async function requireNoSessions(client: pg.ClientBase, name: string): Promise<void> {
   const sessions = await sessionsOn(client, name);
   if (sessions.length === 0) return;
   const who = sessions
@@ -247,7 +257,7 @@ async function refuseWhileInUse(client: pg.ClientBase, name: string): Promise<vo
 }
 
 /** `"name"` with inner quotes doubled: safe for any identifier. */
-function quoteIdentifier(name: string): string {
+export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 

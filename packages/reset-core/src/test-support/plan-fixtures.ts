@@ -76,6 +76,7 @@ export function fakeObservation(options: { authMode?: 'native' | 'delegated'; en
             },
             volumeSnapshotsSupported: true,
             restart: [{ kind: 'Deployment', name: 'api', exists: true, resourceVersion: '77', generation: 3 }],
+            unlistedSynapseWorkloads: [],
           },
     secrets: [
       { role: 'shared-secret', reference: 'ssm:/dev/matrix/shared-secret', kind: 'ssm', writable: true, exists: true, version: '1', managedBy: undefined, error: undefined },
