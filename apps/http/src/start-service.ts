@@ -52,7 +52,7 @@ export async function createServiceContext(settings: ServiceSettings, options: C
     const sessionKey = await readSessionKey(settings, connection, options.logger);
     const metrics = createServiceMetrics();
     const drift = createDriftService({
-      runDoctor: () => doctor(settings.environment, connection),
+      runDoctor: (evidence) => doctor(settings.environment, connection, { evidence }),
       maxAgeSeconds: settings.service.drift.maxAgeSeconds,
       now,
     });

@@ -62,6 +62,7 @@ export {
   doctor,
   recommend,
   type ClassCounts,
+  type CrossCheckReport,
   type DoctorAction,
   type DoctorDependencies,
   type DoctorFinding,
@@ -73,6 +74,8 @@ export {
   type DoctorTarget,
   type SchemaDoctorReport,
 } from './doctor/doctor.ts';
+export { chooseEvidence, type DoctorEvidence, type EvidenceChoice, type EvidenceRequest } from './doctor/doctor-evidence.ts';
+export { classifyAgainstDatabase, synapseSchemaSupport, SUPPORTED_SCHEMA_VERSIONS, type EvidenceRow, type EvidenceVerdict, type SchemaSupport } from './doctor/database-evidence.ts';
 export { CREDENTIAL_CLASSES, classifyDeadToken, classifyWhoami, type CredentialClass, type WhoamiVerdict } from './doctor/token-classifier.ts';
 
 // plans

@@ -12,7 +12,8 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = 'Measure how far the stored Matrix credentials have drifted from Synapse';
   static override description =
     'Reads the configured environment without changing anything: checks the stored tokens (all, or an evenly spaced ' +
-    'sample) against Synapse with whoami, looks up the users whose token is dead, and recommends the smallest repair. ' +
+    'sample) against Synapse with whoami, or, where Synapse keeps its data in Postgres, against its own tables ' +
+    '(--evidence), looks up the users whose token is dead, and recommends the smallest repair. ' +
     "It also says where Synapse keeps its data (homeserver.yaml) and, for Postgres, connects to that database read-only " +
     '(synapse.database in the config says how to reach it from here) to report its server, size, owner, encoding, ' +
     "collation, the role's rights, its sessions, Synapse's schema version and the other databases on the server. " +
@@ -26,6 +27,13 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   static override flags = everyFlagHasEnv({
     sample: Flags.integer({ env: 'MATRIX_RESET_SAMPLE', description: 'Check only about this many stored tokens, evenly spaced (default: all)', min: 1 }),
     concurrency: Flags.integer({ env: 'MATRIX_RESET_CONCURRENCY', description: 'whoami calls in flight at once', default: 32, min: 1, max: 256 }),
+    evidence: Flags.string({
+      env: 'MATRIX_RESET_EVIDENCE',
+      options: ['auto', 'database', 'api'],
+      default: 'api',
+      description: "database: classify against Synapse's own tables (no load on it); api: whoami per token; auto: the database where configured and answering (default api)",
+    }),
+    'cross-check': Flags.integer({ env: 'MATRIX_RESET_CROSS_CHECK', description: 'With database evidence: also check this many random tokens with whoami and report disagreements', min: 0 }),
   });
 
   override async run(): Promise<void> {
@@ -33,6 +41,8 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
       doctor(connection.environment, connection, {
         ...(this.flags.sample === undefined ? {} : { sample: this.flags.sample }),
         concurrency: this.flags.concurrency,
+        evidence: this.flags.evidence as 'auto' | 'database' | 'api',
+        ...(this.flags['cross-check'] === undefined ? {} : { crossCheck: this.flags['cross-check'] }),
         onProgress: doctorCounts(onProgress),
         checkSecrets: true,
         storage: true,

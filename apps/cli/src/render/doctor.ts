@@ -18,6 +18,13 @@ export function renderDoctorReport(report: DoctorReport): string {
     `Environment ${report.environment} (layout ${report.layout}): ${report.examined} of ${report.population} stored credentials examined` +
       (report.sample === undefined ? '' : ` (${report.sample.description})`),
     `Admin token: ${report.adminToken}`,
+    `Evidence: ${report.evidence.source === 'database' ? "Synapse's database" : "Synapse's API (whoami)"}: ${report.evidence.reason}`,
+    ...(report.crossCheck === undefined
+      ? []
+      : [
+          `Cross-check: ${report.crossCheck.checked} tokens checked again with whoami, ${report.crossCheck.disagreements.length} disagreeing` +
+            report.crossCheck.disagreements.slice(0, 5).map((d) => `\n  ${d.schema} ${d.key}: database ${d.database}, whoami ${d.api}`).join(''),
+        ]),
     ...(report.storage === undefined ? [] : renderSynapseStorage(report.storage.storage, report.storage.database)),
     '',
     table,

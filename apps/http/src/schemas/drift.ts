@@ -29,11 +29,20 @@ export const driftSchema = z
       }),
     }),
     findingsTotal: z.number().int(),
+    evidence: z
+      .object({ source: z.enum(['database', 'api']), reason: z.string(), schemaVersion: z.number().int().optional() })
+      .openapi({ description: "Where the verdicts came from: Synapse's database (its tables, no load on it) or its API (whoami per token), and why" }),
     durationMs: z.number(),
     generatedAt: z.string().openapi({ description: 'When doctor finished (ISO 8601)' }),
     ageSeconds: z.number().int().openapi({ description: 'Seconds since generatedAt' }),
   })
   .openapi('Drift');
 
-/** `GET /v1/drift?refresh=`. */
-export const driftQuery = z.object({ refresh: z.enum(['true', 'false']).optional().openapi({ description: 'true: recompute now' }) });
+/** `GET /v1/drift?refresh=&evidence=`. */
+export const driftQuery = z.object({
+  refresh: z.enum(['true', 'false']).optional().openapi({ description: 'true: recompute now' }),
+  evidence: z
+    .enum(['auto', 'database', 'api'])
+    .optional()
+    .openapi({ description: "database: Synapse's own tables; api: whoami per token; auto: the database where configured and answering; api by default. Each is cached apart." }),
+});

@@ -16,6 +16,8 @@ import { homeserverLocation, readHomeserverDatabase, type SynapseStorage } from 
 import { observeSynapseDatabase, type SynapseDatabaseObservation } from '../observe/observe-synapse-database.ts';
 import { deepFreeze } from '../support/deep-freeze.ts';
 import { checkDoctorSecrets, type DoctorSecretsTarget } from './doctor-secrets.ts';
+import { classifyAgainstDatabase } from './database-evidence.ts';
+import { chooseEvidence, type DoctorEvidence, type EvidenceRequest } from './doctor-evidence.ts';
 import { classifyDeadToken, classifyWhoami, type CredentialClass } from './token-classifier.ts';
 
 
@@ -65,6 +67,29 @@ export interface DoctorOptions {
    * homeserver.yaml in a pod or ConfigMap).
    */
   storage?: boolean;
+  /**
+   * Where verdicts come from: `api` (one whoami per credential, an admin lookup per dead token's user), `database`
+   * (Synapse's own `access_tokens` and `users`, a page of credentials per query in one read-only snapshot: no load on
+   * the homeserver), or `auto`: the database when Synapse's database is configured here
+   * (`synapse.database` or `synapse.homeserverConfig`), answers and has a schema this version knows, else the API
+   * (`report.evidence` says why). Default `api`. Needs the environment as target and `openSecretStore` for the database.
+   */
+  evidence?: EvidenceRequest;
+  /** With database evidence: also check this many credentials, picked at random, through whoami, and report disagreements. */
+  crossCheck?: number;
+}
+
+/** Database verdicts checked again through whoami (`crossCheck`), and the rows where the two disagree. */
+export interface CrossCheckReport {
+  readonly requested: number;
+  readonly checked: number;
+  readonly disagreements: readonly {
+    readonly schema: string;
+    readonly key: string;
+    readonly userId: string | null;
+    readonly database: CredentialClass;
+    readonly api: CredentialClass;
+  }[];
 }
 
 export type ClassCounts = Readonly<Record<CredentialClass, number>>;
@@ -149,6 +174,10 @@ export interface DoctorReport {
   readonly findingsTotal: number;
   /** With `storage`: where Synapse keeps its data, and its Postgres database when it has one. */
   readonly storage: DoctorStorageReport | undefined;
+  /** Where the verdicts came from (Synapse's API or its database), and why. */
+  readonly evidence: DoctorEvidence;
+  /** With `crossCheck` and database evidence: the sample checked again through whoami. */
+  readonly crossCheck: CrossCheckReport | undefined;
   readonly durationMs: number;
 }
 
@@ -256,6 +285,22 @@ function sampler(requested: number | undefined, population: number): (position: 
   return (position) => position < population && Math.floor(((position + 1) * requested) / population) > Math.floor((position * requested) / population);
 }
 
+/** Credentials classified per query against Synapse's database. */
+const DATABASE_PAGE_SIZE = 5000;
+
+/** `items` in arrays of at most `size`. */
+async function* pages<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let page: T[] = [];
+  for await (const item of items) {
+    page.push(item);
+    if (page.length === size) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
 interface Checkable {
   readonly row: StoredCredential;
   readonly userId: string;
@@ -284,6 +329,9 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
   if (options.sample !== undefined && (!Number.isInteger(options.sample) || options.sample < 1)) {
     throw new RangeError(`sample must be a positive integer, got ${options.sample}`);
   }
+  if (options.crossCheck !== undefined && (!Number.isInteger(options.crossCheck) || options.crossCheck < 0)) {
+    throw new RangeError(`crossCheck must be a whole number, got ${options.crossCheck}`);
+  }
   const { synapse, db } = dependencies;
   if (options.checkSecrets === true) {
     if (dependencies.openSecretStore === undefined || target.synapse === undefined || target.adminToken === undefined) {
@@ -305,6 +353,7 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
   const columns = new Map(selected.map((s) => [s.schema, { userId: s.userId.present, token: s.accessToken.present }]));
 
   const adminToken = await checkAdminToken(synapse);
+  const { evidence, session } = await chooseEvidence(target, dependencies, options.evidence ?? 'api');
 
   const totals = emptyCounts();
   const perSchema = new Map<string, Record<CredentialClass, number>>();
@@ -383,9 +432,43 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
     return classifyDeadToken(await lookup(item.userId));
   };
 
-  for await (const result of mapConcurrent(checkable(), concurrency, check)) {
-    if (result.status === 'rejected') throw result.reason;
-    record(result.input.row, result.value);
+  let crossCheck: CrossCheckReport | undefined;
+  if (session === undefined) {
+    for await (const result of mapConcurrent(checkable(), concurrency, check)) {
+      if (result.status === 'rejected') throw result.reason;
+      record(result.input.row, result.value);
+    }
+  } else {
+    const wanted = options.crossCheck ?? 0;
+    const picked: { item: Checkable; database: CredentialClass }[] = [];
+    let seen = 0;
+    try {
+      // One snapshot of Synapse's tables for every page.
+      await session.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      for await (const page of pages(checkable(), DATABASE_PAGE_SIZE)) {
+        const verdicts = await classifyAgainstDatabase(session.client, page);
+        for (const [n, item] of page.entries()) {
+          const verdict = verdicts[n]!;
+          record(item.row, verdict);
+          // Reservoir sampling: every row equally likely to be cross-checked, in one pass.
+          seen++;
+          if (picked.length < wanted) picked.push({ item, database: verdict.class });
+          else if (wanted > 0 && Math.random() * seen < wanted) picked[Math.floor(Math.random() * wanted)] = { item, database: verdict.class };
+        }
+      }
+      await session.client.query('COMMIT');
+    } finally {
+      await session.close();
+    }
+    if (options.crossCheck !== undefined) {
+      const disagreements: CrossCheckReport['disagreements'][number][] = [];
+      for await (const result of mapConcurrent(picked, concurrency, (p) => check(p.item))) {
+        if (result.status === 'rejected') throw result.reason;
+        const { item, database } = result.input;
+        if (result.value.class !== database) disagreements.push({ schema: item.row.schema, key: item.row.key, userId: item.row.userId, database, api: result.value.class });
+      }
+      crossCheck = { requested: wanted, checked: picked.length, disagreements };
+    }
   }
   options.onProgress?.({ examined, total, counts: { ...totals } });
 
@@ -414,6 +497,8 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
     findings,
     findingsTotal,
     storage,
+    evidence,
+    crossCheck,
     durationMs: Math.round(performance.now() - started),
   });
 }

@@ -108,6 +108,8 @@ export function fakeDoctorReport(counts: Partial<Record<keyof ClassCounts, numbe
     findings: [],
     findingsTotal: 0,
     storage: undefined,
+    evidence: { source: 'api', reason: 'a synthetic report' },
+    crossCheck: undefined,
     durationMs: 1,
   };
 }

@@ -1,0 +1,116 @@
+import type pg from 'pg';
+import type { CredentialClass } from './token-classifier.ts';
+
+/*
+ * Doctor's other evidence: Synapse's own tables instead of one whoami per credential. What whoami decides, Synapse
+ * decides from `access_tokens` and `users`: a token is known when its row exists and the user it acts as
+ * (`coalesce(puppets_user_id, user_id)`, as Synapse's token lookup joins them) has a `users` row; it answers as
+ * that user unless `valid_until_ms` has passed (soft logout). A dead token's user is then looked up in `users`, as
+ * the admin API would. Each page of credentials is classified in one query, the tokens passed as a parameter array:
+ * they are in no SQL text, log or error.
+ */
+
+/** The Synapse schema versions whose `access_tokens` and `users` this classification knows (schema_version.version). */
+export const SUPPORTED_SCHEMA_VERSIONS = Object.freeze({ min: 73, max: 99 });
+
+/** Columns the query reads, by table. */
+const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  access_tokens: ['token', 'user_id', 'puppets_user_id', 'valid_until_ms'],
+  users: ['name', 'deactivated'],
+});
+
+/** Whether Synapse's database can serve as doctor's evidence: its schema version and the columns the query reads. */
+export type SchemaSupport = { readonly supported: true; readonly version: number } | { readonly supported: false; readonly version: number | undefined; readonly reason: string };
+
+/**
+ * Reads Synapse's `schema_version` and checks the columns the classification reads.
+ *
+ * @example
+ * ```ts
+ * const support = await synapseSchemaSupport(session.client); // { supported: true, version: 92 }
+ * ```
+ */
+export async function synapseSchemaSupport(client: pg.ClientBase): Promise<SchemaSupport> {
+  const present = await client.query<{ present: boolean }>(`SELECT to_regclass('schema_version') IS NOT NULL AS present`);
+  if (present.rows[0]?.present !== true) return { supported: false, version: undefined, reason: 'it has no schema_version table (not a Synapse database, or Synapse never started on it)' };
+  const { rows } = await client.query<{ version: number | null }>('SELECT version FROM schema_version');
+  const version = rows[0]?.version ?? undefined;
+  if (version === undefined) return { supported: false, version, reason: 'its schema_version table is empty' };
+  const { min, max } = SUPPORTED_SCHEMA_VERSIONS;
+  if (version < min || version > max) {
+    return { supported: false, version, reason: `its schema version ${version} is outside the versions this matrix-reset knows (${min}-${max})` };
+  }
+  const columns = await client.query<{ table: string; column: string }>(
+    `SELECT table_name AS table, column_name AS column FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = ANY($1::text[])`,
+    [Object.keys(REQUIRED_COLUMNS)],
+  );
+  const have = new Set(columns.rows.map((row) => `${row.table}.${row.column}`));
+  const missing = Object.entries(REQUIRED_COLUMNS).flatMap(([table, names]) => names.map((name) => `${table}.${name}`).filter((name) => !have.has(name)));
+  if (missing.length > 0) return { supported: false, version, reason: `it lacks ${missing.join(', ')}` };
+  return { supported: true, version };
+}
+
+/** One stored credential to classify: its user id and token as the app holds them. */
+export interface EvidenceRow {
+  readonly userId: string;
+  readonly token: string;
+}
+
+/** A verdict, as the API path gives it. */
+export interface EvidenceVerdict {
+  readonly class: CredentialClass;
+  readonly reason?: string;
+  readonly actualUserId?: string;
+}
+
+interface PageRow {
+  i: number;
+  acts_as: string | null;
+  valid_until_ms: string | null;
+  acting_deactivated: number | null;
+  user_exists: boolean;
+  user_deactivated: number | null;
+}
+
+const VALID: EvidenceVerdict = Object.freeze({ class: 'valid' });
+const EXPIRED: EvidenceVerdict = Object.freeze({ class: 'expired' });
+const DEACTIVATED: EvidenceVerdict = Object.freeze({ class: 'deactivated' });
+const MISSING_USER: EvidenceVerdict = Object.freeze({ class: 'missing_user' });
+const UNKNOWN_TOKEN: EvidenceVerdict = Object.freeze({ class: 'unknown_token' });
+
+function verdictOf(row: EvidenceRow, found: PageRow, nowMs: number): EvidenceVerdict {
+  if (found.acts_as !== null) {
+    if (found.valid_until_ms !== null && Number(found.valid_until_ms) < nowMs) return EXPIRED;
+    if (found.acting_deactivated === 1) return DEACTIVATED;
+    return found.acts_as === row.userId ? VALID : { class: 'wrong_owner', actualUserId: found.acts_as };
+  }
+  if (!found.user_exists) return MISSING_USER;
+  return found.user_deactivated === 1 ? DEACTIVATED : UNKNOWN_TOKEN;
+}
+
+/**
+ * Classifies a page of credentials against Synapse's tables in one query (run it inside a read-only transaction for
+ * one snapshot across pages); the verdicts in the page's order.
+ *
+ * @example
+ * ```ts
+ * const verdicts = await classifyAgainstDatabase(session.client, [{ userId: '@a:x', token: 'syt_...' }]);
+ * ```
+ */
+export async function classifyAgainstDatabase(client: pg.ClientBase, page: readonly EvidenceRow[], nowMs: number = Date.now()): Promise<EvidenceVerdict[]> {
+  if (page.length === 0) return [];
+  const { rows } = await client.query<PageRow>(
+    `SELECT p.i,
+            acting.name AS acts_as, t.valid_until_ms::text AS valid_until_ms, acting.deactivated AS acting_deactivated,
+            named.name IS NOT NULL AS user_exists, named.deactivated AS user_deactivated
+       FROM unnest($1::int[], $2::text[], $3::text[]) AS p(i, user_id, token)
+       LEFT JOIN access_tokens t ON t.token = p.token
+       LEFT JOIN users acting ON acting.name = coalesce(t.puppets_user_id, t.user_id)
+       LEFT JOIN users named ON named.name = p.user_id`,
+    [page.map((_, i) => i), page.map((row) => row.userId), page.map((row) => row.token)],
+  );
+  const verdicts: EvidenceVerdict[] = new Array<EvidenceVerdict>(page.length);
+  for (const found of rows) verdicts[found.i] = verdictOf(page[found.i]!, found, nowMs);
+  return verdicts;
+}
