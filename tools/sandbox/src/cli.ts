@@ -22,11 +22,14 @@ Flags (each also read from an environment variable):
   --state-dir DIR        state directory (MATRIX_RESET_SANDBOX_STATE; default ${DEFAULT_STATE_DIR})
   --with SERVICE         up: also start SERVICE; repeatable or comma-separated (MATRIX_RESET_SANDBOX_WITH)
                          services: ${SANDBOX_SERVICES.join(', ')}; default: ${DEFAULT_SERVICES.join(', ')}
+                         synapse-postgres = a third Synapse on its own database and role of the sandbox's
+                         Postgres (server name matrix-pg.openmeet.test; exports SYNAPSE_POSTGRES_*), adds postgres
                          kube = kube-sim (needs root): exports KUBECONFIG and KUBE_SIM_FAULTS_URL, adds ssm
   --kube-scenario NAME   up, with kube: kube-sim's scenario (openmeet-dev, synapse-ananace: Synapse on the
                          sandbox's Postgres, synapse-ess: Synapse beside a Postgres pod; or a YAML file), or none
                          for an empty cluster (MATRIX_RESET_SANDBOX_KUBE_SCENARIO; default openmeet-dev)
-  --synapse-db KIND      up: sqlite | postgres (MATRIX_RESET_SANDBOX_SYNAPSE_DB; default sqlite)
+  --synapse-db KIND      up: sqlite | postgres, for synapse and synapse-delegated (MATRIX_RESET_SANDBOX_SYNAPSE_DB;
+                         default sqlite)
   --attach-to PID        up: stop everything when process PID exits (MATRIX_RESET_SANDBOX_ATTACH_TO)
   --json                 up/status: print JSON on stdout (MATRIX_RESET_SANDBOX_JSON=1)
   -h, --help             this help
@@ -34,6 +37,7 @@ Flags (each also read from an environment variable):
 Examples:
   sandbox up --with synapse-delegated && . .sandbox/default/sandbox.env
   sandbox up --json --state-dir /tmp/sb --synapse-db postgres --attach-to $$
+  sandbox up --with synapse-postgres && . .sandbox/default/sandbox.env && curl "$SYNAPSE_POSTGRES_URL/health"
   sandbox up --with synapse-delegated --with kube && kubectl --kubeconfig .sandbox/default/kube/kubeconfig get pods -A
   sandbox up --with kube --kube-scenario none
   sandbox up --with kube --kube-scenario synapse-ess
@@ -125,10 +129,19 @@ function endpointRows(record: SandboxRecord): [string, string][] {
   const rows: [string, string][] = [];
   if (endpoints.synapse) rows.push(['synapse', `${endpoints.synapse.url}  (${endpoints.synapse.serverName})`]);
   if (endpoints.synapseDelegated) rows.push(['synapse-delegated', `${endpoints.synapseDelegated.url}  (${endpoints.synapseDelegated.serverName})`]);
+  if (endpoints.synapsePostgres) {
+    const { url, serverName, database } = endpoints.synapsePostgres;
+    rows.push(['synapse-postgres', `${url}  (${serverName}, database ${database.name}, role ${database.role})`]);
+  }
   if (endpoints.postgres) rows.push(['postgres', endpoints.postgres.url]);
   if (endpoints.ssm) rows.push(['ssm', `${endpoints.ssm.url}  (${endpoints.ssm.region})`]);
   if (endpoints.kube) rows.push(['kube', `${endpoints.kube.url}  (KUBECONFIG=${endpoints.kube.kubeconfig}, scenario ${endpoints.kube.scenario})`]);
   return rows;
+}
+
+/** `text` with the password of every `postgres://user:password@` URL replaced by `***` (stdout carries no secret). */
+function redactUrlPasswords(text: string): string {
+  return text.replace(/(postgres(?:ql)?:\/\/[^:@/\s"']+:)[^@\s"']+@/g, '$1***@');
 }
 
 function table(rows: readonly (readonly string[])[]): string {
@@ -172,7 +185,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         },
         ...(args.attachTo === undefined ? {} : { attachTo: args.attachTo }),
       });
-      if (args.json) io.stdout(`${JSON.stringify({ stateDir: record.stateDir, ownerPid: record.ownerPid, endpoints: record.endpoints, env: record.env }, null, 2)}\n`);
+      if (args.json) io.stdout(redactUrlPasswords(`${JSON.stringify({ stateDir: record.stateDir, ownerPid: record.ownerPid, endpoints: record.endpoints, env: record.env }, null, 2)}\n`));
       else io.stdout(table([['SERVICE', 'ENDPOINT'], ...endpointRows(record)]));
       io.stderr(`sandbox: ready (supervisor pid ${record.ownerPid}); load the variables with: . ${join(args.stateDir, ENV_FILE)}\n`);
       return 0;

@@ -36,6 +36,13 @@ export async function startContainerSandbox(
   options: StartSandboxOptions,
 ): Promise<Sandbox> {
   const wants = (service: SandboxService): boolean => services.includes(service);
+  if (wants('synapse-postgres')) {
+    throw new SandboxError({
+      code: 'SERVICE_UNSUPPORTED',
+      message: 'the containers provider cannot start synapse-postgres yet (only the process provider makes its role and database)',
+      nextSteps: ["Use provider 'process' or 'auto' (which picks process for synapse-postgres)", 'Or leave out synapse-postgres'],
+    });
+  }
   const serverName = options.synapse?.serverName ?? DEFAULT_SERVER_NAME;
   const stops: (() => Promise<unknown>)[] = [];
   const endpoints: SandboxEndpoints = {};

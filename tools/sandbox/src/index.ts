@@ -1,6 +1,6 @@
 /**
- * @matrix-reset/sandbox: real Synapse (plain and delegated-auth), Postgres and SSM (moto) on free loopback ports,
- * for tests and demos.
+ * @matrix-reset/sandbox: real Synapse (plain, delegated-auth, and on request on its own Postgres database), Postgres
+ * and SSM (moto) on free loopback ports, for tests and demos.
  *
  * @example
  * import { startSandbox } from '@matrix-reset/sandbox';
@@ -16,6 +16,7 @@ export type {
   SandboxService,
   StartSandboxOptions,
   SynapseEndpoint,
+  SynapsePostgresDatabase,
 } from './sandbox-types.ts';
 export { DEFAULT_SERVICES, SANDBOX_SERVICES } from './sandbox-types.ts';
 export { SANDBOX_ENV_NAMES, formatEnvFile, parseEnvFile, type SandboxEnvName } from './sandbox-env.ts';
@@ -24,7 +25,7 @@ export { readSecretFile } from './secret-file.ts';
 export { selectProvider, containerRuntimeReachable } from './provider-selection.ts';
 export { readSandboxRecord, type SandboxRecord } from './sandbox-record.ts';
 export { sandboxStatus, stopSandboxIn, type SandboxStatus } from './sandbox-control.ts';
-export { DEFAULT_SERVER_NAME } from './process-provider.ts';
+export { DEFAULT_SERVER_NAME, SYNAPSE_POSTGRES_SERVER_NAME } from './process-provider.ts';
 export { TEST_ONLY_SYNAPSE_SETTINGS, mergeConfig } from './synapse-config.ts';
 // Building blocks reused by tools/kube-sim (which runs pods as supervised processes and renders Synapse configs).
 export { spawnSupervised, type SupervisedProcess, type SupervisedProcessOptions, type ProcessExit } from './child-process-supervisor.ts';

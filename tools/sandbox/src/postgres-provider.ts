@@ -26,6 +26,11 @@ export interface PostgresDatabase {
   url: string;
 }
 
+/** A login role the sandbox made (its password is the caller's, kept in a 0600 file). */
+export interface PostgresRole {
+  name: string;
+}
+
 export interface PostgresService {
   readonly mode: 'server' | 'cluster';
   readonly host: string;
@@ -37,26 +42,35 @@ export interface PostgresService {
   readonly pid: number | undefined;
   /** Databases created so far (dropped by `stop()`). */
   readonly databases: readonly string[];
-  /** Creates `<prefix><suffix>` with UTF8 and C collation from template0. */
-  createDatabase(suffix?: string): Promise<PostgresDatabase>;
-  /** Drops every database it created; stops and deletes a private cluster. */
+  /** Roles created so far (dropped by `stop()`, with every database they own). */
+  readonly roles: readonly string[];
+  /** Creates `<prefix><suffix>` with UTF8 and C collation from template0, owned by `owner` when given. */
+  createDatabase(suffix?: string, options?: { owner?: string }): Promise<PostgresDatabase>;
+  /**
+   * Creates the login role `<prefix><suffix>` with CREATEDB (so a reset may rename its database aside and make
+   * a new one) and `password`, which reaches psql on stdin only.
+   */
+  createRole(suffix: string, password: string): Promise<PostgresRole>;
+  /** Drops every database and role it created; stops and deletes a private cluster. */
   stop(): Promise<void>;
 }
 
 const DEFAULT_SERVER = { host: '127.0.0.1', port: 5432, user: 'postgres' } as const;
 
 /**
- * Builds a `postgres://` URL.
+ * Builds a `postgres://` URL (with the password when given: such a URL is a secret).
  *
  * @example
  * postgresUrl({ host: '127.0.0.1', port: 5432, user: 'postgres' }, 'mr_sandbox_ab12'); // postgres://postgres@127.0.0.1:5432/mr_sandbox_ab12
  */
-export function postgresUrl(server: { host: string; port: number; user: string }, database: string): string {
-  return `postgres://${encodeURIComponent(server.user)}@${server.host}:${server.port}/${encodeURIComponent(database)}`;
+export function postgresUrl(server: { host: string; port: number; user: string; password?: string }, database: string): string {
+  const password = server.password === undefined ? '' : `:${encodeURIComponent(server.password)}`;
+  return `postgres://${encodeURIComponent(server.user)}${password}@${server.host}:${server.port}/${encodeURIComponent(database)}`;
 }
 
 /**
- * Runs one SQL statement with psql against a trust-auth server and returns its unaligned output.
+ * Runs SQL with psql against a trust-auth server and returns its unaligned output: one statement as `-c`, or,
+ * with `stdin: true`, a script on psql's stdin (for SQL holding a password, which must never be in argv).
  *
  * @example
  * await psql({ host: '127.0.0.1', port: 5432, user: 'postgres' }, 'postgres', 'select 1'); // "1"
@@ -66,12 +80,14 @@ export async function psql(
   database: string,
   sql: string,
   timeoutMs = 15_000,
+  options: { stdin?: boolean } = {},
 ): Promise<string> {
   const result = await runCommand(
     'psql',
-    ['-X', '-q', '-tA', '-v', 'ON_ERROR_STOP=1', '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', database, '-c', sql],
-    { env: { ...process.env, PGCONNECT_TIMEOUT: '3' }, timeoutMs },
+    ['-X', '-q', '-tA', '-v', 'ON_ERROR_STOP=1', '-h', server.host, '-p', String(server.port), '-U', server.user, '-d', database, ...(options.stdin ? [] : ['-c', sql])],
+    { env: { ...process.env, PGCONNECT_TIMEOUT: '3' }, timeoutMs, ...(options.stdin ? { input: sql } : {}) },
   );
+  if (result.signal !== undefined) throw new Error(`psql was ended by ${result.signal} (it may not take more than ${timeoutMs} ms): ${result.stderr.trim()}`);
   if (result.code !== 0) throw new Error(`psql failed (${result.code}): ${result.stderr.trim()}`);
   return result.stdout.trim();
 }
@@ -94,6 +110,14 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function checkName(name: string): void {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`database or role name ${name} must be lower-case letters, digits and _`);
+}
+
 /**
  * Drops a database if it exists, disconnecting its sessions.
  *
@@ -104,6 +128,22 @@ export async function dropDatabase(server: { host: string; port: number; user: s
   await psql(server, 'postgres', `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
 }
 
+/**
+ * Drops a role if it exists, with every database it owns first (its own, and any a reset renamed aside).
+ *
+ * @example
+ * await dropRole({ host: '127.0.0.1', port: 5432, user: 'postgres' }, 'mr_sandbox_ab12_synapse_postgres');
+ */
+export async function dropRole(server: { host: string; port: number; user: string }, name: string): Promise<void> {
+  const owned = await psql(
+    server,
+    'postgres',
+    `SELECT d.datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = ${quoteLiteral(name)}`,
+  );
+  for (const database of owned.split('\n').filter((line) => line !== '')) await dropDatabase(server, database);
+  await psql(server, 'postgres', `DROP ROLE IF EXISTS ${quoteIdent(name)}`);
+}
+
 function running(
   mode: 'server' | 'cluster',
   server: { host: string; port: number; user: string },
@@ -111,6 +151,7 @@ function running(
   cluster: { process: SupervisedProcess; dir: string } | undefined,
 ): PostgresService {
   const databases: string[] = [];
+  const roles: string[] = [];
   let stopped = false;
   return {
     mode,
@@ -120,22 +161,34 @@ function running(
     get databases() {
       return [...databases];
     },
-    async createDatabase(suffix = '') {
+    get roles() {
+      return [...roles];
+    },
+    async createDatabase(suffix = '', options = {}) {
       const name = `${prefix}${suffix}`;
-      if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`database name ${name} must be lower-case letters, digits and _`);
+      checkName(name);
+      const owner = options.owner === undefined ? '' : ` OWNER ${quoteIdent(options.owner)}`;
       await psql(
         server,
         'postgres',
-        `CREATE DATABASE ${quoteIdent(name)} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
+        `CREATE DATABASE ${quoteIdent(name)}${owner} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
       );
       databases.push(name);
       return { name, url: postgresUrl(server, name) };
+    },
+    async createRole(suffix, password) {
+      const name = `${prefix}${suffix}`;
+      checkName(name);
+      await psql(server, 'postgres', `CREATE ROLE ${quoteIdent(name)} LOGIN CREATEDB PASSWORD ${quoteLiteral(password)};\n`, 15_000, { stdin: true });
+      roles.push(name);
+      return { name };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       if (cluster === undefined) {
         for (const name of databases) await dropDatabase(server, name);
+        for (const name of roles) await dropRole(server, name);
         return;
       }
       await cluster.process.stop();

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kubeApiAnswers } from './kube-sim-process.ts';
-import { dropDatabase, postgresAnswers } from './postgres-provider.ts';
+import { dropDatabase, dropRole, postgresAnswers } from './postgres-provider.ts';
 import { SandboxError } from './sandbox-error.ts';
 import { processAlive, readSandboxRecord, removeSandboxRecord, type SandboxRecord } from './sandbox-record.ts';
 
@@ -44,13 +44,15 @@ export async function sandboxStatus(stateDir: string): Promise<SandboxStatus> {
   if (record === undefined) return { stateDir, running: false, services: [] };
   const { endpoints } = record;
   const checks: Promise<ServiceStatus>[] = [];
-  if (endpoints.synapse) {
-    const url = endpoints.synapse.url;
-    checks.push(answers(`${url}/health`, 'OK').then((healthy) => ({ service: 'synapse', url, healthy })));
-  }
-  if (endpoints.synapseDelegated) {
-    const url = endpoints.synapseDelegated.url;
-    checks.push(answers(`${url}/health`, 'OK').then((healthy) => ({ service: 'synapse-delegated', url, healthy })));
+  const synapses = [
+    ['synapse', endpoints.synapse],
+    ['synapse-delegated', endpoints.synapseDelegated],
+    ['synapse-postgres', endpoints.synapsePostgres],
+  ] as const;
+  for (const [service, endpoint] of synapses) {
+    if (endpoint === undefined) continue;
+    const { url } = endpoint;
+    checks.push(answers(`${url}/health`, 'OK').then((healthy) => ({ service, url, healthy })));
   }
   if (endpoints.postgres) {
     const url = endpoints.postgres.url;
@@ -88,7 +90,10 @@ async function cleanUpOrphans(record: SandboxRecord): Promise<void> {
   const postgres = record.endpoints.postgres;
   if (postgres && postgres.mode === 'server') {
     const server = pgServer(postgres.adminUrl);
-    if (await postgresAnswers(server)) for (const name of postgres.databases) await dropDatabase(server, name);
+    if (await postgresAnswers(server)) {
+      for (const name of postgres.databases) await dropDatabase(server, name);
+      for (const name of postgres.roles ?? []) await dropRole(server, name);
+    }
   }
 }
 

@@ -10,6 +10,14 @@ export const SANDBOX_ENV_NAMES = Object.freeze([
   'SYNAPSE_DELEGATED_SERVER_NAME',
   'SYNAPSE_DELEGATED_CONFIG_FILE',
   'SYNAPSE_DELEGATED_AUTH_SECRET_FILE',
+  'SYNAPSE_POSTGRES_URL',
+  'SYNAPSE_POSTGRES_SERVER_NAME',
+  'SYNAPSE_POSTGRES_SHARED_SECRET_FILE',
+  'SYNAPSE_POSTGRES_CONFIG_FILE',
+  'SYNAPSE_POSTGRES_DATABASE_URL',
+  'SYNAPSE_POSTGRES_DATABASE',
+  'SYNAPSE_POSTGRES_DATABASE_ROLE',
+  'SYNAPSE_POSTGRES_DATABASE_PASSWORD_FILE',
   'DATABASE_URL',
   'AWS_ENDPOINT_URL_SSM',
   'AWS_REGION',
@@ -23,7 +31,8 @@ export const SANDBOX_ENV_NAMES = Object.freeze([
 export type SandboxEnvName = (typeof SANDBOX_ENV_NAMES)[number];
 
 /**
- * The environment a sandbox exports for its endpoints. Secrets appear only as file paths.
+ * The environment a sandbox exports for its endpoints. Secrets appear only as file paths, but for
+ * `SYNAPSE_POSTGRES_DATABASE_URL`, a URL with its role's password (a test connects with it as it is).
  *
  * @example
  * sandboxEnv({ ssm: { url: 'http://127.0.0.1:5000', region: 'us-east-1', accessKeyId: 'testing',
@@ -42,6 +51,17 @@ export function sandboxEnv(endpoints: SandboxEndpoints, stateDir: string): Parti
     env.SYNAPSE_DELEGATED_SERVER_NAME = endpoints.synapseDelegated.serverName;
     env.SYNAPSE_DELEGATED_CONFIG_FILE = endpoints.synapseDelegated.configFile;
     env.SYNAPSE_DELEGATED_AUTH_SECRET_FILE = endpoints.synapseDelegated.authServiceSecretFile;
+  }
+  if (endpoints.synapsePostgres) {
+    const { database } = endpoints.synapsePostgres;
+    env.SYNAPSE_POSTGRES_URL = endpoints.synapsePostgres.url;
+    env.SYNAPSE_POSTGRES_SERVER_NAME = endpoints.synapsePostgres.serverName;
+    env.SYNAPSE_POSTGRES_SHARED_SECRET_FILE = endpoints.synapsePostgres.sharedSecretFile;
+    env.SYNAPSE_POSTGRES_CONFIG_FILE = endpoints.synapsePostgres.configFile;
+    env.SYNAPSE_POSTGRES_DATABASE_URL = database.url;
+    env.SYNAPSE_POSTGRES_DATABASE = database.name;
+    env.SYNAPSE_POSTGRES_DATABASE_ROLE = database.role;
+    env.SYNAPSE_POSTGRES_DATABASE_PASSWORD_FILE = database.passwordFile;
   }
   if (endpoints.postgres) env.DATABASE_URL = endpoints.postgres.url;
   if (endpoints.ssm) {

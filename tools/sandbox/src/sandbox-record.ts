@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatEnvFile } from './sandbox-env.ts';
 import type { Sandbox, SandboxEndpoints, SandboxService } from './sandbox-types.ts';
@@ -23,7 +23,8 @@ export const RECORD_FILE = 'sandbox.json';
 export const ENV_FILE = 'sandbox.env';
 
 /**
- * Writes `sandbox.env` and `sandbox.json` into the sandbox's state directory.
+ * Writes `sandbox.env` and `sandbox.json` into the sandbox's state directory, both 0600: with `synapse-postgres`
+ * they hold its database URL, password included.
  *
  * @example
  * await writeSandboxRecord(sandbox, { supervisor: true });
@@ -41,8 +42,10 @@ export async function writeSandboxRecord(sandbox: Sandbox, options: { supervisor
     pids: [...sandbox.pids],
     startedAt: new Date().toISOString(),
   };
-  await writeFile(join(sandbox.stateDir, ENV_FILE), formatEnvFile(sandbox.env));
-  await writeFile(join(sandbox.stateDir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+  for (const [name, text] of [[ENV_FILE, formatEnvFile(sandbox.env)], [RECORD_FILE, `${JSON.stringify(record, null, 2)}\n`]] as const) {
+    await writeFile(join(sandbox.stateDir, name), text, { mode: 0o600 });
+    await chmod(join(sandbox.stateDir, name), 0o600);
+  }
   return record;
 }
 

@@ -1,12 +1,15 @@
 import type { PostgresMode } from './postgres-provider.ts';
 
 /** A service the sandbox can start. */
-export type SandboxService = 'synapse' | 'synapse-delegated' | 'postgres' | 'ssm' | 'kube';
+export type SandboxService = 'synapse' | 'synapse-delegated' | 'synapse-postgres' | 'postgres' | 'ssm' | 'kube';
 
-/** Every service; `kube` (kube-sim, needs root) also starts `ssm`, which its ExternalSecrets read. */
-export const SANDBOX_SERVICES: readonly SandboxService[] = Object.freeze(['synapse', 'synapse-delegated', 'postgres', 'ssm', 'kube']);
+/**
+ * Every service; `synapse-postgres` (a Synapse on a database of the sandbox's Postgres) also starts `postgres`;
+ * `kube` (kube-sim, needs root) also starts `ssm`, which its ExternalSecrets read.
+ */
+export const SANDBOX_SERVICES: readonly SandboxService[] = Object.freeze(['synapse', 'synapse-delegated', 'synapse-postgres', 'postgres', 'ssm', 'kube']);
 
-/** Started when `services` is not given (the CLI adds `synapse-delegated` with `--with`). */
+/** Started when `services` is not given (the CLI adds the others with `--with`). */
 export const DEFAULT_SERVICES: readonly SandboxService[] = Object.freeze(['synapse', 'postgres', 'ssm']);
 
 export type SandboxProvider = 'auto' | 'process' | 'containers';
@@ -17,9 +20,9 @@ export interface StartSandboxOptions {
   /** Default `['synapse', 'postgres', 'ssm']`. */
   services?: readonly SandboxService[];
   synapse?: {
-    /** Default `matrix-local.openmeet.test` (both Synapses). */
+    /** Default `matrix-local.openmeet.test` (`synapse` and `synapse-delegated`; `synapse-postgres` has its own). */
     serverName?: string;
-    /** Default `sqlite`; `postgres` also starts the postgres service. */
+    /** `synapse` and `synapse-delegated`: default `sqlite`; `postgres` also starts the postgres service. */
     database?: 'sqlite' | 'postgres';
     /** Merged into homeserver.yaml (objects merge, other values replace, `null` deletes), e.g. `rc_login` overrides. */
     extraConfig?: Record<string, unknown>;
@@ -50,6 +53,8 @@ export interface SandboxEndpoints {
   synapse?: SynapseEndpoint & { sharedSecretFile: string };
   /** Delegated auth (MSC3861) to a stub auth service; `authServiceSecretFile` is the secret the auth service uses on `/_synapse/mas/*` (e.g. provision_user). */
   synapseDelegated?: SynapseEndpoint & { authServiceUrl: string; authServiceSecretFile: string };
+  /** Like `synapse`, on a database of the sandbox's Postgres owned by a login role of its own. */
+  synapsePostgres?: SynapseEndpoint & { sharedSecretFile: string; database: SynapsePostgresDatabase };
   postgres?: {
     /** The sandbox's own database, for the code under test (`DATABASE_URL`). */
     url: string;
@@ -59,10 +64,22 @@ export interface SandboxEndpoints {
     mode: 'server' | 'cluster' | 'container';
     /** Every database the sandbox created (dropped on stop). */
     databases: string[];
+    /** Every role the sandbox created (dropped on stop, with the databases they own). */
+    roles?: string[];
   };
   ssm?: { url: string; region: string; accessKeyId: string; secretAccessKey: string };
   /** kube-sim: an HTTPS Kubernetes API with real pods (`KUBECONFIG`), fault injection at `faultsUrl`. */
   kube?: { url: string; kubeconfig: string; faultsUrl: string; caFile: string; scenario: string };
+}
+
+/** The database of `synapse-postgres`, as the host reaches it. */
+export interface SynapsePostgresDatabase {
+  /** `postgres://<role>:<password>@127.0.0.1:5432/<name>`: it holds the password, so it is never printed. */
+  url: string;
+  name: string;
+  role: string;
+  /** The role's password (64 hex chars, mode 0600). */
+  passwordFile: string;
 }
 
 /** A running sandbox. */
@@ -71,7 +88,10 @@ export interface Sandbox {
   readonly stateDir: string;
   readonly services: readonly SandboxService[];
   readonly endpoints: SandboxEndpoints;
-  /** The variables to export for code under test (no secret values, only secret file paths). */
+  /**
+   * The variables to export for code under test: secrets only as file paths, except
+   * `SYNAPSE_POSTGRES_DATABASE_URL`, which holds its role's password (as the 0600 `sandbox.env` does).
+   */
   readonly env: Readonly<Record<string, string>>;
   /** Process ids of the children it started (process provider). */
   readonly pids: readonly number[];

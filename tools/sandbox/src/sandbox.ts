@@ -22,8 +22,8 @@ function checkServices(services: readonly SandboxService[]): void {
 }
 
 /**
- * Starts real test services (Synapse, a delegated-auth Synapse, Postgres, SSM via moto, and on request kube-sim)
- * on free loopback ports,
+ * Starts real test services (Synapse, a delegated-auth Synapse, a Synapse on Postgres, Postgres, SSM via moto,
+ * and on request kube-sim) on free loopback ports,
  * writes `<stateDir>/sandbox.env` and `<stateDir>/sandbox.json`, and returns their endpoints and the
  * environment to export. Children die with this process; call `stop()` to end them and drop the databases.
  *
@@ -39,16 +39,20 @@ function checkServices(services: readonly SandboxService[]): void {
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
   const requested = [...(options.services ?? DEFAULT_SERVICES)];
   checkServices(requested);
-  if (options.synapse?.database === 'postgres' && !requested.includes('postgres')) requested.push('postgres');
+  const onPostgres = options.synapse?.database === 'postgres' || requested.includes('synapse-postgres');
+  if (onPostgres && !requested.includes('postgres')) requested.push('postgres');
   if (requested.includes('kube') && !requested.includes('ssm')) requested.push('ssm');
   const services = SANDBOX_SERVICES.filter((service) => requested.includes(service));
 
   const stateDir =
     options.stateDir === undefined ? await mkdtemp(join(tmpdir(), 'mr-sandbox-')) : resolve(options.stateDir);
   await mkdir(stateDir, { recursive: true });
-  const provider = await selectProvider(options.provider ?? 'auto', {
-    timeoutMs: options.containerRuntimeTimeoutMs ?? 3_000,
-  });
+  // The containers provider cannot start synapse-postgres, so `auto` does not choose it then.
+  const requestedProvider = options.provider ?? 'auto';
+  const provider =
+    requestedProvider === 'auto' && services.includes('synapse-postgres')
+      ? 'process'
+      : await selectProvider(requestedProvider, { timeoutMs: options.containerRuntimeTimeoutMs ?? 3_000 });
   const base = services.filter((service) => service !== 'kube');
   const started =
     provider === 'process'

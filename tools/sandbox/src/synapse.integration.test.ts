@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { synapseVenv } from './synapse-process.ts';
-import { uniqueName } from './test-support/helpers.ts';
+import { registerWithScript, uniqueName } from './test-support/helpers.ts';
 
 // Runs against the shared sandbox from the Vitest global setup (or the one `sandbox up` exported).
 const env = process.env;
@@ -11,19 +9,8 @@ describe('the sandbox Synapse', () => {
   it('registers a user with the real register_new_matrix_user script, who can then log in over HTTP', async () => {
     const user = uniqueName('sbuser');
     const password = `pw-${uniqueName('')}`;
-    // The password goes in on stdin (the script's getpass prompt), never in argv. `detached` puts the script in
-    // its own session without a controlling terminal, so getpass reads stdin instead of opening /dev/tty.
-    const script = spawn(
-      `${synapseVenv()}/bin/register_new_matrix_user`,
-      ['-c', env['SYNAPSE_CONFIG_FILE']!, '-u', user, '--no-admin', env['SYNAPSE_URL']!],
-      { detached: true, stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 },
-    );
-    let output = '';
-    script.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    script.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    script.stdin.end(`${password}\n${password}\n`);
-    const exitCode = await new Promise<number | null>((resolve) => script.on('close', resolve));
-    expect(exitCode, output).toBe(0);
+    const { code, output } = await registerWithScript({ configFile: env['SYNAPSE_CONFIG_FILE']!, url: env['SYNAPSE_URL']!, user, password });
+    expect(code, output).toBe(0);
     expect(output).toContain('Success!');
     const response = await request(`${env['SYNAPSE_URL']}/_matrix/client/v3/login`, {
       method: 'POST',
