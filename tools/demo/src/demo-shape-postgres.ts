@@ -39,6 +39,10 @@ async function synapseDatabase(connection: EnvironmentConnection): Promise<{ nam
  * the sandbox's Postgres, its media on the claim matrix-synapse. The incident: Synapse's database wiped (dropped
  * and made again empty, as a reinstall that recreates the external database does); Synapse comes back with an empty
  * schema, so every stored token is dead.
+ *
+ * @example
+ * const environment = await postgresShape.writeConfig(join(stateDir, 'matrix-reset.yaml'), { stateDir, kube, kubeconfig, env: sandboxEnv });
+ * await postgresShape.waitForSynapse(kube);
  */
 export const postgresShape: DemoShape = {
   name: 'postgres',
@@ -48,7 +52,7 @@ export const postgresShape: DemoShape = {
   ssm: { token: POSTGRES_SSM_TOKEN, user: POSTGRES_SSM_USER },
   claim: POSTGRES_SYNAPSE,
   postgres: true,
-  writeConfig: (path, sandbox) =>
+  writeConfig: async (path, sandbox) =>
     writeDemoPostgresConfig(path, { context: sandbox.kube.config.getCurrentContext(), kubeconfig: sandbox.kubeconfig, databaseServer: serverOf(sandbox.env['DATABASE_URL']) }),
   waitForSynapse: (kube) => waitForProcesses(kube, 180_000),
   incident: {

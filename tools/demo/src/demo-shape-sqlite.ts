@@ -9,6 +9,9 @@ const PVC = 'data-matrix-0';
 /**
  * The runbook's shape, kube-sim's openmeet-dev: Synapse as StatefulSet matrix with its SQLite database on the claim
  * data-matrix-0. The incident: that volume is deleted and the pod comes back on an empty one.
+ *
+ * @example
+ * const incident = await sqliteShape.incident.cause(kube, connection, (line) => process.stderr.write(line + '\n'));
  */
 export const sqliteShape: DemoShape = {
   name: 'sqlite',
@@ -18,7 +21,7 @@ export const sqliteShape: DemoShape = {
   ssm: { token: SSM_TOKEN, user: SSM_USER },
   claim: PVC,
   postgres: false,
-  writeConfig: (path, sandbox) => writeDemoConfig(path, { context: sandbox.kube.config.getCurrentContext(), kubeconfig: sandbox.kubeconfig }),
+  writeConfig: async (path, sandbox) => writeDemoConfig(path, { context: sandbox.kube.config.getCurrentContext(), kubeconfig: sandbox.kubeconfig }),
   async waitForSynapse(kube) {
     await waitForStatefulSetReady(kube, { namespace: NAMESPACE, name: STATEFUL_SET, timeoutMs: 180_000 });
   },

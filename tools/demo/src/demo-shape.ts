@@ -31,7 +31,8 @@ export interface DemoShape {
   readonly claim: string;
   /** Whether Synapse keeps its data in Postgres (the doctor then reports the database, the summary what became of it). */
   readonly postgres: boolean;
-  writeConfig(path: string, sandbox: DemoShapeSandbox): EnvironmentConfig;
+  /** Writes the shape's matrix-reset.yaml to `path` and returns its environment. */
+  writeConfig(path: string, sandbox: DemoShapeSandbox): Promise<EnvironmentConfig>;
   /** Waits until every Synapse process is ready. */
   waitForSynapse(kube: Kube): Promise<void>;
   readonly incident: {

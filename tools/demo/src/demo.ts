@@ -154,7 +154,7 @@ async function runOnSandbox(sandbox: DemoSandboxRecord, shape: DemoShape, option
   if (kubeconfig === undefined) throw new Error('sandbox up --with kube printed no KUBECONFIG');
   const kube = createKube(loadKubeConfig({ kubeconfigPath: kubeconfig }));
   const configFile = join(sandbox.stateDir, 'matrix-reset.yaml');
-  const environment = shape.writeConfig(configFile, { stateDir: sandbox.stateDir, kube, kubeconfig, env: sandbox.env });
+  const environment = await shape.writeConfig(configFile, { stateDir: sandbox.stateDir, kube, kubeconfig, env: sandbox.env });
   const connect = () => connectEnvironment(environment, { ssm, env });
   const withConnection = async <T>(fn: (c: EnvironmentConnection) => Promise<T>): Promise<T> => {
     const connection = await connect();
