@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runDoctorBench } from './doctor-bench.ts';
 import { runFullResetBench, type Timing } from './full-reset-bench.ts';
+import { FULL_RESET_SHAPES, type FullResetShapeName } from './full-reset-shapes.ts';
 import { HTTP_ENSURE_USAGE, httpEnsureCommand } from './http-ensure-bench.ts';
 import { runSynapseDatabaseBench } from './synapse-database-bench.ts';
 import { runWhoamiBench } from './synapse-whoami-bench.ts';
@@ -20,8 +21,10 @@ benchmarks:
                    --heap-flags="V8 FLAGS" (repeatable: one more doctor child and CLI run with those node flags)
   full-reset       the runbook's full reset applied step by step on the demo's sandbox (kube-sim openmeet-dev, a
                    real Synapse pod), a fresh incident each round: per step wall time, own time (this process's
-                   CPU) and waiting (wall - own); medians over the rounds
-                   --rounds N (3)  --users N per tenant, 3 tenants (10)  --json
+                   CPU) and waiting (wall - own); medians over the rounds. --shape ananace (kube-sim synapse-ananace:
+                   Deployment and worker, the database on the sandbox's Postgres) or ess (synapse-ess: StatefulSet
+                   beside its own Postgres) times the Postgres reset instead (the database renamed and made again)
+                   --shape sqlite|ananace|ess (sqlite)  --rounds N (3)  --users N per tenant, 3 tenants (10)  --json
   synapse-database a Postgres-backed Synapse's database of about --size-mb (a Synapse-like schema, generated on the
                    Postgres in DATABASE_URL): backup + an empty database in its place by rename + create vs pg_dump +
                    empty, and back (drop + rename vs pg_restore), one run
@@ -215,12 +218,15 @@ async function fullResetBench(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
+      shape: { type: 'string', default: 'sqlite' },
       rounds: { type: 'string', default: '3' },
       users: { type: 'string', default: '10' },
       json: { type: 'boolean', default: false },
     },
   });
+  if (!(FULL_RESET_SHAPES as readonly string[]).includes(values.shape)) throw new Error(`--shape takes ${FULL_RESET_SHAPES.join(', ')}, not '${values.shape}'`);
   const r = await runFullResetBench({
+    shape: values.shape as FullResetShapeName,
     rounds: positive('rounds', values.rounds),
     usersPerTenant: positive('users', values.users),
     log: (line) => process.stderr.write(`bench: ${line}\n`),
@@ -231,9 +237,10 @@ async function fullResetBench(args: string[]): Promise<number> {
   }
   const s = (ms: number) => (ms / 1000).toFixed(3);
   const row = (label: string, t: Timing, waitsOn: string) =>
-    [label.padEnd(22), s(t.wallMs).padStart(8), s(t.cpuMs).padStart(8), s(t.loopActiveMs).padStart(8), s(t.waitMs).padStart(8), `  ${waitsOn}`].join('');
-  const header = ['step'.padEnd(22), 'wall s'.padStart(8), 'own s'.padStart(8), 'loop s'.padStart(8), 'wait s'.padStart(8), '  waiting on'].join('');
+    [label.padEnd(25), s(t.wallMs).padStart(8), s(t.cpuMs).padStart(8), s(t.loopActiveMs).padStart(8), s(t.waitMs).padStart(8), `  ${waitsOn}`].join('');
+  const header = ['step'.padEnd(25), 'wall s'.padStart(8), 'own s'.padStart(8), 'loop s'.padStart(8), 'wait s'.padStart(8), '  waiting on'].join('');
   const summary = {
+    shape: r.shape,
     rounds: r.rounds.length,
     users: r.users,
     apply: r.medianApply,
@@ -245,7 +252,7 @@ async function fullResetBench(args: string[]): Promise<number> {
   };
   process.stdout.write(
     [
-      `full-reset: ${r.rounds.length} rounds on kube-sim openmeet-dev (real Synapse pod), ${r.users} app users, a fresh incident each round`,
+      `full-reset --shape ${r.shape}: ${r.rounds.length} rounds on kube-sim ${r.scenario} (real Synapse pod), ${r.users} app users, a fresh incident each round`,
       `medians over the rounds; own = this process's CPU time (user + system), loop = main-thread busy time, wait = wall - own`,
       '',
       header,

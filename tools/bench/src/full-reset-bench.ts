@@ -3,16 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createKube,
-  deletePersistentVolumeClaim,
-  forceExternalSecretSync,
-  loadKubeConfig,
-  scaleStatefulSet,
-  waitForStatefulSetPodsGone,
-  waitForStatefulSetReady,
-  type Kube,
-} from '@matrix-reset/k8s-ops';
+import { createKube, forceExternalSecretSync, loadKubeConfig, type Kube } from '@matrix-reset/k8s-ops';
 import {
   applyPlan,
   buildPlan,
@@ -23,15 +14,21 @@ import {
   type EnvironmentConnection,
   type StepHook,
 } from '@matrix-reset/reset-core';
-import { runSandboxCli, writeDemoConfig } from '@matrix-reset/demo';
+import { runSandboxCli } from '@matrix-reset/demo';
 import { sql } from 'kysely';
 import type { CliMemoryRecord } from './cli-memory-hook.ts';
+import { FULL_RESET_SHAPE_TABLE, type FullResetShape, type FullResetShapeName } from './full-reset-shapes.ts';
 import { median } from './synapse-whoami-bench.ts';
 
 /*
  * The full reset of the runbook, timed step by step on the sandbox the demo uses: kube-sim's `openmeet-dev` scenario
  * with a real Synapse in the pod `matrix-0` on the claim `data-matrix-0`, an API Deployment whose Secret an
- * ExternalSecret syncs from SSM (moto), and an OpenMeet app database with real provisioned users.
+ * ExternalSecret syncs from SSM (moto), and an OpenMeet app database with real provisioned users. Or, with `shape`,
+ * on a Synapse whose data is in Postgres: `ananace` (kube-sim synapse-ananace: Deployment matrix-synapse and a generic
+ * worker, the database on the sandbox's Postgres, the demo's `--shape postgres`) or `ess` (synapse-ess: StatefulSet
+ * ess-synapse-main beside a Postgres StatefulSet of its own); there the incident drops Synapse's database and makes
+ * it again empty, and the reset renames it aside and creates a fresh one instead of deleting the claim. The Postgres
+ * servers run in other processes too (the sandbox's, or the ess-postgres pod's), so the method below holds as is.
  *
  * Own time vs waiting. Within a step the tool either computes (JavaScript, JSON, TLS, the port-forward relay, GC) or
  * waits for something outside the process (Synapse, the Kubernetes API and its controllers, the pod starting,
@@ -43,10 +40,6 @@ import { median } from './synapse-whoami-bench.ts';
  * time (`performance.eventLoopUtilization().active`) is reported too, as a second view.
  */
 
-const NAMESPACE = 'openmeet-dev';
-const SSM_TOKEN = '/openmeet/dev/matrix-admin-access-token';
-const SSM_USER = '/openmeet/dev/matrix-admin-user';
-const PVC = 'data-matrix-0';
 const TENANTS = ['tenant_alpha', 'tenant_beta', 'tenant_gamma'] as const;
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI_BIN = fileURLToPath(new URL('../../../apps/cli/bin/run.js', import.meta.url));
@@ -59,7 +52,9 @@ const WAITS_ON: Readonly<Record<string, string>> = {
   'volume-snapshot': 'snapshot controller',
   'scale-down': 'pod termination',
   'delete-pvc': 'Kubernetes API (claim deletion)',
-  'scale-up': 'pod start, Synapse ready',
+  'backup-synapse-database': 'Postgres (sessions gone, RENAME)',
+  'create-synapse-database': 'Postgres (CREATE DATABASE)',
+  'scale-up': 'pod start, Synapse ready (on Postgres: makes its schema)',
   'bootstrap-admin': 'Synapse (port-forward)',
   'write-admin-token': 'SSM, External Secrets sync',
   'restart-workloads': 'API Deployment rollout',
@@ -68,6 +63,8 @@ const WAITS_ON: Readonly<Record<string, string>> = {
 };
 
 export interface FullResetBenchOptions {
+  /** The Synapse deployment (default `sqlite`: openmeet-dev). */
+  shape?: FullResetShapeName;
   /** Rounds, each on a fresh incident (default 3). */
   rounds?: number;
   /** App users per tenant (3 tenants; default 10). */
@@ -113,6 +110,9 @@ export interface CliCommandTiming {
 }
 
 export interface FullResetBenchResult {
+  shape: FullResetShapeName;
+  /** kube-sim's scenario the sandbox ran. */
+  scenario: string;
   rounds: FullResetRound[];
   /**
    * One more round through the CLI as an operator runs it (`matrix-reset plan --mode full-reset`, then
@@ -197,11 +197,11 @@ async function sharedSecret(connection: EnvironmentConnection, environment: Envi
 }
 
 /** First round: the admin (token in SSM, synced into the API's Secret) and the tenant schemas with their users. */
-async function seed(connection: EnvironmentConnection, environment: EnvironmentConfig, kube: Kube, perTenant: number): Promise<void> {
+async function seed(connection: EnvironmentConnection, environment: EnvironmentConfig, kube: Kube, shape: FullResetShape, perTenant: number): Promise<void> {
   const secret = await sharedSecret(connection, environment);
   const admin = await connection.synapse.registerWithSharedSecret({ sharedSecret: secret, username: environment.synapse.adminUser, password: randomBytes(12).toString('hex'), admin: true });
-  await connection.openSecretStore(`ssm:${SSM_TOKEN}`).write(admin.accessToken!);
-  await connection.openSecretStore(`ssm:${SSM_USER}`).write(admin.userId);
+  await connection.openSecretStore(`ssm:${shape.ssm.token}`).write(admin.accessToken!);
+  await connection.openSecretStore(`ssm:${shape.ssm.user}`).write(admin.userId);
   for (const schema of TENANTS) {
     await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(connection.db);
     await sql`
@@ -212,7 +212,7 @@ async function seed(connection: EnvironmentConnection, environment: EnvironmentC
     const tenant = schema.replace(/^tenant_/, '');
     for (let i = 1; i <= perTenant; i++) await sql`INSERT INTO ${sql.id(schema, 'users')} (slug) VALUES (${`${tenant}-user-${i}`})`.execute(connection.db);
   }
-  await forceExternalSecretSync(kube, { namespace: NAMESPACE, name: 'openmeet-api-secrets', timeoutMs: 30_000 });
+  await forceExternalSecretSync(kube, { namespace: shape.namespace, name: 'openmeet-api-secrets', timeoutMs: 30_000 });
 }
 
 /** What the app does for rows without credentials: register the user on the current Synapse and store its token. */
@@ -231,39 +231,34 @@ async function provision(connection: EnvironmentConnection, environment: Environ
   return count;
 }
 
-/** The runbook's incident: Synapse's volume deleted, the pod back on an empty one. */
-async function wipe(kube: Kube): Promise<void> {
-  await scaleStatefulSet(kube, { namespace: NAMESPACE, name: 'matrix', replicas: 0 });
-  await waitForStatefulSetPodsGone(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 60_000 });
-  await deletePersistentVolumeClaim(kube, { namespace: NAMESPACE, name: PVC, timeoutMs: 60_000 });
-  await scaleStatefulSet(kube, { namespace: NAMESPACE, name: 'matrix', replicas: 1 });
-  await waitForStatefulSetReady(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 120_000 });
-}
-
 /**
- * Starts the demo's sandbox (kube-sim `openmeet-dev`, a real Synapse pod, Postgres, moto SSM) in a child process, seeds
- * the app's users, and for each round: provisions every user on the current Synapse, wipes Synapse's volume as the
- * incident does, makes a full-reset plan (doctor + observe) and applies it, timing every step (wall, CPU of this
- * process, main-thread busy time) through apply's step hook. Stops the sandbox at the end.
+ * Starts the demo's sandbox (kube-sim `openmeet-dev`, or the shape's scenario; a real Synapse pod, Postgres, moto SSM)
+ * in a child process, seeds the app's users, and for each round: provisions every user on the current Synapse, wipes
+ * Synapse's data as the incident does (its volume, or its Postgres database), makes a full-reset plan (doctor +
+ * observe) and applies it, timing every step (wall, CPU of this process, main-thread busy time) through apply's step
+ * hook. Stops the sandbox at the end.
  *
  * @example
- * const r = await runFullResetBench({ rounds: 3 });
+ * const r = await runFullResetBench({ shape: 'ananace', rounds: 3 });
  * console.log(r.medianApply.cpuMs, r.goals.ownUnder5s);
  */
 export async function runFullResetBench(options: FullResetBenchOptions = {}): Promise<FullResetBenchResult> {
   const roundCount = options.rounds ?? 3;
   const perTenant = options.usersPerTenant ?? 10;
   const log = options.log ?? (() => undefined);
+  const shapeName = options.shape ?? 'sqlite';
+  const shape = FULL_RESET_SHAPE_TABLE[shapeName];
   const stateDir = join(ROOT, '.sandbox', `bench-full-reset-${process.pid}`);
-  log(`starting the sandbox in ${stateDir} (kube-sim openmeet-dev with a real Synapse pod, Postgres, moto SSM)`);
-  const record = JSON.parse(await sandboxCli(['up', '--with', 'kube', '--json', '--state-dir', stateDir, '--attach-to', String(process.pid)], log)) as { env: Record<string, string> };
+  log(`starting the sandbox in ${stateDir} (${shape.sandboxDescription}, Postgres, moto SSM)`);
+  const up = ['up', '--with', 'kube', '--kube-scenario', shape.kubeScenario, '--json', '--state-dir', stateDir, '--attach-to', String(process.pid)];
+  const record = JSON.parse(await sandboxCli(up, log)) as { env: Record<string, string> };
   try {
     // The tool reads its environment as the CLI would: DATABASE_URL, the AWS variables of moto, KUBECONFIG.
     for (const [name, value] of Object.entries(record.env)) process.env[name] = value;
     const kubeconfig = record.env['KUBECONFIG'];
     if (kubeconfig === undefined) throw new Error('sandbox up --with kube printed no KUBECONFIG');
     const kube = createKube(loadKubeConfig({ kubeconfigPath: kubeconfig }));
-    const environment = writeDemoConfig(join(stateDir, 'matrix-reset.yaml'), { context: kube.config.getCurrentContext(), kubeconfig });
+    const environment = await shape.writeConfig(join(stateDir, 'matrix-reset.yaml'), { stateDir, kube, kubeconfig, env: record.env });
     const withConnection = async <T>(fn: (c: EnvironmentConnection) => Promise<T>): Promise<T> => {
       const connection = await connectEnvironment(environment);
       try {
@@ -272,15 +267,15 @@ export async function runFullResetBench(options: FullResetBenchOptions = {}): Pr
         await connection.close();
       }
     };
-    log('waiting for the Synapse pod matrix-0');
-    await waitForStatefulSetReady(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 180_000 });
-    await withConnection((c) => seed(c, environment, kube, perTenant));
+    log(`waiting for Synapse (namespace ${shape.namespace})`);
+    await shape.waitForSynapse(kube);
+    await withConnection((c) => seed(c, environment, kube, shape, perTenant));
 
     const rounds: FullResetRound[] = [];
     for (let round = 1; round <= roundCount; round++) {
       const provisioned = await withConnection((c) => provision(c, environment));
-      log(`round ${round}: ${provisioned} users provisioned; incident: scale matrix to 0, delete ${PVC}, scale to 1`);
-      await wipe(kube);
+      log(`round ${round}: ${provisioned} users provisioned; incident: ${shape.incident.announce}`);
+      await withConnection((c) => shape.incident.cause(kube, c, log));
       rounds.push(
         await withConnection(async (connection) => {
           const planStart = mark();
@@ -315,7 +310,7 @@ export async function runFullResetBench(options: FullResetBenchOptions = {}): Pr
 
     const provisioned = await withConnection((c) => provision(c, environment));
     log(`CLI round: ${provisioned} users provisioned; incident; then matrix-reset plan --mode full-reset and matrix-reset apply --yes`);
-    await wipe(kube);
+    await withConnection((c) => shape.incident.cause(kube, c, log));
     const config = join(stateDir, 'matrix-reset.yaml');
     const planFile = join(stateDir, 'bench.plan.json');
     const cli = [
@@ -332,6 +327,8 @@ export async function runFullResetBench(options: FullResetBenchOptions = {}): Pr
     });
     const medianApply = medianTiming(rounds.map((r) => r.apply));
     return {
+      shape: shapeName,
+      scenario: shape.kubeScenario,
       rounds,
       users: perTenant * TENANTS.length,
       steps: kinds,

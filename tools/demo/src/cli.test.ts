@@ -26,9 +26,18 @@ describe('the demo CLI', () => {
     }
   });
 
+  it('an unknown --shape (or MATRIX_RESET_DEMO_SHAPE) is a usage error naming the shapes, before any sandbox starts', async () => {
+    for (const [argv, env] of [[['--shape', 'mysql'], {}], [[], { MATRIX_RESET_DEMO_SHAPE: 'mysql' }]] as const) {
+      const result = await run(argv, env);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('error[usage]: --shape mysql: not a shape of the demo');
+      expect(result.stderr).toContain('  - Use --shape sqlite or --shape postgres');
+    }
+  });
+
   it('--help prints the flags and their environment variables', async () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
-    for (const name of ['--keep', '--state-dir', '--json', 'MATRIX_RESET_DEMO_KEEP', 'MATRIX_RESET_DEMO_STATE', 'MATRIX_RESET_JSON']) expect(result.stdout).toContain(name);
+    for (const name of ['--shape', 'MATRIX_RESET_DEMO_SHAPE', '--keep', '--state-dir', '--json', 'MATRIX_RESET_DEMO_KEEP', 'MATRIX_RESET_DEMO_STATE', 'MATRIX_RESET_JSON']) expect(result.stdout).toContain(name);
   });
 });

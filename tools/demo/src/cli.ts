@@ -1,14 +1,18 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runDemo } from './demo.ts';
+import { DEMO_SHAPES, type DemoShapeName } from './demo-shape.ts';
 import { renderDemoSummary } from './demo-summary-text.ts';
 
-const USAGE = `usage: node --conditions=@matrix-reset/source tools/demo/src/cli.ts [--keep] [--json] [--state-dir DIR]
+const USAGE = `usage: node --conditions=@matrix-reset/source tools/demo/src/cli.ts [--shape sqlite|postgres] [--keep] [--json] [--state-dir DIR]
 
 The demo \`matrix-reset demo\` runs (this is its entry point): starts a sandbox of its own with kube-sim's openmeet-dev
 scenario, wipes Synapse's volume and repairs everything with doctor, plan, apply and verify; then repairs a few
-logged-out tokens without wiping anything. Summary on stdout, progress on stderr.
+logged-out tokens without wiping anything. With --shape postgres the same story runs on kube-sim's synapse-ananace
+(Synapse and a worker as Deployments, its database on the sandbox's Postgres): the incident wipes that database, and
+the full reset renames it to <database>__mr_<run id> and makes a fresh one. Summary on stdout, progress on stderr.
 
+  --shape SHAPE     Synapse's deployment: ${DEMO_SHAPES.join(' or ')}, default sqlite (env MATRIX_RESET_DEMO_SHAPE)
   --keep            leave the sandbox running afterwards (env MATRIX_RESET_DEMO_KEEP)
   --state-dir DIR   sandbox state directory, default <repository>/.sandbox/demo (env MATRIX_RESET_DEMO_STATE)
   --json            print the summary as JSON on stdout, and nothing else (env MATRIX_RESET_JSON)
@@ -37,14 +41,17 @@ export async function runDemoCli(argv: readonly string[], io: DemoCliIo): Promis
   try {
     const { values } = parseArgs({
       args: [...argv],
-      options: { keep: { type: 'boolean' }, json: { type: 'boolean' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { shape: { type: 'string' }, keep: { type: 'boolean' }, json: { type: 'boolean' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help === true) {
       io.stdout(USAGE);
       return EXIT.ok;
     }
     const stateDir = values['state-dir'] ?? (io.env['MATRIX_RESET_DEMO_STATE'] || undefined);
+    const shape = values.shape ?? (io.env['MATRIX_RESET_DEMO_SHAPE'] || 'sqlite');
+    if (!isShape(shape)) throw new UsageError(`--shape ${shape}: not a shape of the demo`, `Use --shape ${DEMO_SHAPES.join(' or --shape ')}`);
     const summary = await runDemo({
+      shape,
       keep: values.keep ?? truthy('MATRIX_RESET_DEMO_KEEP'),
       ...(stateDir === undefined ? {} : { stateDir }),
       onProgress: (message) => io.stderr(message + '\n'),
@@ -63,6 +70,20 @@ export async function runDemoCli(argv: readonly string[], io: DemoCliIo): Promis
     if (json) io.stdout(JSON.stringify({ error: { ...failure, exitCode } }, null, 2) + '\n');
     else io.stderr([`error[${failure.code}]: ${failure.message}`, ...(failure.nextSteps.length === 0 ? [] : ['', 'Next steps:', ...failure.nextSteps.map((step) => `  - ${step}`)])].join('\n') + '\n');
     return exitCode;
+  }
+}
+
+function isShape(name: string): name is DemoShapeName {
+  return (DEMO_SHAPES as readonly string[]).includes(name);
+}
+
+/** A bad flag value: exit 2, as a parse error. */
+class UsageError extends Error {
+  readonly code = 'usage';
+  readonly nextSteps: readonly string[];
+  constructor(message: string, fix: string) {
+    super(message);
+    this.nextSteps = [fix, 'See matrix-reset demo --help for the flags and examples'];
   }
 }
 

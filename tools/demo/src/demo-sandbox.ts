@@ -65,13 +65,14 @@ export function runSandboxCli(root: string, args: readonly string[], onLine: (li
 }
 
 /**
- * Starts the sandbox with kube-sim's `openmeet-dev` scenario in `stateDir` (stopping whatever ran there before).
- * With `attachTo` the services stop when that process exits.
+ * Starts the sandbox with kube-sim's `kubeScenario` (default `openmeet-dev`) in `stateDir` (stopping whatever ran
+ * there before). With `attachTo` the services stop when that process exits.
  */
-export async function startDemoSandbox(options: { root: string; stateDir: string; attachTo?: number; onLine: (line: string) => void }): Promise<DemoSandboxRecord> {
+export async function startDemoSandbox(options: { root: string; stateDir: string; kubeScenario?: string; attachTo?: number; onLine: (line: string) => void }): Promise<DemoSandboxRecord> {
   await runSandboxCli(options.root, ['down', '--state-dir', options.stateDir], () => undefined).catch(() => undefined);
   rmSync(options.stateDir, { recursive: true, force: true }); // every run starts from empty services
-  const args = ['up', '--with', 'kube', '--json', '--state-dir', options.stateDir, ...(options.attachTo === undefined ? [] : ['--attach-to', String(options.attachTo)])];
+  const scenario = options.kubeScenario ?? 'openmeet-dev';
+  const args = ['up', '--with', 'kube', '--kube-scenario', scenario, '--json', '--state-dir', options.stateDir, ...(options.attachTo === undefined ? [] : ['--attach-to', String(options.attachTo)])];
   const record = JSON.parse(await runSandboxCli(options.root, args, options.onLine)) as DemoSandboxRecord;
   return record;
 }

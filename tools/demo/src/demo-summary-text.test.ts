@@ -14,12 +14,14 @@ function scenario(overrides: Partial<DemoScenario> = {}): DemoScenario {
     verify: { ok: true, checks: [{ name: 'admin-token', status: 'pass', ms: 4 }] },
     doctorAfter: doctorSummary,
     pvcUid: { before: 'uid-a', after: 'uid-b' },
+    synapseDatabase: undefined,
     ...overrides,
   };
 }
 
 function summary(overrides: Partial<DemoSummary> = {}): DemoSummary {
   return {
+    shape: 'sqlite',
     stateDir: '/tmp/demo',
     configFile: '/tmp/demo/matrix-reset.yaml',
     seeded: { tenants: ['tenant_alpha', 'tenant_beta'], users: 6, admin: '@admin:matrix-local.openmeet.test' },
@@ -65,6 +67,19 @@ describe('renderDemoSummary', () => {
     expect(text.some((line) => line.includes('verify:'))).toBe(false);
     expect(text).toContain('   plan:          repair, 1 steps');
     expect(text).toContain('   Synapse PVC:   unchanged (uid uid-a)');
+  });
+
+  it('on Postgres says the shape, and that the old database was renamed to its backup and a fresh one made', () => {
+    const reset = scenario({ synapseDatabase: { name: 'ks_1a2b_synapse', backup: 'ks_1a2b_synapse__mr_run1', created: true, onServer: ['ks_1a2b_synapse', 'ks_1a2b_synapse__mr_run1'] } });
+    const text = lines(renderDemoSummary(summary({ shape: 'postgres', scenarios: [reset] })));
+    expect(text[0]).toMatch(/^matrix-reset demo \(--shape postgres\): 6 app users/);
+    expect(text).toContain('   Synapse DB:    ks_1a2b_synapse renamed to ks_1a2b_synapse__mr_run1 (kept: rollback swaps it back, prune drops it); a fresh, empty ks_1a2b_synapse made for Synapse to start on');
+  });
+
+  it('a scenario that left the database alone says so; on SQLite there is no database line', () => {
+    const repair = scenario({ synapseDatabase: { name: 'ks_1a2b_synapse', backup: undefined, created: false, onServer: ['ks_1a2b_synapse'] } });
+    expect(lines(renderDemoSummary(summary({ shape: 'postgres', scenarios: [repair] })))).toContain('   Synapse DB:    unchanged (ks_1a2b_synapse)');
+    expect(renderDemoSummary(summary())).not.toContain('Synapse DB:');
   });
 
   it('closes with the total and how to explore, which depends on --keep', () => {

@@ -1,15 +1,16 @@
-import type { DemoScenario, DemoStepTiming, DemoSummary } from './demo.ts';
+import type { DemoScenario, DemoStepTiming, DemoSummary, DemoSynapseDatabase } from './demo.ts';
 
 /**
  * The demo's summary as `matrix-reset demo` prints it on stdout: what was seeded, each scenario (incident, doctor
- * before, plan, apply with a table of step timings, verify, doctor after, the Synapse claim) and how to explore.
+ * before, plan, apply with a table of step timings, verify, doctor after, the Synapse claim and, on Postgres, what
+ * became of Synapse's database) and how to explore.
  *
  * @example
  * process.stdout.write(renderDemoSummary(await runDemo()));
  */
 export function renderDemoSummary(summary: DemoSummary): string {
   return [
-    `matrix-reset demo: ${summary.seeded.users} app users in ${summary.seeded.tenants.join(', ')}; admin ${summary.seeded.admin}; config ${summary.configFile}`,
+    `matrix-reset demo${summary.shape === 'sqlite' ? '' : ` (--shape ${summary.shape})`}: ${summary.seeded.users} app users in ${summary.seeded.tenants.join(', ')}; admin ${summary.seeded.admin}; config ${summary.configFile}`,
     '',
     ...summary.scenarios.map((s, i) => renderScenario(s, i)),
     `Between the scenarios the app provisioned ${summary.reprovisioned} users again. Total ${Math.round(summary.durationMs / 1000)} s.`,
@@ -32,8 +33,16 @@ function renderScenario(s: DemoScenario, index: number): string {
     ...(s.verify === undefined ? [] : [`   verify:        ${s.verify.ok ? 'every check passed' : 'FAILED'} (${s.verify.checks.map((c) => `${c.name} ${c.status}`).join(', ')})`]),
     `   doctor after:  ${s.doctorAfter.action} (${s.doctorAfter.examined} examined: ${counts(s.doctorAfter.totals)})`,
     `   Synapse PVC:   ${s.pvcUid.before === s.pvcUid.after ? `unchanged (uid ${s.pvcUid.after ?? '?'})` : `replaced (uid ${s.pvcUid.before ?? '?'} -> ${s.pvcUid.after ?? '?'})`}`,
+    ...(s.synapseDatabase === undefined ? [] : [`   Synapse DB:    ${databaseLine(s.synapseDatabase)}`]),
     '',
   ].join('\n');
+}
+
+/** What the scenario did to Synapse's Postgres database: renamed to the backup and a fresh one made, or left alone. */
+function databaseLine(db: DemoSynapseDatabase): string {
+  if (db.backup === undefined) return `unchanged (${db.name})`;
+  const fresh = db.created ? `; a fresh, empty ${db.name} made for Synapse to start on` : '';
+  return `${db.name} renamed to ${db.backup} (kept: rollback swaps it back, prune drops it)${fresh}`;
 }
 
 function counts(totals: Readonly<Record<string, number>>): string {

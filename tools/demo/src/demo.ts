@@ -1,16 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import {
-  createKube,
-  deletePersistentVolumeClaim,
-  forceExternalSecretSync,
-  loadKubeConfig,
-  scaleStatefulSet,
-  waitForStatefulSetPodsGone,
-  waitForStatefulSetReady,
-  type Kube,
-} from '@matrix-reset/k8s-ops';
+import { createKube, forceExternalSecretSync, loadKubeConfig, type Kube } from '@matrix-reset/k8s-ops';
 import {
   applyPlan,
   buildPlan,
@@ -29,13 +20,20 @@ import {
   type VerifyReport,
 } from '@matrix-reset/reset-core';
 import { sql } from 'kysely';
-import { NAMESPACE, SSM_TOKEN, SSM_USER, writeDemoConfig } from './demo-config.ts';
 import { findRepositoryRoot, startDemoSandbox, stopDemoSandbox, type DemoSandboxRecord } from './demo-sandbox.ts';
+import type { DemoShape, DemoShapeName } from './demo-shape.ts';
+import { postgresShape } from './demo-shape-postgres.ts';
+import { sqliteShape } from './demo-shape-sqlite.ts';
 
 const TENANTS = ['tenant_alpha', 'tenant_beta', 'tenant_gamma'] as const;
-const PVC = 'data-matrix-0';
+const SHAPES: Readonly<Record<DemoShapeName, DemoShape>> = { sqlite: sqliteShape, postgres: postgresShape };
 
 export interface DemoOptions {
+  /**
+   * The Synapse deployment: `sqlite` (default; kube-sim's openmeet-dev, Synapse's SQLite database on its PVC) or
+   * `postgres` (kube-sim's synapse-ananace: Synapse and a worker as Deployments, its database on the sandbox's Postgres).
+   */
+  shape?: DemoShapeName;
   /** Leave the sandbox running afterwards (default false: `sandbox down`). */
   keep?: boolean;
   /** Sandbox state directory (default `<repository>/.sandbox/demo`). */
@@ -72,11 +70,26 @@ export interface DemoScenario {
   readonly run: { readonly id: string; readonly state: string; readonly ms: number; readonly steps: readonly DemoStepTiming[] };
   readonly verify: { readonly ok: boolean; readonly checks: readonly { readonly name: string; readonly status: string; readonly ms: number }[] } | undefined;
   readonly doctorAfter: DemoDoctorSummary;
-  /** The Synapse volume's claim uid before and after the scenario. */
+  /** The uid of Synapse's claim (its SQLite volume, or its media store on Postgres) before and after the scenario. */
   readonly pvcUid: { readonly before: string | undefined; readonly after: string | undefined };
+  /** For a Synapse on Postgres: what the scenario did to its database. */
+  readonly synapseDatabase: DemoSynapseDatabase | undefined;
+}
+
+/** A Postgres-backed Synapse's database after a scenario, read from its server. */
+export interface DemoSynapseDatabase {
+  /** Synapse's database (homeserver.yaml's `database.args.database`). */
+  readonly name: string;
+  /** The name this run moved the old database to (`<name>__mr_<run id>`), when it did. */
+  readonly backup: string | undefined;
+  /** Whether this run made a fresh, empty database under `name`. */
+  readonly created: boolean;
+  /** The databases on the server named `name` or `<name>__mr_*` after the scenario, sorted. */
+  readonly onServer: readonly string[];
 }
 
 export interface DemoSummary {
+  readonly shape: DemoShapeName;
   readonly stateDir: string;
   readonly configFile: string;
   readonly seeded: { readonly tenants: readonly string[]; readonly users: number; readonly admin: string };
@@ -97,13 +110,14 @@ interface SeededUser {
 }
 
 /**
- * The whole story on a real sandbox: starts it with kube-sim's `openmeet-dev` scenario, seeds an OpenMeet app
- * database whose users hold tokens of the pod's Synapse, writes a `matrix-reset.yaml`, wipes Synapse's volume the
- * way the incident happens, then doctor, plan, apply, verify and doctor again; and a second, smaller incident
- * (some tokens logged out) that a repair fixes without wiping anything. Stops the sandbox unless `keep`.
+ * The whole story on a real sandbox: starts it with the shape's kube-sim scenario (openmeet-dev, or synapse-ananace
+ * for `shape: 'postgres'`), seeds an OpenMeet app database whose users hold tokens of the pod's Synapse, writes a
+ * `matrix-reset.yaml`, wipes Synapse's data the way the incident happens (its volume, or its Postgres database),
+ * then doctor, plan, apply, verify and doctor again; and a second, smaller incident (some tokens logged out) that a
+ * repair fixes without wiping anything. Stops the sandbox unless `keep`.
  *
  * @example
- * const summary = await runDemo({ onProgress: (m) => process.stderr.write(m + '\n') });
+ * const summary = await runDemo({ shape: 'postgres', onProgress: (m) => process.stderr.write(m + '\n') });
  * console.log(summary.scenarios.map((s) => `${s.title}: ${s.doctorBefore.action} -> ${s.doctorAfter.action}`));
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
@@ -112,12 +126,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const root = findRepositoryRoot(options.from);
   const stateDir = options.stateDir ?? join(root, '.sandbox', 'demo');
   const keep = options.keep ?? false;
+  const shape = SHAPES[options.shape ?? 'sqlite'];
 
-  say('== Starting the sandbox (Postgres, moto SSM, kube-sim with openmeet-dev and a real Synapse pod)');
-  const sandbox = await startDemoSandbox({ root, stateDir, ...(keep ? {} : { attachTo: process.pid }), onLine: (line) => say(`   ${line}`) });
+  say(`== Starting the sandbox (Postgres, moto SSM, ${shape.sandboxDescription})`);
+  const sandbox = await startDemoSandbox({ root, stateDir, kubeScenario: shape.kubeScenario, ...(keep ? {} : { attachTo: process.pid }), onLine: (line) => say(`   ${line}`) });
   let summary: Omit<DemoSummary, 'durationMs'> | undefined;
   try {
-    summary = await runOnSandbox(sandbox, { usersPerTenant: options.usersPerTenant ?? 3, say, keep });
+    summary = await runOnSandbox(sandbox, shape, { usersPerTenant: options.usersPerTenant ?? 3, say, keep });
   } finally {
     if (!keep) {
       say('== Stopping the sandbox');
@@ -127,7 +142,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   return { ...summary, durationMs: Date.now() - started };
 }
 
-async function runOnSandbox(sandbox: DemoSandboxRecord, options: { usersPerTenant: number; say: (m: string) => void; keep: boolean }): Promise<Omit<DemoSummary, 'durationMs'>> {
+async function runOnSandbox(sandbox: DemoSandboxRecord, shape: DemoShape, options: { usersPerTenant: number; say: (m: string) => void; keep: boolean }): Promise<Omit<DemoSummary, 'durationMs'>> {
   const { say } = options;
   const env = { ...process.env, ...sandbox.env };
   const ssm = new SSMClient({
@@ -139,7 +154,7 @@ async function runOnSandbox(sandbox: DemoSandboxRecord, options: { usersPerTenan
   if (kubeconfig === undefined) throw new Error('sandbox up --with kube printed no KUBECONFIG');
   const kube = createKube(loadKubeConfig({ kubeconfigPath: kubeconfig }));
   const configFile = join(sandbox.stateDir, 'matrix-reset.yaml');
-  const environment = writeDemoConfig(configFile, { context: kube.config.getCurrentContext(), kubeconfig });
+  const environment = await shape.writeConfig(configFile, { stateDir: sandbox.stateDir, kube, kubeconfig, env: sandbox.env });
   const connect = () => connectEnvironment(environment, { ssm, env });
   const withConnection = async <T>(fn: (c: EnvironmentConnection) => Promise<T>): Promise<T> => {
     const connection = await connect();
@@ -150,33 +165,28 @@ async function runOnSandbox(sandbox: DemoSandboxRecord, options: { usersPerTenan
     }
   };
   say(`== Wrote ${configFile}`);
-  say('== Waiting for the Synapse pod matrix-0 to be ready');
-  await waitForStatefulSetReady(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 180_000 });
+  say(`== Waiting for Synapse (namespace ${shape.namespace}) to be ready`);
+  await shape.waitForSynapse(kube);
 
   say(`== Seeding: ${TENANTS.length} tenant schemas, ${options.usersPerTenant} Matrix users each, and the admin`);
-  const users = await withConnection((c) => seed(c, environment, options.usersPerTenant));
-  await forceExternalSecretSync(kube, { namespace: NAMESPACE, name: 'openmeet-api-secrets', timeoutMs: 30_000 });
-  say(`   ${users.length} users provisioned on the pod's Synapse; admin token in SSM ${SSM_TOKEN} and Secret openmeet-api-secrets`);
+  const users = await withConnection((c) => seed(c, environment, shape, options.usersPerTenant));
+  await forceExternalSecretSync(kube, { namespace: shape.namespace, name: 'openmeet-api-secrets', timeoutMs: 30_000 });
+  say(`   ${users.length} users provisioned on the pod's Synapse; admin token in SSM ${shape.ssm.token} and Secret openmeet-api-secrets`);
 
   const scenarios: DemoScenario[] = [];
-  // Scenario 1: the runbook's incident, the Synapse volume wiped.
+  // Scenario 1: the runbook's incident, Synapse's data wiped (its volume, or its Postgres database).
   {
-    const before = await pvcUid(kube);
-    say('== Incident: scale matrix to 0, delete PVC data-matrix-0, scale back to 1 (Synapse starts empty)');
-    await wipeSynapseVolume(kube, say);
-    scenarios.push(await resetScenario(withConnection, kube, say, {
-      title: 'Synapse volume wiped',
-      incident: `scaled StatefulSet matrix to 0, deleted PVC ${PVC} (uid ${before ?? '?'}), scaled back to 1`,
-      pvcBefore: before,
-      withVerify: true,
-    }));
+    const before = await pvcUid(kube, shape);
+    say(`== Incident: ${shape.incident.announce}`);
+    const incident = await withConnection((c) => shape.incident.cause(kube, c, say));
+    scenarios.push(await resetScenario(withConnection, kube, shape, say, { title: shape.incident.title, incident, pvcBefore: before, withVerify: true }));
   }
   // The app provisions its users again after the reset (OpenMeet does it on their next request).
   const reprovisioned = await withConnection((c) => reprovision(c, environment));
   say(`== The app provisions its users again: ${reprovisioned} stored tokens`);
   // Scenario 2: a few tokens die (logged out); the homeserver keeps its data.
   {
-    const before = await pvcUid(kube);
+    const before = await pvcUid(kube, shape);
     const alpha = await withConnection(async (c) => {
       const rows = await sql<{ id: number; matrixUserId: string; matrixAccessToken: string }>`
         SELECT id, "matrixUserId", "matrixAccessToken" FROM ${sql.id('tenant_alpha', 'users')}
@@ -185,7 +195,7 @@ async function runOnSandbox(sandbox: DemoSandboxRecord, options: { usersPerTenan
       return rows.rows.map((r) => r.matrixUserId);
     });
     say(`== Incident: logged out ${alpha.length} users' tokens (${alpha.join(', ')}); nothing wiped`);
-    scenarios.push(await resetScenario(withConnection, kube, say, {
+    scenarios.push(await resetScenario(withConnection, kube, shape, say, {
       title: 'a few tokens logged out',
       incident: `logged out the stored tokens of ${alpha.join(', ')}`,
       pvcBefore: before,
@@ -193,28 +203,20 @@ async function runOnSandbox(sandbox: DemoSandboxRecord, options: { usersPerTenan
     }));
   }
 
-  const explore = [
-    `. ${join(sandbox.stateDir, 'sandbox.env')}   # KUBECONFIG, DATABASE_URL, AWS_ENDPOINT_URL_SSM, ...`,
-    `kubectl -n ${NAMESPACE} get statefulset,pods,pvc,secrets,externalsecrets`,
-    `psql "$DATABASE_URL" -c 'select id, "matrixUserId", "matrixAccessToken" is not null as has_token, "matrixDeviceId" from tenant_alpha.users'`,
-    `kubectl -n ${NAMESPACE} port-forward pod/matrix-0 8008:8008 & curl -s http://127.0.0.1:8008/_synapse/admin/v1/server_version`,
-    `aws --region "$AWS_REGION" ssm get-parameters-by-path --path /openmeet/dev --with-decryption --query "Parameters[].[Name,Version]"`,
-    `node apps/cli/bin/run.js doctor --config ${configFile}`,
-    `scripts/sandbox down --state-dir ${sandbox.stateDir}   # when you are done`,
-  ];
-  return { stateDir: sandbox.stateDir, configFile, seeded: { tenants: TENANTS, users: users.length, admin: environment.synapse.adminUserId }, reprovisioned, scenarios, kept: options.keep, explore };
+  const explore = shape.explore(sandbox.stateDir, configFile);
+  return { shape: shape.name, stateDir: sandbox.stateDir, configFile, seeded: { tenants: TENANTS, users: users.length, admin: environment.synapse.adminUserId }, reprovisioned, scenarios, kept: options.keep, explore };
 }
 
 /** OpenMeet's tenant schemas with users whose tokens the pod's Synapse issued, and the admin token in SSM. */
-async function seed(connection: EnvironmentConnection, environment: EnvironmentConfig, perTenant: number): Promise<SeededUser[]> {
+async function seed(connection: EnvironmentConnection, environment: EnvironmentConfig, shape: DemoShape, perTenant: number): Promise<SeededUser[]> {
   const sharedSecretRef = environment.synapse.sharedSecret;
   if (sharedSecretRef === undefined) throw new Error('demo config invariant: sharedSecret');
   const sharedSecret = (await connection.openSecretStore(sharedSecretRef).read()).value?.reveal();
   if (sharedSecret === undefined) throw new Error(`${sharedSecretRef} holds no value`);
   const password = () => randomBytes(12).toString('hex');
   const admin = await connection.synapse.registerWithSharedSecret({ sharedSecret, username: environment.synapse.adminUser, password: password(), admin: true });
-  await connection.openSecretStore(`ssm:${SSM_TOKEN}`).write(admin.accessToken!);
-  await connection.openSecretStore(`ssm:${SSM_USER}`).write(admin.userId);
+  await connection.openSecretStore(`ssm:${shape.ssm.token}`).write(admin.accessToken!);
+  await connection.openSecretStore(`ssm:${shape.ssm.user}`).write(admin.userId);
 
   const users: SeededUser[] = [];
   for (const schema of TENANTS) {
@@ -254,22 +256,12 @@ async function reprovision(connection: EnvironmentConnection, environment: Envir
   return count;
 }
 
-async function pvcUid(kube: Kube): Promise<string | undefined> {
+async function pvcUid(kube: Kube, shape: DemoShape): Promise<string | undefined> {
   try {
-    return (await kube.core.readNamespacedPersistentVolumeClaim({ namespace: NAMESPACE, name: PVC })).metadata?.uid;
+    return (await kube.core.readNamespacedPersistentVolumeClaim({ namespace: shape.namespace, name: shape.claim })).metadata?.uid;
   } catch {
     return undefined;
   }
-}
-
-/** The incident of the runbook: Synapse's volume is deleted and the pod comes back with an empty one. */
-async function wipeSynapseVolume(kube: Kube, say: (m: string) => void): Promise<void> {
-  await scaleStatefulSet(kube, { namespace: NAMESPACE, name: 'matrix', replicas: 0 });
-  await waitForStatefulSetPodsGone(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 60_000 });
-  await deletePersistentVolumeClaim(kube, { namespace: NAMESPACE, name: PVC, timeoutMs: 60_000 });
-  await scaleStatefulSet(kube, { namespace: NAMESPACE, name: 'matrix', replicas: 1 });
-  await waitForStatefulSetReady(kube, { namespace: NAMESPACE, name: 'matrix', timeoutMs: 120_000 });
-  say('   matrix-0 is ready again, on a new empty volume');
 }
 
 function summarizeDoctor(report: DoctorReport): DemoDoctorSummary {
@@ -279,13 +271,15 @@ function summarizeDoctor(report: DoctorReport): DemoDoctorSummary {
 async function resetScenario(
   withConnection: <T>(fn: (c: EnvironmentConnection) => Promise<T>) => Promise<T>,
   kube: Kube,
+  shape: DemoShape,
   say: (m: string) => void,
   scenario: { title: string; incident: string; pvcBefore: string | undefined; withVerify: boolean },
 ): Promise<DemoScenario> {
   say(`== doctor`);
   const { plan, report } = await withConnection(async (c) => {
     const { observation, observed } = await observePlanState(c.environment, c);
-    const report = await doctor(c.environment, c);
+    // As `matrix-reset doctor` does, on Postgres it also reports Synapse's database.
+    const report = await doctor(c.environment, c, { storage: shape.postgres });
     const checksums = Object.fromEntries(observed.appDatabase.schemas.flatMap((s) => (s.checksum === undefined ? [] : [[s.schema, s.checksum]])));
     // After a wipe the stored admin token is dead too, so the doctor cannot look users up and may not be able to
     // tell repair from full reset; the operator then chooses, as its next steps say. The demo chooses full-reset.
@@ -293,8 +287,14 @@ async function resetScenario(
     return { report, plan: buildPlan(c.environment, observation, report, { mode, checksums }) };
   });
   say(`   ${report.recommendation.action}: ${report.recommendation.reason} (admin token ${report.adminToken})`);
+  const seen = report.storage?.database;
+  if (seen?.reachable === true) {
+    const schema = seen.schema.state === 'present' ? `schema version ${seen.schema.version}` : `schema ${seen.schema.state}`;
+    say(`   Synapse's database: ${seen.database.name} on PostgreSQL ${seen.server.version}, ${(seen.database.sizeBytes / 1024 / 1024).toFixed(1)} MiB, owner ${seen.database.owner}, ${seen.database.encoding} ${seen.database.collate}, ${schema}, ${seen.connections} sessions`);
+  }
   if (report.recommendation.action === 'inconclusive') say('   the doctor cannot tell; choosing full-reset as an operator would (plan --mode full-reset)');
   say(`== plan: ${plan.mode}, ${plan.steps.map((s) => s.kind).join(' -> ')}`);
+  for (const step of plan.steps.filter((s) => DATABASE_STEPS.includes(s.kind))) say(`   ${step.kind}: ${step.description}`);
   say(`== apply`);
   const result: RunResult = await withConnection((c) => applyPlan(plan, c, { confirm: async () => undefined, onProgress: (event) => say(`   ${describeProgress(event)}`) }));
   let verifyReport: VerifyReport | undefined;
@@ -305,6 +305,9 @@ async function resetScenario(
   say('== doctor again');
   const after = await withConnection((c) => doctor(c.environment, c));
   say(`   ${after.recommendation.action}: ${after.recommendation.reason}`);
+  const databaseName = seen?.reachable === true ? seen.database.name : undefined;
+  const synapseDatabase = databaseName === undefined ? undefined : await withConnection((c) => databaseAfter(c, databaseName, result));
+  if (synapseDatabase !== undefined) say(`   on the database server: ${synapseDatabase.onServer.join(', ')}`);
   return {
     title: scenario.title,
     incident: scenario.incident,
@@ -318,7 +321,32 @@ async function resetScenario(
     },
     verify: verifyReport && { ok: verifyReport.ok, checks: verifyReport.checks.map((c) => ({ name: c.name, status: c.status, ms: c.durationMs })) },
     doctorAfter: summarizeDoctor(after),
-    pvcUid: { before: scenario.pvcBefore, after: await pvcUid(kube) },
+    pvcUid: { before: scenario.pvcBefore, after: await pvcUid(kube, shape) },
+    synapseDatabase,
+  };
+}
+
+/** The steps of a Postgres reset that move Synapse's database aside and make a new one. */
+const DATABASE_STEPS: readonly string[] = ['backup-synapse-database', 'create-synapse-database'];
+
+/**
+ * What the run did to Synapse's database (from its journaled steps' details) and which of its databases the server
+ * holds now (read on the sandbox's Postgres, where the scenario made it, through the app database's connection).
+ */
+async function databaseAfter(connection: EnvironmentConnection, name: string, result: RunResult): Promise<DemoSynapseDatabase> {
+  const detail = (kind: string) => {
+    const step = result.steps.find((s) => s.kind === kind && s.state === 'finished');
+    return step === undefined ? undefined : (step.detail as Record<string, unknown>);
+  };
+  const backup = detail('backup-synapse-database')?.['backup'];
+  const created = detail('create-synapse-database');
+  const rows = await sql<{ datname: string }>`
+    SELECT datname FROM pg_database WHERE datname = ${name} OR starts_with(datname, ${`${name}__mr_`}) ORDER BY datname`.execute(connection.db);
+  return {
+    name,
+    backup: typeof backup === 'string' ? backup : undefined,
+    created: created !== undefined && created['alreadyCreated'] === false,
+    onServer: rows.rows.map((r) => r.datname),
   };
 }
 
