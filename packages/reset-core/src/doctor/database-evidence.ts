@@ -27,6 +27,7 @@ export type SchemaSupport = { readonly supported: true; readonly version: number
  *
  * @example
  * ```ts
+ * const session = await connectSynapseDatabase(env, connection, { readOnly: true });
  * const support = await synapseSchemaSupport(session.client); // { supported: true, version: 92 }
  * ```
  */
@@ -95,6 +96,7 @@ function verdictOf(row: EvidenceRow, found: PageRow, nowMs: number): EvidenceVer
  *
  * @example
  * ```ts
+ * const session = await connectSynapseDatabase(env, connection, { readOnly: true });
  * const verdicts = await classifyAgainstDatabase(session.client, [{ userId: '@a:x', token: 'syt_...' }]);
  * ```
  */
