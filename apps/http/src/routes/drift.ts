@@ -20,8 +20,8 @@ const driftRoute = createRoute({
 /** `GET /v1/drift`. */
 export function driftRoutes(ctx: ServiceContext) {
   return createRouter().openapi(driftRoute, async (c) => {
-    const { refresh, evidence } = c.req.valid('query');
-    const snapshot = await ctx.drift.get({ refresh: refresh === 'true', ...(evidence === undefined ? {} : { evidence }) });
+    const { refresh } = c.req.valid('query');
+    const snapshot = await ctx.drift.get({ refresh: refresh === 'true' });
     c.header('Cache-Control', 'no-store');
     return c.json({ ...snapshot.summary, schemas: [...snapshot.summary.schemas], generatedAt: snapshot.generatedAt, ageSeconds: snapshot.ageSeconds }, 200);
   });

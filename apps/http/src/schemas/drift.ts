@@ -38,11 +38,7 @@ export const driftSchema = z
   })
   .openapi('Drift');
 
-/** `GET /v1/drift?refresh=&evidence=`. */
+/** `GET /v1/drift?refresh=`. */
 export const driftQuery = z.object({
   refresh: z.enum(['true', 'false']).optional().openapi({ description: 'true: recompute now' }),
-  evidence: z
-    .enum(['auto', 'database', 'api'])
-    .optional()
-    .openapi({ description: "database: Synapse's own tables; api: whoami per token; auto: the database where configured and answering; api by default. Each is cached apart." }),
 });
