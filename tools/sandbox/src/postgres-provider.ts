@@ -179,7 +179,12 @@ function running(
     async createRole(suffix, password) {
       const name = `${prefix}${suffix}`;
       checkName(name);
-      await psql(server, 'postgres', `CREATE ROLE ${quoteIdent(name)} LOGIN CREATEDB PASSWORD ${quoteLiteral(password)};\n`, 15_000, { stdin: true });
+      try {
+        await psql(server, 'postgres', `CREATE ROLE ${quoteIdent(name)} LOGIN CREATEDB PASSWORD ${quoteLiteral(password)};\n`, 15_000, { stdin: true });
+      } catch (error) {
+        // psql's stderr can quote the failing statement (its LINE context), and with it the password.
+        throw new Error((error as Error).message.split(password).join('[redacted]'));
+      }
       roles.push(name);
       return { name };
     },
