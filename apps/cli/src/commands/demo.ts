@@ -1,14 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { ResetError } from '@matrix-reset/reset-core';
 import { BaseCommand } from '../base-command.ts';
 import { everyFlagHasEnv } from '../env-flags.ts';
+import { DEMO_CLI, repositoryRoot } from '../repository-root.ts';
 
-/** The demo is one of the repository's tools (tools/demo), so it runs from a checkout only, as a child process. */
-const DEMO_CLI = join('tools', 'demo', 'src', 'cli.ts');
 
 /** `matrix-reset demo`: the whole story against a real sandbox (needs a checkout of the repository). */
 export default class Demo extends BaseCommand<typeof Demo> {
@@ -51,11 +48,4 @@ export default class Demo extends BaseCommand<typeof Demo> {
     process.off('SIGINT', forward).off('SIGTERM', forward);
     process.exitCode = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
   }
-}
-
-function repositoryRoot(from: string): string {
-  for (let dir = dirname(from); dirname(dir) !== dir; dir = dirname(dir)) if (existsSync(join(dir, DEMO_CLI))) return dir;
-  throw new ResetError('unsupported', `matrix-reset demo needs a checkout of the matrix-reset repository: no ${DEMO_CLI} above ${from}`, {
-    nextSteps: ['Run it from a clone: git clone <matrix-reset repository> && cd matrix-reset && scripts/demo'],
-  });
 }
