@@ -16,7 +16,7 @@ export const SUPPORTED_SCHEMA_VERSIONS = Object.freeze({ min: 73, max: 99 });
 /** Columns the query reads, by table. */
 const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   access_tokens: ['token', 'user_id', 'puppets_user_id', 'valid_until_ms'],
-  users: ['name', 'deactivated'],
+  users: ['name', 'deactivated', 'admin'],
 });
 
 /** Whether Synapse's database can serve as doctor's evidence: its schema version and the columns the query reads. */
@@ -115,4 +115,27 @@ export async function classifyAgainstDatabase(client: pg.ClientBase, page: reado
   const verdicts: EvidenceVerdict[] = new Array<EvidenceVerdict>(page.length);
   for (const found of rows) verdicts[found.i] = verdictOf(page[found.i]!, found, nowMs);
   return verdicts;
+}
+
+/**
+ * The admin token's standing in Synapse's tables, as doctor's whoami + admin lookup would find it: `invalid` when
+ * no token row acts as a user or it expired, `not_admin` when the user it acts as is no admin, else `valid`. The token
+ * is a query parameter only.
+ *
+ * @example
+ * ```ts
+ * const session = await connectSynapseDatabase(env, connection, { readOnly: true });
+ * await adminTokenInDatabase(session.client, 'syt_...'); // 'valid'
+ * ```
+ */
+export async function adminTokenInDatabase(client: pg.ClientBase, token: string, nowMs: number = Date.now()): Promise<'valid' | 'invalid' | 'not_admin'> {
+  const { rows } = await client.query<{ admin: number | null; valid_until_ms: string | null }>(
+    `SELECT acting.admin, t.valid_until_ms::text AS valid_until_ms
+       FROM access_tokens t JOIN users acting ON acting.name = coalesce(t.puppets_user_id, t.user_id)
+      WHERE t.token = $1`,
+    [token],
+  );
+  const found = rows[0];
+  if (found === undefined || (found.valid_until_ms !== null && Number(found.valid_until_ms) < nowMs)) return 'invalid';
+  return found.admin === 1 ? 'valid' : 'not_admin';
 }

@@ -8,15 +8,16 @@ import {
   type StoredCredential,
   type UserCredsContext,
 } from '@matrix-reset/user-creds';
+import type pg from 'pg';
 import type { Kube } from '@matrix-reset/k8s-ops';
-import type { SecretStore } from '@matrix-reset/secrets';
+import { isSecretsError, type SecretStore } from '@matrix-reset/secrets';
 import type { EnvironmentConfig } from '../config/reset-config.ts';
 import { synapseDatabaseAccess } from '../connection/connect-synapse-database.ts';
 import { homeserverLocation, readHomeserverDatabase, type SynapseStorage } from '../observe/observe-homeserver.ts';
 import { observeSynapseDatabase, type SynapseDatabaseObservation } from '../observe/observe-synapse-database.ts';
 import { deepFreeze } from '../support/deep-freeze.ts';
 import { checkDoctorSecrets, type DoctorSecretsTarget } from './doctor-secrets.ts';
-import { classifyAgainstDatabase } from './database-evidence.ts';
+import { adminTokenInDatabase, classifyAgainstDatabase } from './database-evidence.ts';
 import { chooseEvidence, type DoctorEvidence, type EvidenceRequest } from './doctor-evidence.ts';
 import { classifyDeadToken, classifyWhoami, type CredentialClass } from './token-classifier.ts';
 
@@ -212,6 +213,26 @@ async function checkAdminToken(synapse: SynapseClient): Promise<AdminState> {
   }
 }
 
+/**
+ * With database evidence, the admin token is judged from Synapse's tables too (no request to Synapse): the first
+ * adminToken target holding one, as the connection reads it. Without the targets (a library caller's bare client), or
+ * when they cannot be read, through whoami as with the API.
+ */
+async function adminTokenFromTables(target: DoctorTarget, dependencies: DoctorDependencies, client: pg.ClientBase): Promise<AdminState> {
+  const open = dependencies.openSecretStore;
+  if (target.adminToken === undefined || open === undefined) return checkAdminToken(dependencies.synapse);
+  try {
+    for (const candidate of target.adminToken) {
+      const reading = await open(candidate.token).read();
+      if (reading.exists && reading.value !== undefined && reading.value.length > 0) return await adminTokenInDatabase(client, reading.value.reveal());
+    }
+  } catch (error) {
+    if (!isSecretsError(error)) throw error;
+    return checkAdminToken(dependencies.synapse);
+  }
+  return 'absent';
+}
+
 async function observeStorage(target: DoctorTarget, dependencies: DoctorDependencies): Promise<DoctorStorageReport> {
   const { openSecretStore: open, kube } = dependencies;
   const { synapse, kubernetes } = target;
@@ -352,8 +373,14 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
   const total = options.sample === undefined ? population : Math.min(options.sample, population);
   const columns = new Map(selected.map((s) => [s.schema, { userId: s.userId.present, token: s.accessToken.present }]));
 
-  const adminToken = await checkAdminToken(synapse);
   const { evidence, session } = await chooseEvidence(target, dependencies, options.evidence ?? 'api');
+  let adminToken: AdminState;
+  try {
+    adminToken = session === undefined ? await checkAdminToken(synapse) : await adminTokenFromTables(target, dependencies, session.client);
+  } catch (error) {
+    await session?.close();
+    throw error;
+  }
 
   const totals = emptyCounts();
   const perSchema = new Map<string, Record<CredentialClass, number>>();

@@ -11,12 +11,16 @@ function required(name: string): string {
   return value;
 }
 
-/** The sandbox's native Synapse: URL, server name and registration shared secret. */
-export function sandboxSynapse(): { url: string; serverName: string; sharedSecret: string } {
+/** Which of the sandbox's Synapses: the native one (SQLite) or `postgres`, the one on its own Postgres database. */
+export type SandboxSynapseKind = 'native' | 'postgres';
+
+/** A sandbox Synapse: URL, server name and registration shared secret. */
+export function sandboxSynapse(kind: SandboxSynapseKind = 'native'): { url: string; serverName: string; sharedSecret: string } {
+  const prefix = kind === 'native' ? 'SYNAPSE' : 'SYNAPSE_POSTGRES';
   return {
-    url: required('SYNAPSE_URL'),
-    serverName: required('SYNAPSE_SERVER_NAME'),
-    sharedSecret: readFileSync(required('SYNAPSE_SHARED_SECRET_FILE'), 'utf8').trim(),
+    url: required(`${prefix}_URL`),
+    serverName: required(`${prefix}_SERVER_NAME`),
+    sharedSecret: readFileSync(required(`${prefix}_SHARED_SECRET_FILE`), 'utf8').trim(),
   };
 }
 
@@ -36,18 +40,18 @@ export interface RegisteredUser {
   readonly deviceId: string;
 }
 
-export async function registerUser(client: SynapseClient, localpart: string, admin = false): Promise<RegisteredUser> {
-  const { sharedSecret } = sandboxSynapse();
+export async function registerUser(client: SynapseClient, localpart: string, admin = false, kind: SandboxSynapseKind = 'native'): Promise<RegisteredUser> {
+  const { sharedSecret } = sandboxSynapse(kind);
   const result = await client.registerWithSharedSecret({ sharedSecret, username: localpart, password: `pw-${uniqueSuffix()}`, admin });
   if (!result.created || result.accessToken === undefined) throw new Error(`expected ${localpart} to be created with a token`);
   return { userId: result.userId, accessToken: result.accessToken, deviceId: result.deviceId ?? 'NODEVICE' };
 }
 
-/** A plain client and an admin client (fresh admin user) on the sandbox Synapse. */
-export async function sandboxClients(): Promise<{ client: SynapseClient; admin: SynapseClient; adminUser: RegisteredUser }> {
-  const { url, serverName } = sandboxSynapse();
+/** A plain client and an admin client (fresh admin user) on a sandbox Synapse. */
+export async function sandboxClients(kind: SandboxSynapseKind = 'native'): Promise<{ client: SynapseClient; admin: SynapseClient; adminUser: RegisteredUser }> {
+  const { url, serverName } = sandboxSynapse(kind);
   const client = createSynapseClient({ baseUrl: url, serverName });
-  const adminUser = await registerUser(client, `doctor-admin-${uniqueSuffix()}`, true);
+  const adminUser = await registerUser(client, `doctor-admin-${uniqueSuffix()}`, true, kind);
   return { client, admin: client.withAccessToken(adminUser.accessToken), adminUser };
 }
 
