@@ -83,6 +83,16 @@ describe('admin user calls against a real Synapse', () => {
     expect((await admin.client.admin.getUser(user.userId))?.deactivated).toBe(true);
   });
 
+  it('upsertUser locked: true makes whoami refuse the token with user_locked, until unlocked', async () => {
+    const user = await registerUser();
+    await admin.client.admin.upsertUser(user.userId, { locked: true });
+    const error = await rejectionOf(user.client.whoami());
+    expect(error).toMatchObject({ code: 'user_locked', errcode: 'M_USER_LOCKED', status: 401 });
+    expect((await admin.client.admin.getUser(user.userId))?.locked).toBe(true);
+    await admin.client.admin.upsertUser(user.userId, { locked: false });
+    expect((await user.client.whoami()).userId).toBe(user.userId);
+  });
+
   it('resetPassword with logoutDevices revokes the user token', async () => {
     const user = await registerUser();
     await admin.client.admin.resetPassword(user.userId, { newPassword: uniquePassword(), logoutDevices: true });

@@ -143,6 +143,8 @@ function classify(
           };
     case 'M_USER_DEACTIVATED':
       return { code: 'user_deactivated', nextSteps: ['The account is deactivated; it cannot log in or use tokens again.'] };
+    case 'M_USER_LOCKED':
+      return { code: 'user_locked', nextSteps: ['A server admin locked the account: Synapse refuses its tokens until it is unlocked (admin.upsertUser(userId, { locked: false })).'] };
     case 'M_UNRECOGNIZED':
       return {
         code: 'route_missing',

@@ -11,6 +11,7 @@ export type SynapseErrorCode =
   | 'forbidden'
   | 'invalid_credentials'
   | 'user_deactivated'
+  | 'user_locked'
   | 'route_missing'
   | 'not_found'
   | 'proxy_blocked'

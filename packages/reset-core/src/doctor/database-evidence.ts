@@ -1,12 +1,14 @@
 import type pg from 'pg';
-import type { CredentialClass } from './token-classifier.ts';
+import { LOCKED_REASON, type CredentialClass } from './token-classifier.ts';
 
 /*
  * Doctor's other evidence: Synapse's own tables instead of one whoami per credential. What whoami decides, Synapse
  * decides from `access_tokens` and `users`: a token is known when its row exists and the user it acts as
  * (`coalesce(puppets_user_id, user_id)`, as Synapse's token lookup joins them) has a `users` row; it answers as
- * that user unless `valid_until_ms` has passed (soft logout). A dead token's user is then looked up in `users`, as
- * the admin API would. Each page of credentials is classified in one query, the tokens passed as a parameter array:
+ * that user unless `valid_until_ms` has passed (soft logout) or the user is locked (`M_USER_LOCKED`). It does answer
+ * for a deactivated user whose token row survived (deactivation deletes the rows; a restored dump can bring one
+ * back): database-evidence.integration.test.ts checks each of these against the real whoami. A dead token's user is
+ * then looked up in `users`, as the admin API would. Each page of credentials is classified in one query, the tokens passed as a parameter array:
  * they are in no SQL text, log or error.
  */
 
@@ -16,7 +18,7 @@ export const SUPPORTED_SCHEMA_VERSIONS = Object.freeze({ min: 73, max: 99 });
 /** Columns the query reads, by table. */
 const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   access_tokens: ['token', 'user_id', 'puppets_user_id', 'valid_until_ms'],
-  users: ['name', 'deactivated', 'admin'],
+  users: ['name', 'deactivated', 'admin', 'locked'],
 });
 
 /** Whether Synapse's database can serve as doctor's evidence: its schema version and the columns the query reads. */
@@ -69,7 +71,7 @@ interface PageRow {
   i: number;
   acts_as: string | null;
   valid_until_ms: string | null;
-  acting_deactivated: number | null;
+  acting_locked: boolean | null;
   user_exists: boolean;
   user_deactivated: number | null;
 }
@@ -77,13 +79,14 @@ interface PageRow {
 const VALID: EvidenceVerdict = Object.freeze({ class: 'valid' });
 const EXPIRED: EvidenceVerdict = Object.freeze({ class: 'expired' });
 const DEACTIVATED: EvidenceVerdict = Object.freeze({ class: 'deactivated' });
+const LOCKED: EvidenceVerdict = Object.freeze({ class: 'deactivated', reason: LOCKED_REASON });
 const MISSING_USER: EvidenceVerdict = Object.freeze({ class: 'missing_user' });
 const UNKNOWN_TOKEN: EvidenceVerdict = Object.freeze({ class: 'unknown_token' });
 
 function verdictOf(row: EvidenceRow, found: PageRow, nowMs: number): EvidenceVerdict {
   if (found.acts_as !== null) {
     if (found.valid_until_ms !== null && Number(found.valid_until_ms) < nowMs) return EXPIRED;
-    if (found.acting_deactivated === 1) return DEACTIVATED;
+    if (found.acting_locked === true) return LOCKED;
     return found.acts_as === row.userId ? VALID : { class: 'wrong_owner', actualUserId: found.acts_as };
   }
   if (!found.user_exists) return MISSING_USER;
@@ -104,7 +107,7 @@ export async function classifyAgainstDatabase(client: pg.ClientBase, page: reado
   if (page.length === 0) return [];
   const { rows } = await client.query<PageRow>(
     `SELECT p.i,
-            acting.name AS acts_as, t.valid_until_ms::text AS valid_until_ms, acting.deactivated AS acting_deactivated,
+            acting.name AS acts_as, t.valid_until_ms::text AS valid_until_ms, acting.locked AS acting_locked,
             named.name IS NOT NULL AS user_exists, named.deactivated AS user_deactivated
        FROM unnest($1::int[], $2::text[], $3::text[]) AS p(i, user_id, token)
        LEFT JOIN access_tokens t ON t.token = p.token
@@ -119,7 +122,8 @@ export async function classifyAgainstDatabase(client: pg.ClientBase, page: reado
 
 /**
  * The admin token's standing in Synapse's tables, as doctor's whoami + admin lookup would find it: `invalid` when
- * no token row acts as a user or it expired, `not_admin` when the user it acts as is no admin, else `valid`. The token
+ * no token row acts as a user or it expired, `unchecked` when that user is locked, `not_admin` when it is no admin,
+ * else `valid`. The token
  * is a query parameter only.
  *
  * @example
@@ -128,14 +132,16 @@ export async function classifyAgainstDatabase(client: pg.ClientBase, page: reado
  * await adminTokenInDatabase(session.client, 'syt_...'); // 'valid'
  * ```
  */
-export async function adminTokenInDatabase(client: pg.ClientBase, token: string, nowMs: number = Date.now()): Promise<'valid' | 'invalid' | 'not_admin'> {
-  const { rows } = await client.query<{ admin: number | null; valid_until_ms: string | null }>(
-    `SELECT acting.admin, t.valid_until_ms::text AS valid_until_ms
+export async function adminTokenInDatabase(client: pg.ClientBase, token: string, nowMs: number = Date.now()): Promise<'valid' | 'invalid' | 'not_admin' | 'unchecked'> {
+  const { rows } = await client.query<{ admin: number | null; locked: boolean; valid_until_ms: string | null }>(
+    `SELECT acting.admin, acting.locked, t.valid_until_ms::text AS valid_until_ms
        FROM access_tokens t JOIN users acting ON acting.name = coalesce(t.puppets_user_id, t.user_id)
       WHERE t.token = $1`,
     [token],
   );
   const found = rows[0];
   if (found === undefined || (found.valid_until_ms !== null && Number(found.valid_until_ms) < nowMs)) return 'invalid';
+  // A locked admin's whoami fails with M_USER_LOCKED, which the API path's check reports as `unchecked`.
+  if (found.locked) return 'unchecked';
   return found.admin === 1 ? 'valid' : 'not_admin';
 }

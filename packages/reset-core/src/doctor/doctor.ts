@@ -215,8 +215,8 @@ async function checkAdminToken(synapse: SynapseClient): Promise<AdminState> {
 
 /**
  * With database evidence, the admin token is judged from Synapse's tables too (no request to Synapse): the first
- * adminToken target holding one, as the connection reads it. Without the targets (a library caller's bare client), or
- * when they cannot be read, through whoami as with the API.
+ * adminToken target holding one, as the connection reads it. Without the targets, when none holds a token, or when
+ * they cannot be read, the client's own token through whoami, as with the API.
  */
 async function adminTokenFromTables(target: DoctorTarget, dependencies: DoctorDependencies, client: pg.ClientBase): Promise<AdminState> {
   const open = dependencies.openSecretStore;
@@ -230,7 +230,8 @@ async function adminTokenFromTables(target: DoctorTarget, dependencies: DoctorDe
     if (!isSecretsError(error)) throw error;
     return checkAdminToken(dependencies.synapse);
   }
-  return 'absent';
+  // No target holds a token, but the client carries one (a library caller's own): judge that one through whoami.
+  return dependencies.synapse.hasAccessToken ? checkAdminToken(dependencies.synapse) : 'absent';
 }
 
 async function observeStorage(target: DoctorTarget, dependencies: DoctorDependencies): Promise<DoctorStorageReport> {

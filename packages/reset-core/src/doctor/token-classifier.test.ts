@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SynapseClientError } from '@matrix-reset/synapse-admin';
-import { classifyDeadToken, classifyWhoami } from './token-classifier.ts';
+import { classifyDeadToken, classifyWhoami, LOCKED_REASON } from './token-classifier.ts';
 
-const error = (code: 'unknown_token' | 'token_soft_logout' | 'user_deactivated' | 'rate_limited') =>
+const error = (code: 'unknown_token' | 'token_soft_logout' | 'user_deactivated' | 'user_locked' | 'rate_limited') =>
   ({ status: 'rejected', reason: new SynapseClientError({ code, message: code }) }) as const;
 
 describe('classifyWhoami', () => {
@@ -22,6 +22,10 @@ describe('classifyWhoami', () => {
     expect(classifyWhoami('@a:x', error('unknown_token'))).toEqual({ kind: 'dead' });
     expect(classifyWhoami('@a:x', error('token_soft_logout'))).toMatchObject({ class: 'expired' });
     expect(classifyWhoami('@a:x', error('user_deactivated'))).toMatchObject({ class: 'deactivated' });
+  });
+
+  it('counts a locked user with the deactivated ones, saying it is locked', () => {
+    expect(classifyWhoami('@a:x', error('user_locked'))).toEqual({ kind: 'final', class: 'deactivated', reason: LOCKED_REASON });
   });
 
   it('leaves other failures unchecked with the reason', () => {

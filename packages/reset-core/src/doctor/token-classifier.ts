@@ -6,7 +6,8 @@ import { isSynapseClientError, type AdminUser, type Whoami } from '@matrix-reset
  * - `unknown_token`: the server does not know the token, but the user exists (a repair mints a new token);
  * - `expired`: 401 with `soft_logout` (the token expired);
  * - `missing_user`: the token is dead and the server has no such user (the server was wiped);
- * - `deactivated`: the user exists but is deactivated;
+ * - `deactivated`: the user exists but is deactivated, or a server admin locked it (whoami refuses a locked user's
+ *   tokens with `M_USER_LOCKED`; the reason says so): either way the app's decision, not drift a new token fixes;
  * - `wrong_owner`: the token works, but for another Matrix user than the row says;
  * - `partial`: the user id or the token column is empty (the app re-provisions these itself); an empty device id
  *   alone is not partial, since login-as tokens have no device;
@@ -25,6 +26,9 @@ export const CREDENTIAL_CLASSES: readonly CredentialClass[] = Object.freeze([
   'partial',
   'unchecked',
 ]);
+
+/** The reason of a `deactivated` verdict whose user is locked rather than deactivated. */
+export const LOCKED_REASON = 'the user is locked by a server admin (whoami answers M_USER_LOCKED)';
 
 /**
  * The verdict of whoami alone. `dead` means "the token is unknown: ask the admin API about the user" (one lookup per
@@ -62,6 +66,8 @@ export function classifyWhoami(
       return EXPIRED;
     case 'user_deactivated':
       return DEACTIVATED;
+    case 'user_locked':
+      return LOCKED;
     default:
       return { kind: 'final', class: 'unchecked', reason: `whoami failed: ${error.code}` };
   }
@@ -71,6 +77,7 @@ const VALID: WhoamiVerdict = Object.freeze({ kind: 'final', class: 'valid' });
 const DEAD: WhoamiVerdict = Object.freeze({ kind: 'dead' });
 const EXPIRED: WhoamiVerdict = Object.freeze({ kind: 'final', class: 'expired' });
 const DEACTIVATED: WhoamiVerdict = Object.freeze({ kind: 'final', class: 'deactivated' });
+const LOCKED: WhoamiVerdict = Object.freeze({ kind: 'final', class: 'deactivated', reason: LOCKED_REASON });
 
 /**
  * Classifies a dead token from the admin API's answer about its user: `undefined` (404) -> `missing_user`,
