@@ -27,7 +27,7 @@ export interface DriftSnapshot {
 /** The cached doctor: `get()` serves the last summary while it is younger than `maxAgeSeconds`. */
 export interface DriftService {
   /**
-   * The summary from `evidence` (default `api`; each kind cached apart), recomputed when older than the limit or
+   * The summary from `evidence` (default `auto`; each kind cached apart), recomputed when older than the limit or
    * when `refresh` is true. Concurrent recomputations of one kind share one doctor run.
    */
   get(options?: { refresh?: boolean; evidence?: EvidenceRequest }): Promise<DriftSnapshot>;
@@ -71,7 +71,7 @@ export function createDriftService(options: { runDoctor: (evidence: EvidenceRequ
 
   return {
     async get(request = {}) {
-      const evidence = request.evidence ?? 'api';
+      const evidence = request.evidence ?? 'auto';
       let kind = kinds.get(evidence);
       if (kind === undefined) kinds.set(evidence, (kind = {}));
       const { cached } = kind;

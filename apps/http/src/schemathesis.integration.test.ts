@@ -10,7 +10,7 @@ import { spawnServiceProcess, type ServiceProcess } from './test-support/service
 // schemathesis (PyPI, pinned in apps/http/fuzz/, installed by scripts/setup) fuzzes the service's own
 // GET /openapi.json with every check it has (`--checks all`): the examples, coverage, fuzzing and stateful phases,
 // at most 50 cases an operation, a fixed seed, once per kind of token. No operation and no check is excluded;
-// apps/http/fuzz/schemathesis.toml widens what positive_data_acceptance accepts for two operations, saying why.
+// apps/http/fuzz/schemathesis.toml widens what positive_data_acceptance accepts for three operations, saying why.
 // The service runs on the shared sandbox, so what the stateful phase can start must stay inside this test:
 // - the environment's name is this test's own (its journal, plans, runs and lock are too) and it has no Kubernetes
 //   target, so a full-reset plan is refused (422) and nothing is ever scaled, deleted or restarted;

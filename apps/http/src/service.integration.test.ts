@@ -221,6 +221,21 @@ describe('GET /v1/drift', () => {
     expect(generated.size).toBe(1);
   });
 
+  it('says where its verdicts came from, and takes evidence=auto|api|database', async () => {
+    type Evidence = { evidence: { source: string; reason: string } };
+    // This environment names no Synapse database (no synapse.database, no homeserverConfig): auto is the API.
+    const auto = (await call(fixture, '/v1/drift', { token: fixture.tokens.ops })).json() as Evidence;
+    expect(auto.evidence).toEqual({ source: 'api', reason: expect.stringContaining("Synapse's database is not configured here") });
+    const api = (await call(fixture, '/v1/drift?evidence=api', { token: fixture.tokens.ops })).json() as Evidence;
+    expect(api.evidence).toEqual({ source: 'api', reason: 'asked for (evidence: api)' });
+    const database = await call(fixture, '/v1/drift?evidence=database', { token: fixture.tokens.ops });
+    expect(database.status).toBe(422);
+    expect((database.json() as ErrorShape).error).toMatchObject({ code: 'environment_incapable', message: expect.stringContaining('synapse.database or synapse.homeserverConfig') });
+    const wrong = await call(fixture, '/v1/drift?evidence=sql', { token: fixture.tokens.ops });
+    expect(wrong.status).toBe(400);
+    expect((wrong.json() as ErrorShape).error.message).toContain('query.evidence');
+  });
+
   it('answers 400 for refresh=yes', async () => {
     const response = await call(fixture, '/v1/drift?refresh=yes', { token: fixture.tokens.ops });
     expect(response.status).toBe(400);

@@ -30,8 +30,8 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
     evidence: Flags.string({
       env: 'MATRIX_RESET_EVIDENCE',
       options: ['auto', 'database', 'api'],
-      default: 'api',
-      description: "database: classify against Synapse's own tables (no load on it); api: whoami per token; auto: the database where configured and answering (default api)",
+      default: 'auto',
+      description: "database: classify against Synapse's own tables (no load on it); api: whoami per token; auto: the database where configured and answering, else the API",
     }),
     'cross-check': Flags.integer({ env: 'MATRIX_RESET_CROSS_CHECK', description: 'With database evidence: also check this many random tokens with whoami and report disagreements', min: 0 }),
   });

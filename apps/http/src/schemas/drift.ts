@@ -41,4 +41,8 @@ export const driftSchema = z
 /** `GET /v1/drift?refresh=`. */
 export const driftQuery = z.object({
   refresh: z.enum(['true', 'false']).optional().openapi({ description: 'true: recompute now' }),
+  evidence: z.enum(['auto', 'database', 'api']).optional().openapi({
+    description:
+      "Where doctor's verdicts come from: database (Synapse's own tables, no load on the homeserver; 422 where this environment has no Synapse database it can read, 503 while that database does not answer), api (whoami per token), auto (default: the database where configured and answering, else the API). Each is cached apart.",
+  }),
 });

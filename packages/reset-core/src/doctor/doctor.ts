@@ -73,7 +73,8 @@ export interface DoctorOptions {
    * (Synapse's own `access_tokens` and `users`, a page of credentials per query in one read-only snapshot: no load on
    * the homeserver), or `auto`: the database when Synapse's database is configured here
    * (`synapse.database` or `synapse.homeserverConfig`), answers and has a schema this version knows, else the API
-   * (`report.evidence` says why). Default `api`. Needs the environment as target and `openSecretStore` for the database.
+   * (`report.evidence` says why). Default `auto`. The database needs the environment as target and `openSecretStore`
+   * (an `EnvironmentConnection` has it): without them `auto` is the API.
    */
   evidence?: EvidenceRequest;
   /** With database evidence: also check this many credentials, picked at random, through whoami, and report disagreements. */
@@ -374,7 +375,7 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
   const total = options.sample === undefined ? population : Math.min(options.sample, population);
   const columns = new Map(selected.map((s) => [s.schema, { userId: s.userId.present, token: s.accessToken.present }]));
 
-  const { evidence, session } = await chooseEvidence(target, dependencies, options.evidence ?? 'api');
+  const { evidence, session } = await chooseEvidence(target, dependencies, options.evidence ?? 'auto');
   let adminToken: AdminState;
   try {
     adminToken = session === undefined ? await checkAdminToken(synapse) : await adminTokenFromTables(target, dependencies, session.client);
