@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { requireToken, segment, type ClientContext } from './client-context.ts';
 import { deleteIdSchema, deleteStatusSchema, roomIdSchema, roomPageSchema } from './schemas.ts';
-import { SynapseClientError } from './synapse-client-error.ts';
+import { backgroundTask, type WaitOptions } from './background-task.ts';
 
 export type ListedRoom = z.infer<typeof roomPageSchema>['rooms'][number];
 export type RoomDeleteStatus = z.infer<typeof deleteStatusSchema>;
@@ -80,48 +79,23 @@ export function roomDeleteStatus(context: ClientContext, deleteId: string): Prom
   });
 }
 
-export interface WaitForRoomDeletionOptions {
-  /** Give up after this long (default 60 000 ms). */
-  timeoutMs?: number;
-  /** Pause between polls (default 250 ms). */
-  pollIntervalMs?: number;
-}
+export type WaitForRoomDeletionOptions = WaitOptions;
 
 /**
  * Polls the delete status until it is `complete` (returned) or `failed` (`room_delete_failed`), or the deadline
  * passes (`room_delete_timeout`).
  */
-export async function waitForRoomDeletion(
-  context: ClientContext,
-  deleteId: string,
-  options: WaitForRoomDeletionOptions = {},
-): Promise<RoomDeleteStatus> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  const path = `/_synapse/admin/v2/rooms/delete_status/${segment(deleteId)}`;
-  for (;;) {
-    const status = await roomDeleteStatus(context, deleteId);
-    if (status.status === 'complete') return status;
-    if (status.status === 'failed') {
-      throw new SynapseClientError({
-        code: 'room_delete_failed',
-        message: `Room delete ${deleteId} failed${status.error === undefined ? '' : `: ${status.error}`}`,
-        nextSteps: ['Check the Synapse logs; retry with forcePurge if local users could not be kicked.'],
-        method: 'GET',
-        path,
-      });
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      throw new SynapseClientError({
-        code: 'room_delete_timeout',
-        message: `Room delete ${deleteId} was still "${status.status}" when the deadline passed`,
-        nextSteps: ['Wait longer (timeoutMs) or check the status later with roomDeleteStatus(deleteId).'],
-        method: 'GET',
-        path,
-      });
-    }
-    await sleep(Math.min(options.pollIntervalMs ?? 250, left));
-  }
+export function waitForRoomDeletion(context: ClientContext, deleteId: string, options: WaitForRoomDeletionOptions = {}): Promise<RoomDeleteStatus> {
+  return backgroundTask({
+    id: deleteId,
+    what: 'Room delete',
+    statusPath: `/_synapse/admin/v2/rooms/delete_status/${segment(deleteId)}`,
+    fetch: () => roomDeleteStatus(context, deleteId),
+    state: (status) => (status.status === 'complete' ? { kind: 'done' } : status.status === 'failed' ? { kind: 'failed', error: status.error } : { kind: 'running', name: status.status }),
+    failedCode: 'room_delete_failed',
+    timeoutCode: 'room_delete_timeout',
+    onFailure: ['Check the Synapse logs; retry with forcePurge if local users could not be kicked.'],
+  }).wait(options);
 }
 
 /** `POST /_synapse/admin/v1/join/<room>`: joins a local user to a room the server is in (room id or alias). */

@@ -26,3 +26,4 @@ export type { Device } from './admin-devices.ts';
 export type { DeleteRoomOptions, ListedRoom, ListRoomsOptions, RoomDeleteStatus, WaitForRoomDeletionOptions } from './admin-rooms.ts';
 export type { CreateRoomOptions, RoomEvent, SendTextOptions } from './client-rooms.ts';
 export { ENDPOINTS, COMPOSITE_CALLS, type EndpointEntry, type DelegatedAuthBehaviour } from './endpoint-inventory.ts';
+export { backgroundTask, type BackgroundTask, type BackgroundTaskSpec, type WaitOptions } from './background-task.ts';

@@ -34,6 +34,8 @@ export type SynapseErrorCode =
   | 'server_name_unknown'
   | 'room_delete_failed'
   | 'room_delete_timeout'
+  | 'background_task_failed'
+  | 'background_task_timeout'
   // No answer at all.
   | 'connection_refused'
   | 'timeout'
