@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { scaleStatefulSet, waitForStatefulSetPodsGone, waitForStatefulSetReady } from '@matrix-reset/k8s-ops';
-import { postgresShape, sqliteShape, type DemoShape } from '@matrix-reset/demo';
-import { doctor, parseResetConfig, resolveEnvironment, type EnvironmentConnection } from '@matrix-reset/reset-core';
+import { postgresShape, sqliteShape, writeSandboxConfig, type DemoShape } from '@matrix-reset/demo';
+import { doctor, type EnvironmentConnection } from '@matrix-reset/reset-core';
 import pg from 'pg';
 
 /** What the full-reset benchmark needs of a Synapse deployment: the demo's shapes, and ESS's of its own. */
@@ -30,6 +28,9 @@ function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** Where the ess shape keeps the admin token and its user in SSM. */
+const ESS_SSM = Object.freeze({ token: '/openmeet/ess/matrix-admin-access-token', user: '/openmeet/ess/matrix-admin-user' });
+
 /**
  * Element Server Suite's shape, kube-sim's synapse-ess: Synapse as StatefulSet ess-synapse-main beside a Postgres of
  * its own (StatefulSet ess-postgres), reached from here at its Service's ClusterIP as `postgres` (password in Secret
@@ -43,12 +44,12 @@ export const essShape: FullResetShape = {
   kubeScenario: 'synapse-ess',
   sandboxDescription: 'kube-sim synapse-ess: Synapse StatefulSet beside a Postgres StatefulSet',
   namespace: ESS,
-  ssm: { token: '/openmeet/ess/matrix-admin-access-token', user: '/openmeet/ess/matrix-admin-user' },
+  ssm: ESS_SSM,
   async writeConfig(path, sandbox) {
     const service = await sandbox.kube.core.readNamespacedService({ namespace: ESS, name: 'ess-postgres' });
     const host = service.spec?.clusterIP;
     if (host === undefined) throw new Error('Service ess/ess-postgres has no ClusterIP');
-    const yaml = [
+    const head = [
       "# Written by the full-reset benchmark for the sandbox's kube-sim synapse-ess scenario.",
       'version: 1',
       'environments:',
@@ -65,17 +66,8 @@ export const essShape: FullResetShape = {
       `      sharedSecret: "${ESS_GENERATED}#SYNAPSE_REGISTRATION_SHARED_SECRET"`,
       '      homeserverConfig: { secret: ess-synapse, key: homeserver.yaml }',
       `      database: { host: ${host}, port: 5432, user: postgres, password: "${ESS_GENERATED}#POSTGRES_ADMIN_PASSWORD" }`,
-      '    adminToken:',
-      '      - { token: "ssm:/openmeet/ess/matrix-admin-access-token", user: "ssm:/openmeet/ess/matrix-admin-user" }',
-      `      - { token: "k8s-secret:${ESS}/openmeet-api-secrets#MATRIX_ADMIN_ACCESS_TOKEN", user: "k8s-secret:${ESS}/openmeet-api-secrets#MATRIX_ADMIN_USER" }`,
-      '    appDatabase:',
-      '      url: env:DATABASE_URL',
-      '      layout: openmeet',
-      '',
-    ].join('\n');
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, yaml);
-    return resolveEnvironment(parseResetConfig(yaml, { path }), 'ess-dev');
+    ];
+    return writeSandboxConfig(path, 'ess-dev', head, { namespace: ESS, ssmToken: ESS_SSM.token, ssmUser: ESS_SSM.user });
   },
   async waitForSynapse(kube) {
     await waitForStatefulSetReady(kube, { namespace: ESS, name: 'ess-postgres', timeoutMs: 180_000 });

@@ -1,6 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseResetConfig, resolveEnvironment, type EnvironmentConfig } from '@matrix-reset/reset-core';
+import type { EnvironmentConfig } from '@matrix-reset/reset-core';
+import { writeSandboxConfig } from './demo-config.ts';
 
 /** kube-sim's `synapse-ananace` scenario (the ananace chart with an external Postgres), as the demo's configuration names it. */
 export const POSTGRES_ENVIRONMENT = 'ananace-dev';
@@ -25,7 +24,7 @@ export const POSTGRES_WORKERS = 'app.kubernetes.io/name=matrix-synapse,app.kuber
  */
 export function writeDemoPostgresConfig(path: string, options: { context: string; kubeconfig: string; databaseServer: { host: string; port: number } }): EnvironmentConfig {
   const ns = POSTGRES_NAMESPACE;
-  const yaml = [
+  const head = [
     "# Written by `matrix-reset demo --shape postgres` for the sandbox's kube-sim synapse-ananace scenario.",
     'version: 1',
     'environments:',
@@ -43,15 +42,6 @@ export function writeDemoPostgresConfig(path: string, options: { context: string
     `      sharedSecret: "k8s-secret:${ns}/matrix-synapse-registration#SYNAPSE_REGISTRATION_SHARED_SECRET"`,
     '      homeserverConfig: { secret: matrix-synapse, key: config.yaml }',
     `      database: { host: ${options.databaseServer.host}, port: ${options.databaseServer.port}, password: "k8s-secret:${ns}/matrix-synapse-postgresql-external#postgres-password" }`,
-    '    adminToken:',
-    `      - { token: "ssm:${POSTGRES_SSM_TOKEN}", user: "ssm:${POSTGRES_SSM_USER}" }`,
-    `      - { token: "k8s-secret:${ns}/openmeet-api-secrets#MATRIX_ADMIN_ACCESS_TOKEN", user: "k8s-secret:${ns}/openmeet-api-secrets#MATRIX_ADMIN_USER" }`,
-    '    appDatabase:',
-    '      url: env:DATABASE_URL',
-    '      layout: openmeet',
-    '',
-  ].join('\n');
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, yaml);
-  return resolveEnvironment(parseResetConfig(yaml, { path }), POSTGRES_ENVIRONMENT);
+  ];
+  return writeSandboxConfig(path, POSTGRES_ENVIRONMENT, head, { namespace: ns, ssmToken: POSTGRES_SSM_TOKEN, ssmUser: POSTGRES_SSM_USER });
 }
