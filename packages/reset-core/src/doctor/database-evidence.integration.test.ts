@@ -136,6 +136,9 @@ describe('doctor --evidence database against --evidence api, on the same credent
         row('locked', ids.locked!, users.locked!.accessToken, users.locked!.deviceId),
         row('b2', ids.b2!, users.b2!.accessToken, users.b2!.deviceId),
         row('ghost2', ghost(), fakeToken()),
+        // Rows naming users of another homeserver (an app that talked to two): the admin API cannot look them up.
+        row('foreign', '@someone:other.example', fakeToken()),
+        row('foreigntoken', '@someone:other.example', users.b2!.accessToken),
         row('nulluser', null, fakeToken()),
       ],
     ]));
@@ -160,7 +163,8 @@ describe('doctor --evidence database against --evidence api, on the same credent
   });
 
   it('finds every class through the API', () => {
-    expect(api.totals).toEqual({ valid: 4, unknown_token: 1, expired: 2, missing_user: 2, deactivated: 3, wrong_owner: 2, partial: 2, unchecked: 0 });
+    expect(api.totals).toEqual({ valid: 4, unknown_token: 1, expired: 2, missing_user: 3, deactivated: 3, wrong_owner: 3, partial: 2, unchecked: 0 });
+    expect(api.findings.find((f) => f.class === 'missing_user' && f.userId === '@someone:other.example')?.reason).toMatch(/another server \(other\.example\)/);
     expect(api.findings.find((f) => f.userId === ids.owner)?.actualUserId).toBe(ids.other);
     expect(api.findings.find((f) => f.userId === ids.locked)?.reason).toMatch(/locked/);
   });

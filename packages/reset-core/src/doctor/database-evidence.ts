@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { LOCKED_REASON, type CredentialClass } from './token-classifier.ts';
+import { foreignUserVerdict, LOCKED_REASON, type CredentialClass } from './token-classifier.ts';
 
 /*
  * Doctor's other evidence: Synapse's own tables instead of one whoami per credential. What whoami decides, Synapse
@@ -83,19 +83,20 @@ const LOCKED: EvidenceVerdict = Object.freeze({ class: 'deactivated', reason: LO
 const MISSING_USER: EvidenceVerdict = Object.freeze({ class: 'missing_user' });
 const UNKNOWN_TOKEN: EvidenceVerdict = Object.freeze({ class: 'unknown_token' });
 
-function verdictOf(row: EvidenceRow, found: PageRow, nowMs: number): EvidenceVerdict {
+function verdictOf(row: EvidenceRow, found: PageRow, nowMs: number, serverName: string | undefined): EvidenceVerdict {
   if (found.acts_as !== null) {
     if (found.valid_until_ms !== null && Number(found.valid_until_ms) < nowMs) return EXPIRED;
     if (found.acting_locked === true) return LOCKED;
     return found.acts_as === row.userId ? VALID : { class: 'wrong_owner', actualUserId: found.acts_as };
   }
-  if (!found.user_exists) return MISSING_USER;
+  if (!found.user_exists) return foreignUserVerdict(row.userId, serverName) ?? MISSING_USER;
   return found.user_deactivated === 1 ? DEACTIVATED : UNKNOWN_TOKEN;
 }
 
 /**
  * Classifies a page of credentials against Synapse's tables in one query (run it inside a read-only transaction for
- * one snapshot across pages); the verdicts in the page's order.
+ * one snapshot across pages); the verdicts in the page's order. With `serverName`, a dead token whose row names a
+ * user of another server says so in its reason, as the API path does.
  *
  * @example
  * ```ts
@@ -103,7 +104,12 @@ function verdictOf(row: EvidenceRow, found: PageRow, nowMs: number): EvidenceVer
  * const verdicts = await classifyAgainstDatabase(session.client, [{ userId: '@a:x', token: 'syt_...' }]);
  * ```
  */
-export async function classifyAgainstDatabase(client: pg.ClientBase, page: readonly EvidenceRow[], nowMs: number = Date.now()): Promise<EvidenceVerdict[]> {
+export async function classifyAgainstDatabase(
+  client: pg.ClientBase,
+  page: readonly EvidenceRow[],
+  options: { readonly nowMs?: number; readonly serverName?: string | undefined } = {},
+): Promise<EvidenceVerdict[]> {
+  const nowMs = options.nowMs ?? Date.now();
   if (page.length === 0) return [];
   const { rows } = await client.query<PageRow>(
     `SELECT p.i,
@@ -116,7 +122,7 @@ export async function classifyAgainstDatabase(client: pg.ClientBase, page: reado
     [page.map((_, i) => i), page.map((row) => row.userId), page.map((row) => row.token)],
   );
   const verdicts: EvidenceVerdict[] = new Array<EvidenceVerdict>(page.length);
-  for (const found of rows) verdicts[found.i] = verdictOf(page[found.i]!, found, nowMs);
+  for (const found of rows) verdicts[found.i] = verdictOf(page[found.i]!, found, nowMs, options.serverName);
   return verdicts;
 }
 

@@ -72,7 +72,7 @@ export async function chooseEvidence(
       await session.close();
       return api(`Synapse's database ${session.endpoint.database ?? ''} cannot serve as evidence: ${support.reason}; checked through the API instead`);
     }
-    const reason = requested === 'database' ? 'asked for (evidence: database)' : `Synapse's database ${session.endpoint.database ?? ''} answers (schema ${support.version})`;
+    const reason = requested === 'database' ? 'asked for (evidence: database)' : `${session.endpoint.database ?? 'it'} answers (schema ${support.version})`;
     return { evidence: Object.freeze({ source: 'database', reason, schemaVersion: support.version }), session };
   } catch (error) {
     await session.close();

@@ -19,7 +19,7 @@ import { deepFreeze } from '../support/deep-freeze.ts';
 import { checkDoctorSecrets, type DoctorSecretsTarget } from './doctor-secrets.ts';
 import { adminTokenInDatabase, classifyAgainstDatabase } from './database-evidence.ts';
 import { chooseEvidence, type DoctorEvidence, type EvidenceRequest } from './doctor-evidence.ts';
-import { classifyDeadToken, classifyWhoami, type CredentialClass } from './token-classifier.ts';
+import { classifyDeadToken, classifyWhoami, foreignUserVerdict, type CredentialClass } from './token-classifier.ts';
 
 
 /**
@@ -452,6 +452,8 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
     );
     const verdict = classifyWhoami(item.userId, outcome);
     if (verdict.kind === 'final') return verdict;
+    const foreign = foreignUserVerdict(item.userId, target.synapse?.serverName);
+    if (foreign !== undefined) return foreign;
     if (!canLookUp) {
       // The token is dead for certain; without a working admin token the user cannot be looked up. When the server
       // does not know our admin token either, that is itself evidence of a reset: count the row as unknown_token.
@@ -475,7 +477,7 @@ export async function doctor(target: DoctorTarget, dependencies: DoctorDependenc
       // One snapshot of Synapse's tables for every page.
       await session.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       for await (const page of pages(checkable(), DATABASE_PAGE_SIZE)) {
-        const verdicts = await classifyAgainstDatabase(session.client, page);
+        const verdicts = await classifyAgainstDatabase(session.client, page, { serverName: target.synapse?.serverName });
         for (const [n, item] of page.entries()) {
           const verdict = verdicts[n]!;
           record(item.row, verdict);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SynapseClientError } from '@matrix-reset/synapse-admin';
-import { classifyDeadToken, classifyWhoami, LOCKED_REASON } from './token-classifier.ts';
+import { classifyDeadToken, classifyWhoami, foreignUserVerdict, LOCKED_REASON } from './token-classifier.ts';
 
 const error = (code: 'unknown_token' | 'token_soft_logout' | 'user_deactivated' | 'user_locked' | 'rate_limited') =>
   ({ status: 'rejected', reason: new SynapseClientError({ code, message: code }) }) as const;
@@ -46,5 +46,15 @@ describe('classifyDeadToken', () => {
 
   it('is unchecked when the lookup fails', () => {
     expect(classifyDeadToken(error('rate_limited'))).toMatchObject({ class: 'unchecked' });
+  });
+});
+
+describe('foreignUserVerdict', () => {
+  it('says missing_user for a user id of another server, nothing for a local one or without a server name', () => {
+    expect(foreignUserVerdict('@a:other.org', 'example.org')).toEqual({ class: 'missing_user', reason: 'the user id names another server (other.org), not example.org' });
+    expect(foreignUserVerdict('@a:example.org', 'example.org')).toBeUndefined();
+    expect(foreignUserVerdict('@a:example.org:8448', 'example.org:8448')).toBeUndefined();
+    expect(foreignUserVerdict('nocolon', 'example.org')?.reason).toContain('(none)');
+    expect(foreignUserVerdict('@a:other.org', undefined)).toBeUndefined();
   });
 });

@@ -98,3 +98,20 @@ export function classifyDeadToken(
   if (!isSynapseClientError(lookup.reason)) throw lookup.reason;
   return { class: 'unchecked', reason: `token unknown; the admin user lookup failed: ${lookup.reason.code}` };
 }
+
+/**
+ * A dead token's verdict when its row names a user of another server than `serverName`: `missing_user` (this server
+ * cannot have that user; its admin API refuses to look up non-local users), with the reason; undefined when the user
+ * id is local or `serverName` is unknown.
+ *
+ * @example
+ * ```ts
+ * foreignUserVerdict('@a:other.org', 'example.org'); // { class: 'missing_user', reason: 'the user id names another server (other.org), not example.org' }
+ * ```
+ */
+export function foreignUserVerdict(userId: string, serverName: string | undefined): { readonly class: 'missing_user'; readonly reason: string } | undefined {
+  if (serverName === undefined) return undefined;
+  const colon = userId.indexOf(':');
+  const domain = colon === -1 ? '' : userId.slice(colon + 1);
+  return domain === serverName ? undefined : { class: 'missing_user', reason: `the user id names another server (${domain === '' ? 'none' : domain}), not ${serverName}` };
+}
