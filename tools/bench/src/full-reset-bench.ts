@@ -54,7 +54,7 @@ const WAITS_ON: Readonly<Record<string, string>> = {
   'delete-pvc': 'Kubernetes API (claim deletion)',
   'backup-synapse-database': 'Postgres (sessions gone, RENAME)',
   'create-synapse-database': 'Postgres (CREATE DATABASE)',
-  'scale-up': 'pod start, Synapse ready (on Postgres: makes its schema)',
+  'scale-up': 'pod start, Synapse ready (it makes its schema on the empty database or volume)',
   'bootstrap-admin': 'Synapse (port-forward)',
   'write-admin-token': 'SSM, External Secrets sync',
   'restart-workloads': 'API Deployment rollout',
