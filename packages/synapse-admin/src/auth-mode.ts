@@ -8,7 +8,7 @@ import { SynapseNetworkError } from './synapse-network-error.ts';
 import type { SynapseTransport } from './synapse-transport.ts';
 
 /** What a native-only capability is, and what to do instead under delegated auth. */
-export type NativeCapability = 'shared_secret_registration' | 'login_as' | 'password_login' | 'logout' | 'reset_password';
+export type NativeCapability = 'shared_secret_registration' | 'login_as' | 'password_login' | 'logout' | 'reset_password' | 'account_validity';
 
 const INSTEAD: Record<NativeCapability, { what: string; nextSteps: string[] }> = {
   shared_secret_registration: {
@@ -37,6 +37,12 @@ const INSTEAD: Record<NativeCapability, { what: string; nextSteps: string[] }> =
   reset_password: {
     what: 'password reset (POST /_synapse/admin/v1/reset_password/<id>)',
     nextSteps: ['Set the password in the Matrix Authentication Service: `mas-cli manage set-password <username> <password>`.'],
+  },
+  account_validity: {
+    what: 'account validity renewal (POST /_synapse/admin/v1/account_validity/validity)',
+    nextSteps: [
+      'Synapse does not expire accounts when the Matrix Authentication Service owns them: lock or deactivate the account there instead (`mas-cli manage lock-user <username>`).',
+    ],
   },
 };
 

@@ -27,3 +27,15 @@ export type { DeleteRoomOptions, ListedRoom, ListRoomsOptions, RoomDeleteStatus,
 export type { CreateRoomOptions, RoomEvent, SendTextOptions } from './client-rooms.ts';
 export { ENDPOINTS, COMPOSITE_CALLS, type EndpointEntry, type DelegatedAuthBehaviour } from './endpoint-inventory.ts';
 export { backgroundTask, type BackgroundTask, type BackgroundTaskSpec, type WaitOptions } from './background-task.ts';
+export { SynapseFederationAdminApi } from './admin-federation-api.ts';
+export type { Destination, DestinationRoom, FederationPage, ListDestinationRoomsOptions, ListDestinationsOptions } from './admin-federation.ts';
+export { SynapseBackgroundUpdatesAdminApi } from './admin-background-updates-api.ts';
+export type { BackgroundJob, BackgroundUpdate, BackgroundUpdatesStatus } from './admin-background-updates.ts';
+export { SynapseExperimentalFeaturesAdminApi } from './admin-experimental-features-api.ts';
+export type { ExperimentalFeatureId, ExperimentalFeatures } from './admin-experimental-features.ts';
+export { SynapseScheduledTasksAdminApi } from './admin-scheduled-tasks-api.ts';
+export type { ScheduledTask, ScheduledTaskFilters, ScheduledTaskStatus } from './admin-scheduled-tasks.ts';
+export { SynapseAccountValidityAdminApi } from './admin-account-validity-api.ts';
+export type { RenewAccountValidityOptions } from './admin-account-validity.ts';
+export { SynapseEventsAdminApi } from './admin-events-api.ts';
+export type { FetchedEvent } from './admin-events.ts';

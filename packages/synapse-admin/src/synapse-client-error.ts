@@ -36,6 +36,7 @@ export type SynapseErrorCode =
   | 'room_delete_timeout'
   | 'background_task_failed'
   | 'background_task_timeout'
+  | 'account_validity_disabled'
   // No answer at all.
   | 'connection_refused'
   | 'timeout'

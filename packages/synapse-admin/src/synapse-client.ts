@@ -1,4 +1,10 @@
 import type { Dispatcher } from 'undici';
+import { SynapseAccountValidityAdminApi } from './admin-account-validity-api.ts';
+import { SynapseBackgroundUpdatesAdminApi } from './admin-background-updates-api.ts';
+import { SynapseEventsAdminApi } from './admin-events-api.ts';
+import { SynapseExperimentalFeaturesAdminApi } from './admin-experimental-features-api.ts';
+import { SynapseFederationAdminApi } from './admin-federation-api.ts';
+import { SynapseScheduledTasksAdminApi } from './admin-scheduled-tasks-api.ts';
 import { deleteDevices, listDevices, type Device } from './admin-devices.ts';
 import {
   deleteRoom,
@@ -227,10 +233,28 @@ export class SynapseClient {
  */
 export class SynapseAdminApi {
   readonly #context: ClientContext;
+  /** Remote servers: destinations, their retry timings and shared rooms. */
+  readonly federation: SynapseFederationAdminApi;
+  /** The database's background updates. */
+  readonly backgroundUpdates: SynapseBackgroundUpdatesAdminApi;
+  /** Per-user experimental features. */
+  readonly experimentalFeatures: SynapseExperimentalFeaturesAdminApi;
+  /** The task scheduler's tasks. */
+  readonly scheduledTasks: SynapseScheduledTasksAdminApi;
+  /** Account validity (expiring accounts). */
+  readonly accountValidity: SynapseAccountValidityAdminApi;
+  /** Events by id. */
+  readonly events: SynapseEventsAdminApi;
 
   /** @internal */
   constructor(context: ClientContext) {
     this.#context = context;
+    this.federation = new SynapseFederationAdminApi(context);
+    this.backgroundUpdates = new SynapseBackgroundUpdatesAdminApi(context);
+    this.experimentalFeatures = new SynapseExperimentalFeaturesAdminApi(context);
+    this.scheduledTasks = new SynapseScheduledTasksAdminApi(context);
+    this.accountValidity = new SynapseAccountValidityAdminApi(context);
+    this.events = new SynapseEventsAdminApi(context);
     Object.freeze(this);
   }
 
