@@ -75,4 +75,6 @@ export const ENDPOINTS: readonly EndpointEntry[] = Object.freeze([
   entry('scheduled-tasks', 'GET', '/_synapse/admin/v1/scheduled_tasks', 'admin.scheduledTasks.list', 'idempotent'),
   entry('account-validity', 'POST', '/_synapse/admin/v1/account_validity/validity', 'admin.accountValidity.renew', 'rate-limit-only', 'refused'),
   entry('events', 'GET', '/_synapse/admin/v1/fetch_event/{eventId}', 'admin.events.fetch', 'idempotent'),
+  entry('client-config', 'GET', '/_matrix/client/v3/user/{userId}/account_data/io.element.synapse.admin_client_config', 'admin.clientConfig.get', 'idempotent'),
+  entry('client-config', 'PUT', '/_matrix/client/v3/user/{userId}/account_data/io.element.synapse.admin_client_config', 'admin.clientConfig.set', 'idempotent'),
 ]);

@@ -39,3 +39,5 @@ export { SynapseAccountValidityAdminApi } from './admin-account-validity-api.ts'
 export type { RenewAccountValidityOptions } from './admin-account-validity.ts';
 export { SynapseEventsAdminApi } from './admin-events-api.ts';
 export type { FetchedEvent } from './admin-events.ts';
+export { SynapseClientConfigAdminApi } from './admin-client-config-api.ts';
+export type { AdminClientConfig, StoredAdminClientConfig } from './admin-client-config.ts';

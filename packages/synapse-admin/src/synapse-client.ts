@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { SynapseAccountValidityAdminApi } from './admin-account-validity-api.ts';
 import { SynapseBackgroundUpdatesAdminApi } from './admin-background-updates-api.ts';
+import { SynapseClientConfigAdminApi } from './admin-client-config-api.ts';
 import { SynapseEventsAdminApi } from './admin-events-api.ts';
 import { SynapseExperimentalFeaturesAdminApi } from './admin-experimental-features-api.ts';
 import { SynapseFederationAdminApi } from './admin-federation-api.ts';
@@ -245,6 +246,8 @@ export class SynapseAdminApi {
   readonly accountValidity: SynapseAccountValidityAdminApi;
   /** Events by id. */
   readonly events: SynapseEventsAdminApi;
+  /** What the client-server API shows this admin (account data on the admin's own account). */
+  readonly clientConfig: SynapseClientConfigAdminApi;
 
   /** @internal */
   constructor(context: ClientContext) {
@@ -255,6 +258,7 @@ export class SynapseAdminApi {
     this.scheduledTasks = new SynapseScheduledTasksAdminApi(context);
     this.accountValidity = new SynapseAccountValidityAdminApi(context);
     this.events = new SynapseEventsAdminApi(context);
+    this.clientConfig = new SynapseClientConfigAdminApi(context);
     Object.freeze(this);
   }
 
