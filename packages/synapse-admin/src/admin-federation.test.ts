@@ -2,8 +2,9 @@ import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSynapseClient, type SynapseClient } from './synapse-client.ts';
 
-// The sandbox has no federation peers, so a destination's shape and multi-page listing are checked against
-// canned answers in the documented form (the integration test covers the real server's empty list and errors).
+// What the sandbox cannot produce: a destination with a last successful stream ordering and rooms shared with it
+// (the sandbox Synapse federates with no server), and fields a newer Synapse may add. Canned answers in the
+// documented form; the integration test covers the rest against the real server.
 describe('federation answers as the client reads them (canned Synapse answers)', () => {
   let agent: MockAgent;
   let client: SynapseClient;
@@ -22,7 +23,7 @@ describe('federation answers as the client reads them (canned Synapse answers)',
     retry_last_ts: failing ? 1_557_332_397_936 : 0,
     retry_interval: failing ? 3_000_000 : 0,
     failure_ts: failing ? 1_557_329_397_936 : null,
-    last_successful_stream_ordering: null,
+    last_successful_stream_ordering: failing ? null : 42,
     future_field: 'kept',
   });
 
@@ -45,7 +46,7 @@ describe('federation answers as the client reads them (canned Synapse answers)',
         lastSuccessfulStreamOrdering: undefined,
         other: { future_field: 'kept' },
       },
-      { destination: 'b.example', retryLastMs: 0, retryIntervalMs: 0, failureMs: undefined, lastSuccessfulStreamOrdering: undefined, other: { future_field: 'kept' } },
+      { destination: 'b.example', retryLastMs: 0, retryIntervalMs: 0, failureMs: undefined, lastSuccessfulStreamOrdering: 42, other: { future_field: 'kept' } },
     ]);
   });
 
