@@ -27,3 +27,16 @@ export type { DeleteRoomOptions, ListedRoom, ListRoomsOptions, RoomDeleteStatus,
 export type { CreateRoomOptions, RoomEvent, SendTextOptions } from './client-rooms.ts';
 export { ENDPOINTS, COMPOSITE_CALLS, type EndpointEntry, type DelegatedAuthBehaviour } from './endpoint-inventory.ts';
 export { backgroundTask, type BackgroundTask, type BackgroundTaskSpec, type WaitOptions } from './background-task.ts';
+export type {
+  AccountData,
+  DeleteUserMediaOptions,
+  ListUserMediaOptions,
+  Page,
+  Pusher,
+  RedactUserEventsOptions,
+  RenewAccountValidityOptions,
+  UserMedia,
+  UserMediaOrder,
+  UserRedactionStatus,
+  Whois,
+} from './admin-users.ts';
