@@ -8,7 +8,14 @@ import { SynapseNetworkError } from './synapse-network-error.ts';
 import type { SynapseTransport } from './synapse-transport.ts';
 
 /** What a native-only capability is, and what to do instead under delegated auth. */
-export type NativeCapability = 'shared_secret_registration' | 'login_as' | 'password_login' | 'logout' | 'reset_password' | 'account_validity';
+export type NativeCapability =
+  | 'shared_secret_registration'
+  | 'login_as'
+  | 'password_login'
+  | 'logout'
+  | 'reset_password'
+  | 'user_admin_status'
+  | 'account_validity';
 
 const INSTEAD: Record<NativeCapability, { what: string; nextSteps: string[] }> = {
   shared_secret_registration: {
@@ -38,6 +45,13 @@ const INSTEAD: Record<NativeCapability, { what: string; nextSteps: string[] }> =
     what: 'password reset (POST /_synapse/admin/v1/reset_password/<id>)',
     nextSteps: ['Set the password in the Matrix Authentication Service: `mas-cli manage set-password <username> <password>`.'],
   },
+  user_admin_status: {
+    what: 'reading or changing the server-admin flag (GET/PUT /_synapse/admin/v1/users/<id>/admin)',
+    nextSteps: [
+      'Grant or revoke admin in the Matrix Authentication Service: `mas-cli manage promote-admin <username>` / `mas-cli manage demote-admin <username>`, or its admin API.',
+      'To read the flag, getUser(userId).admin still works under delegated auth.',
+    ],
+  },
   account_validity: {
     what: 'account validity renewal (POST /_synapse/admin/v1/account_validity/validity)',
     nextSteps: [
@@ -47,8 +61,9 @@ const INSTEAD: Record<NativeCapability, { what: string; nextSteps: string[] }> =
 };
 
 /**
- * A caller asked for something the server's auth mode cannot do (shared-secret registration, login-as, password
- * login, logout or password reset under delegated auth). `nextSteps` says what to do instead.
+ * A caller asked for something the server's auth mode cannot do under delegated auth (shared-secret registration,
+ * login-as, password login, logout, password reset, the admin flag endpoints, account validity renewal).
+ * `nextSteps` says what to do instead.
  *
  * @example
  * ```ts

@@ -26,7 +26,7 @@ export interface EndpointEntry {
  * Client methods that call no endpoint of their own: they combine or poll the ones listed (the inventory test skips
  * them when it checks that every method has an entry).
  */
-export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion']);
+export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion', 'admin.userRedactionTask']);
 
 const entry = (area: string, method: HttpMethod, route: string, call: string, idempotency: Idempotency, delegatedAuth: DelegatedAuthBehaviour = 'served'): EndpointEntry =>
   Object.freeze({ area, method, route, call, idempotency, delegatedAuth });
@@ -54,8 +54,35 @@ export const ENDPOINTS: readonly EndpointEntry[] = Object.freeze([
   entry('users', 'POST', '/_synapse/admin/v1/reset_password/{userId}', 'admin.resetPassword', 'idempotent', 'refused'),
   entry('users', 'POST', '/_synapse/admin/v1/users/{userId}/override_ratelimit', 'admin.overrideRateLimit', 'idempotent'),
   entry('users', 'GET', '/_synapse/admin/v1/username_available', 'admin.isUsernameAvailable', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v3/users', 'admin.listUsersPage', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/whois/{userId}', 'admin.whois', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/users/{userId}/joined_rooms', 'admin.listJoinedRooms', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/users/{userId}/memberships', 'admin.getMemberships', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/users/{userId}/accountdata', 'admin.getAccountData', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/users/{userId}/pushers', 'admin.listPushers', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/users/{userId}/media', 'admin.listUserMedia', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/users/{userId}/media', 'admin.listUserMediaPage', 'idempotent'),
+  entry('users', 'DELETE', '/_synapse/admin/v1/users/{userId}/media', 'admin.deleteUserMedia', 'never'),
+  entry('users', 'POST', '/_synapse/admin/v1/users/{userId}/shadow_ban', 'admin.shadowBanUser', 'idempotent'),
+  entry('users', 'DELETE', '/_synapse/admin/v1/users/{userId}/shadow_ban', 'admin.unshadowBanUser', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/users/{userId}/override_ratelimit', 'admin.getRateLimitOverride', 'idempotent'),
+  entry('users', 'DELETE', '/_synapse/admin/v1/users/{userId}/override_ratelimit', 'admin.deleteRateLimitOverride', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/users/{userId}/admin', 'admin.getUserAdmin', 'idempotent', 'refused'),
+  entry('users', 'PUT', '/_synapse/admin/v1/users/{userId}/admin', 'admin.setUserAdmin', 'idempotent', 'refused'),
+  entry('users', 'PUT', '/_synapse/admin/v1/suspend/{userId}', 'admin.setUserSuspended', 'idempotent'),
+  entry('users', 'POST', '/_synapse/admin/v1/user/{userId}/redact', 'admin.redactUserEvents', 'rate-limit-only'),
+  entry('users', 'GET', '/_synapse/admin/v1/user/redact_status/{redactId}', 'admin.userRedactionStatus', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/threepid/{medium}/users/{address}', 'admin.findUserByThreepid', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/auth_providers/{authProvider}/users/{externalId}', 'admin.findUserByExternalId', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/users/{userId}/sent_invite_count', 'admin.sentInviteCount', 'idempotent'),
+  entry('users', 'GET', '/_synapse/admin/v1/users/{userId}/cumulative_joined_room_count', 'admin.cumulativeJoinedRoomCount', 'idempotent'),
+  entry('users', 'POST', '/_synapse/admin/v1/users/{userId}/_allow_cross_signing_replacement_without_uia', 'admin.allowCrossSigningReplacementWithoutUia', 'idempotent'),
   entry('devices', 'GET', '/_synapse/admin/v2/users/{userId}/devices', 'admin.listDevices', 'idempotent'),
   entry('devices', 'POST', '/_synapse/admin/v2/users/{userId}/delete_devices', 'admin.deleteDevices', 'idempotent'),
+  entry('devices', 'GET', '/_synapse/admin/v2/users/{userId}/devices/{deviceId}', 'admin.getDevice', 'idempotent'),
+  entry('devices', 'POST', '/_synapse/admin/v2/users/{userId}/devices', 'admin.createDevice', 'idempotent'),
+  entry('devices', 'PUT', '/_synapse/admin/v2/users/{userId}/devices/{deviceId}', 'admin.updateDevice', 'idempotent'),
+  entry('devices', 'DELETE', '/_synapse/admin/v2/users/{userId}/devices/{deviceId}', 'admin.deleteDevice', 'idempotent'),
   entry('rooms', 'GET', '/_synapse/admin/v1/rooms', 'admin.listRooms', 'idempotent'),
   entry('rooms', 'DELETE', '/_synapse/admin/v2/rooms/{roomId}', 'admin.deleteRoom', 'rate-limit-only'),
   entry('rooms', 'GET', '/_synapse/admin/v2/rooms/delete_status/{deleteId}', 'admin.roomDeleteStatus', 'idempotent'),

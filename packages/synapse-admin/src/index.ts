@@ -41,3 +41,15 @@ export { SynapseEventsAdminApi } from './admin-events-api.ts';
 export type { FetchedEvent } from './admin-events.ts';
 export { SynapseClientConfigAdminApi } from './admin-client-config-api.ts';
 export type { AdminClientConfig, StoredAdminClientConfig } from './admin-client-config.ts';
+export type {
+  AccountData,
+  DeleteUserMediaOptions,
+  ListUserMediaOptions,
+  Page,
+  Pusher,
+  RedactUserEventsOptions,
+  UserMedia,
+  UserMediaOrder,
+  UserRedactionStatus,
+  Whois,
+} from './admin-users.ts';

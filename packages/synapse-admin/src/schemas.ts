@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { unknownFields } from './unknown-fields.ts';
 
-// Runtime shapes of the Synapse answers this package reads. Unknown fields are tolerated (zod strips them); a
-// missing or mistyped field the caller relies on is an `invalid_response` error rather than a silent `undefined`.
+// Runtime shapes of the Synapse answers this package reads. Unknown fields are tolerated (the user and device shapes
+// keep them under `other`, the others drop them); a missing or mistyped field the caller relies on is an
+// `invalid_response` error rather than a silent `undefined`.
 
 /** Synapse used 0/1 integers for some flags in older versions. */
-const flag = z.union([z.boolean(), z.number()]).transform((value) => value === true || value === 1);
-const nullableString = z.string().nullish().transform((value) => value ?? undefined);
+export const flag = z.union([z.boolean(), z.number()]).transform((value) => value === true || value === 1);
+export const nullableString = z.string().nullish().transform((value) => value ?? undefined);
 
 export const emptySchema = z.unknown().transform(() => undefined);
 
@@ -42,12 +44,16 @@ const userFields = {
   deactivated: flag.optional(),
   is_guest: flag.optional(),
   locked: flag.optional(),
+  suspended: flag.optional(),
   shadow_banned: flag.optional(),
   erased: flag.optional(),
+  approved: flag.optional(),
   displayname: nullableString,
   avatar_url: nullableString,
   user_type: nullableString,
+  appservice_id: nullableString,
   creation_ts: z.number().nullish(),
+  last_seen_ts: z.number().nullish(),
 };
 
 /** The fields both user shapes share, camel-cased; `creationTsToMs` converts the server's `creation_ts` unit. */
@@ -58,60 +64,76 @@ function userSummary(user: z.infer<z.ZodObject<typeof userFields>>, creationTsTo
     deactivated: user.deactivated ?? false,
     guest: user.is_guest ?? false,
     locked: user.locked ?? false,
+    suspended: user.suspended ?? false,
     shadowBanned: user.shadow_banned ?? false,
     erased: user.erased ?? false,
+    /** Only sent when the server requires approval of new accounts (MSC3866); `undefined` otherwise. */
+    approved: user.approved,
     displayName: user.displayname,
     avatarUrl: user.avatar_url,
     userType: user.user_type,
+    /** The application service that registered the user, if any. */
+    appserviceId: user.appservice_id,
     createdAtMs: user.creation_ts == null ? undefined : user.creation_ts * creationTsToMs,
+    /** Last activity (ms since the epoch) over the user's devices and IPs; `undefined` if never seen. */
+    lastSeenMs: user.last_seen_ts ?? undefined,
   };
 }
 
-/** `GET /_synapse/admin/v2/users/<id>`; `creation_ts` there is in seconds. */
-export const adminUserSchema = z
-  .object({
-    ...userFields,
-    external_ids: z.array(z.object({ auth_provider: z.string(), external_id: z.string() })).optional(),
-    threepids: z.array(z.object({ medium: z.string(), address: z.string() })).optional(),
-  })
-  .transform((user) => ({
-    ...userSummary(user, 1000),
-    externalIds: (user.external_ids ?? []).map((id) => ({ authProvider: id.auth_provider, externalId: id.external_id })),
-    threepids: user.threepids ?? [],
-  }));
+const adminUserFields = {
+  ...userFields,
+  external_ids: z.array(z.object({ auth_provider: z.string(), external_id: z.string() })).optional(),
+  threepids: z.array(z.object({ medium: z.string(), address: z.string() })).optional(),
+};
+
+/**
+ * `GET /_synapse/admin/v2/users/<id>`; `creation_ts` there is in seconds. Fields this schema does not name
+ * (`consent_version`, `consent_ts`, ...) are kept under `other`.
+ */
+export const adminUserSchema = z.looseObject(adminUserFields).transform((user) => ({
+  ...userSummary(user, 1000),
+  externalIds: (user.external_ids ?? []).map((id) => ({ authProvider: id.auth_provider, externalId: id.external_id })),
+  threepids: user.threepids ?? [],
+  other: unknownFields(user, Object.keys(adminUserFields)),
+}));
 
 /** One entry of `GET /_synapse/admin/v3/users`; `creation_ts` there is in milliseconds. */
-const listedUserSchema = z.object(userFields).transform((user) => userSummary(user, 1));
+const listedUserSchema = z
+  .looseObject(userFields)
+  .transform((user) => ({ ...userSummary(user, 1), other: unknownFields(user, Object.keys(userFields)) }));
 
-export const userPageSchema = z.object({
+export const userPageSchema = z.looseObject({
   users: z.array(listedUserSchema),
   total: z.number(),
-  next_token: z.union([z.string(), z.number()]).optional(),
+  next_token: z.union([z.string(), z.number()]).nullish(),
 });
 
 export const accessTokenSchema = z.object({ access_token: z.string().min(1) });
 
-export const devicesSchema = z
-  .object({
-    devices: z.array(
-      z.object({
-        device_id: z.string(),
-        display_name: nullableString,
-        last_seen_ts: z.number().nullish(),
-        last_seen_ip: nullableString,
-        last_seen_user_agent: nullableString,
-      }),
-    ),
-  })
-  .transform((body) =>
-    body.devices.map((device) => ({
-      deviceId: device.device_id,
-      displayName: device.display_name,
-      lastSeenMs: device.last_seen_ts ?? undefined,
-      lastSeenIp: device.last_seen_ip,
-      lastSeenUserAgent: device.last_seen_user_agent,
-    })),
-  );
+const deviceFields = {
+  device_id: z.string(),
+  user_id: nullableString,
+  display_name: nullableString,
+  last_seen_ts: z.number().nullish(),
+  last_seen_ip: nullableString,
+  last_seen_user_agent: nullableString,
+  dehydrated: z.boolean().optional(),
+};
+
+/** One device as the admin device endpoints return it; fields this schema does not name are kept under `other`. */
+export const deviceSchema = z.looseObject(deviceFields).transform((device) => ({
+  deviceId: device.device_id,
+  userId: device.user_id,
+  displayName: device.display_name,
+  lastSeenMs: device.last_seen_ts ?? undefined,
+  lastSeenIp: device.last_seen_ip,
+  lastSeenUserAgent: device.last_seen_user_agent,
+  /** Whether it is the user's dehydrated device (only sent when the user has one). */
+  dehydrated: device.dehydrated ?? false,
+  other: unknownFields(device, Object.keys(deviceFields)),
+}));
+
+export const devicesSchema = z.object({ devices: z.array(deviceSchema) }).transform((body) => body.devices);
 
 export const usernameAvailableSchema = z.object({ available: z.boolean() });
 

@@ -6,7 +6,7 @@ import { SynapseEventsAdminApi } from './admin-events-api.ts';
 import { SynapseExperimentalFeaturesAdminApi } from './admin-experimental-features-api.ts';
 import { SynapseFederationAdminApi } from './admin-federation-api.ts';
 import { SynapseScheduledTasksAdminApi } from './admin-scheduled-tasks-api.ts';
-import { deleteDevices, listDevices, type Device } from './admin-devices.ts';
+import { createDevice, deleteDevice, deleteDevices, getDevice, listDevices, updateDevice, type Device } from './admin-devices.ts';
 import {
   deleteRoom,
   joinUserToRoom,
@@ -20,25 +20,59 @@ import {
   type WaitForRoomDeletionOptions,
 } from './admin-rooms.ts';
 import {
+  allowCrossSigningReplacementWithoutUia,
   createUser,
+  cumulativeJoinedRoomCount,
   deactivateUser,
+  deleteRateLimitOverride,
+  deleteUserMedia,
+  findUserByExternalId,
+  findUserByThreepid,
+  getAccountData,
+  getMemberships,
+  getRateLimitOverride,
   getUser,
+  getUserAdmin,
   isUsernameAvailable,
+  listJoinedRooms,
+  listPushers,
+  listUserMedia,
+  listUserMediaPage,
   listUsers,
+  listUsersPage,
   loginAsUser,
   overrideRateLimit,
+  redactUserEvents,
   resetPassword,
+  sentInviteCount,
   serverVersion,
+  setUserAdmin,
+  setUserSuspended,
+  shadowBanUser,
+  unshadowBanUser,
   upsertUser,
+  userRedactionStatus,
+  userRedactionTask,
+  whois,
+  type AccountData,
   type AdminUser,
+  type DeleteUserMediaOptions,
   type ListedUser,
+  type ListUserMediaOptions,
   type ListUsersOptions,
   type LoginAsOptions,
+  type Page,
+  type Pusher,
   type RateLimitOverride,
+  type RedactUserEventsOptions,
   type ResetPasswordOptions,
   type UserFields,
+  type UserMedia,
   type UsernameAvailability,
+  type UserRedactionStatus,
+  type Whois,
 } from './admin-users.ts';
+import type { BackgroundTask } from './background-task.ts';
 import type { AuthMode, AuthModeReport } from './auth-mode-report.ts';
 import { cachedAuthMode } from './auth-mode.ts';
 import type { ClientContext } from './client-context.ts';
@@ -408,6 +442,353 @@ export class SynapseAdminApi {
    */
   isUsernameAvailable(username: string): Promise<UsernameAvailability> {
     return isUsernameAvailable(this.#context, username);
+  }
+
+  /**
+   * One page of users, for callers that resume: pass the previous page's `nextToken` as `from`.
+   *
+   * @example
+   * ```ts
+   * const first = await client.admin.listUsersPage({ limit: 100 });
+   * if (first.nextToken !== undefined) await client.admin.listUsersPage({ limit: 100, from: first.nextToken });
+   * ```
+   */
+  listUsersPage(options: ListUsersOptions & { from?: string } = {}): Promise<Page<ListedUser>> {
+    return listUsersPage(this.#context, options);
+  }
+
+  /**
+   * The user's devices and, per device, the IPs and user agents it was last seen with (local users only).
+   *
+   * @example
+   * ```ts
+   * const { devices } = await client.admin.whois('@bot:example.org');
+   * for (const [deviceId, device] of Object.entries(devices)) console.log(deviceId, device.sessions.length);
+   * ```
+   */
+  whois(userId: string): Promise<Whois> {
+    return whois(this.#context, userId);
+  }
+
+  /**
+   * The rooms the user is joined to.
+   *
+   * @example
+   * ```ts
+   * const { roomIds } = await client.admin.listJoinedRooms('@bot:example.org');
+   * ```
+   */
+  listJoinedRooms(userId: string): Promise<{ roomIds: string[]; total: number; other: Readonly<Record<string, unknown>> }> {
+    return listJoinedRooms(this.#context, userId);
+  }
+
+  /**
+   * Every room the server knows a membership of the user in, room id -> `join` / `leave` / `invite` / `ban` / `knock`.
+   *
+   * @example
+   * ```ts
+   * const { memberships } = await client.admin.getMemberships('@bot:example.org');
+   * const invitedTo = Object.keys(memberships).filter((roomId) => memberships[roomId] === 'invite');
+   * ```
+   */
+  getMemberships(userId: string): Promise<{ memberships: Record<string, string>; other: Readonly<Record<string, unknown>> }> {
+    return getMemberships(this.#context, userId);
+  }
+
+  /**
+   * The user's account data, global and per room.
+   *
+   * @example
+   * ```ts
+   * const { global } = await client.admin.getAccountData('@bot:example.org');
+   * const ignored = global['m.ignored_user_list'];
+   * ```
+   */
+  getAccountData(userId: string): Promise<AccountData> {
+    return getAccountData(this.#context, userId);
+  }
+
+  /**
+   * The user's pushers.
+   *
+   * @example
+   * ```ts
+   * const pushers = await client.admin.listPushers('@bot:example.org');
+   * ```
+   */
+  listPushers(userId: string): Promise<Pusher[]> {
+    return listPushers(this.#context, userId);
+  }
+
+  /**
+   * Every local medium the user uploaded, newest first unless ordered otherwise.
+   *
+   * @example
+   * ```ts
+   * for await (const media of client.admin.listUserMedia('@bot:example.org', { orderBy: 'media_length', dir: 'b' })) console.log(media.mediaId);
+   * ```
+   */
+  listUserMedia(userId: string, options: ListUserMediaOptions = {}): AsyncGenerator<UserMedia, void, undefined> {
+    return listUserMedia(this.#context, userId, options);
+  }
+
+  /**
+   * One page of the user's media; pass the previous page's `nextToken` as `from`.
+   *
+   * @example
+   * ```ts
+   * const { items, nextToken, total } = await client.admin.listUserMediaPage('@bot:example.org', { limit: 50 });
+   * ```
+   */
+  listUserMediaPage(userId: string, options: ListUserMediaOptions & { from?: string } = {}): Promise<Page<UserMedia>> {
+    return listUserMediaPage(this.#context, userId, options);
+  }
+
+  /**
+   * Deletes up to `limit` (default 100) of the user's local media, in the given order; call again until `total` is 0.
+   * Never resent on its own.
+   *
+   * @example
+   * ```ts
+   * let deleted;
+   * do deleted = await client.admin.deleteUserMedia('@spam:example.org', { limit: 100 });
+   * while (deleted.total > 0);
+   * ```
+   */
+  deleteUserMedia(userId: string, options: DeleteUserMediaOptions = {}): Promise<{ deletedMediaIds: string[]; total: number; other: Readonly<Record<string, unknown>> }> {
+    return deleteUserMedia(this.#context, userId, options);
+  }
+
+  /**
+   * Shadow-bans a local user: their requests succeed but their events reach nobody.
+   *
+   * @example
+   * ```ts
+   * await client.admin.shadowBanUser('@spam:example.org');
+   * ```
+   */
+  shadowBanUser(userId: string): Promise<void> {
+    return shadowBanUser(this.#context, userId);
+  }
+
+  /**
+   * Lifts a shadow-ban.
+   *
+   * @example
+   * ```ts
+   * await client.admin.unshadowBanUser('@spam:example.org');
+   * ```
+   */
+  unshadowBanUser(userId: string): Promise<void> {
+    return unshadowBanUser(this.#context, userId);
+  }
+
+  /**
+   * The user's message rate-limit override, or `undefined` when the server's limits apply.
+   *
+   * @example
+   * ```ts
+   * const override = await client.admin.getRateLimitOverride('@bot:example.org');
+   * if (override === undefined) await client.admin.overrideRateLimit('@bot:example.org');
+   * ```
+   */
+  getRateLimitOverride(userId: string): Promise<{ messagesPerSecond: number; burstCount: number } | undefined> {
+    return getRateLimitOverride(this.#context, userId);
+  }
+
+  /**
+   * Removes the user's rate-limit override.
+   *
+   * @example
+   * ```ts
+   * await client.admin.deleteRateLimitOverride('@bot:example.org');
+   * ```
+   */
+  deleteRateLimitOverride(userId: string): Promise<void> {
+    return deleteRateLimitOverride(this.#context, userId);
+  }
+
+  /**
+   * Whether the user is a server admin. Native auth only (`getUser(userId).admin` works under both).
+   *
+   * @example
+   * ```ts
+   * const isAdmin = await client.admin.getUserAdmin('@ops:example.org');
+   * ```
+   */
+  getUserAdmin(userId: string): Promise<boolean> {
+    return getUserAdmin(this.#context, userId);
+  }
+
+  /**
+   * Grants or revokes server admin (not on oneself). Native auth only.
+   *
+   * @example
+   * ```ts
+   * await client.admin.setUserAdmin('@ops:example.org', true);
+   * ```
+   */
+  setUserAdmin(userId: string, admin: boolean): Promise<void> {
+    return setUserAdmin(this.#context, userId, admin);
+  }
+
+  /**
+   * Suspends (`true`) or unsuspends a local user: a suspended user can read but not send, join, invite or change their profile.
+   *
+   * @example
+   * ```ts
+   * await client.admin.setUserSuspended('@spam:example.org', true);
+   * ```
+   */
+  setUserSuspended(userId: string, suspended: boolean): Promise<void> {
+    return setUserSuspended(this.#context, userId, suspended);
+  }
+
+  /**
+   * Starts redacting the user's events (in every room they are in, unless `rooms` says which) and returns the task.
+   *
+   * @example
+   * ```ts
+   * const task = await client.admin.redactUserEvents('@spam:example.org', { reason: 'spam' });
+   * const { failedRedactions } = await task.wait({ timeoutMs: 120_000 });
+   * ```
+   */
+  redactUserEvents(userId: string, options: RedactUserEventsOptions = {}): Promise<BackgroundTask<UserRedactionStatus>> {
+    return redactUserEvents(this.#context, userId, options);
+  }
+
+  /**
+   * The current status of a user redaction.
+   *
+   * @example
+   * ```ts
+   * const task = await client.admin.redactUserEvents('@spam:example.org');
+   * const { status } = await client.admin.userRedactionStatus(task.id);
+   * ```
+   */
+  userRedactionStatus(redactId: string): Promise<UserRedactionStatus> {
+    return userRedactionStatus(this.#context, redactId);
+  }
+
+  /**
+   * The handle of a redaction started earlier, from its id (no request until `status()` or `wait()`).
+   *
+   * @example
+   * ```ts
+   * const savedRedactId = (await client.admin.redactUserEvents('@spam:example.org')).id;
+   * await client.admin.userRedactionTask(savedRedactId).wait();
+   * ```
+   */
+  userRedactionTask(redactId: string): BackgroundTask<UserRedactionStatus> {
+    return userRedactionTask(this.#context, redactId);
+  }
+
+  /**
+   * The user with that third-party id (`email` or `msisdn`), or `undefined`.
+   *
+   * @example
+   * ```ts
+   * const userId = await client.admin.findUserByThreepid('email', 'alice@example.org');
+   * ```
+   */
+  findUserByThreepid(medium: string, address: string): Promise<string | undefined> {
+    return findUserByThreepid(this.#context, medium, address);
+  }
+
+  /**
+   * The user an identity of an SSO provider maps to (`external_id` is e.g. the OIDC `sub`), or `undefined`.
+   *
+   * @example
+   * ```ts
+   * const userId = await client.admin.findUserByExternalId('oidc-keycloak', 'a1b2c3');
+   * ```
+   */
+  findUserByExternalId(authProvider: string, externalId: string): Promise<string | undefined> {
+    return findUserByExternalId(this.#context, authProvider, externalId);
+  }
+
+  /**
+   * How many invites the user sent since `sinceMs`.
+   *
+   * @example
+   * ```ts
+   * const invites = await client.admin.sentInviteCount('@bot:example.org', { sinceMs: Date.now() - 86_400_000 });
+   * ```
+   */
+  sentInviteCount(userId: string, options: { sinceMs: number }): Promise<number> {
+    return sentInviteCount(this.#context, userId, options);
+  }
+
+  /**
+   * How many rooms the user joined since `sinceMs`, counting rooms they left since.
+   *
+   * @example
+   * ```ts
+   * const joined = await client.admin.cumulativeJoinedRoomCount('@bot:example.org', { sinceMs: Date.now() - 86_400_000 });
+   * ```
+   */
+  cumulativeJoinedRoomCount(userId: string, options: { sinceMs: number }): Promise<number> {
+    return cumulativeJoinedRoomCount(this.#context, userId, options);
+  }
+
+  /**
+   * Lets the user replace their master cross-signing key without interactive auth, until `allowedUntilMs`.
+   *
+   * @example
+   * ```ts
+   * const { allowedUntilMs } = await client.admin.allowCrossSigningReplacementWithoutUia('@alice:example.org');
+   * ```
+   */
+  allowCrossSigningReplacementWithoutUia(userId: string): Promise<{ allowedUntilMs: number }> {
+    return allowCrossSigningReplacementWithoutUia(this.#context, userId);
+  }
+
+  /**
+   * One device of the user; `not_found` for an unknown user or device.
+   *
+   * @example
+   * ```ts
+   * const { displayName, lastSeenMs } = await client.admin.getDevice('@bot:example.org', 'ABCDEF');
+   * ```
+   */
+  getDevice(userId: string, deviceId: string): Promise<Device> {
+    return getDevice(this.#context, userId, deviceId);
+  }
+
+  /**
+   * Registers a device id for the user (no token comes with it); nothing happens if it exists.
+   *
+   * @example
+   * ```ts
+   * await client.admin.createDevice('@bot:example.org', 'RESETBOT');
+   * ```
+   */
+  createDevice(userId: string, deviceId: string): Promise<void> {
+    return createDevice(this.#context, userId, deviceId);
+  }
+
+  /**
+   * Renames a device.
+   *
+   * @example
+   * ```ts
+   * await client.admin.updateDevice('@bot:example.org', 'ABCDEF', { displayName: 'reset runner' });
+   * ```
+   */
+  updateDevice(userId: string, deviceId: string, fields: { displayName: string }): Promise<void> {
+    return updateDevice(this.#context, userId, deviceId, fields);
+  }
+
+  /**
+   * Deletes one device, revoking its token.
+   *
+   * @example
+   * ```ts
+   * await client.admin.deleteDevice('@bot:example.org', 'ABCDEF');
+   * ```
+   */
+  deleteDevice(userId: string, deviceId: string): Promise<void> {
+    return deleteDevice(this.#context, userId, deviceId);
   }
 
   /**
