@@ -27,3 +27,17 @@ export type { DeleteRoomOptions, ListedRoom, ListRoomsOptions, RoomDeleteStatus,
 export type { CreateRoomOptions, RoomEvent, SendTextOptions } from './client-rooms.ts';
 export { ENDPOINTS, COMPOSITE_CALLS, type EndpointEntry, type DelegatedAuthBehaviour } from './endpoint-inventory.ts';
 export { backgroundTask, type BackgroundTask, type BackgroundTaskSpec, type WaitOptions } from './background-task.ts';
+export type {
+  AdminRoomEvent,
+  EventContext,
+  ForwardExtremity,
+  HierarchyRoom,
+  RoomBlockStatus,
+  RoomDetails,
+  RoomHierarchyOptions,
+  RoomHierarchyPage,
+  RoomMessagesOptions,
+  RoomMessagesPage,
+  RoomShutdownResult,
+  RoomsPage,
+} from './admin-rooms.ts';
