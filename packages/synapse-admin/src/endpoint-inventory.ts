@@ -26,7 +26,7 @@ export interface EndpointEntry {
  * Client methods that call no endpoint of their own: they combine or poll the ones listed (the inventory test skips
  * them when it checks that every method has an entry).
  */
-export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion']);
+export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion', 'admin.purgeHistoryTask']);
 
 const entry = (area: string, method: HttpMethod, route: string, call: string, idempotency: Idempotency, delegatedAuth: DelegatedAuthBehaviour = 'served'): EndpointEntry =>
   Object.freeze({ area, method, route, call, idempotency, delegatedAuth });
@@ -77,4 +77,6 @@ export const ENDPOINTS: readonly EndpointEntry[] = Object.freeze([
   entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}/hierarchy', 'admin.listRoomHierarchyPage', 'idempotent'),
   entry('rooms', 'DELETE', '/_synapse/admin/v1/rooms/{roomId}', 'admin.deleteRoomV1', 'rate-limit-only'),
   entry('rooms', 'GET', '/_synapse/admin/v2/rooms/{roomId}/delete_status', 'admin.roomDeleteStatuses', 'idempotent'),
+  entry('purge_history', 'POST', '/_synapse/admin/v1/purge_history/{roomId}', 'admin.purgeHistory', 'rate-limit-only'),
+  entry('purge_history', 'GET', '/_synapse/admin/v1/purge_history_status/{purgeId}', 'admin.purgeHistoryStatus', 'idempotent'),
 ]);

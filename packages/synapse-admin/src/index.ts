@@ -41,3 +41,4 @@ export type {
   RoomShutdownResult,
   RoomsPage,
 } from './admin-rooms.ts';
+export type { PurgeHistoryOptions, PurgeHistoryStatus } from './admin-purge-history.ts';

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { deleteDevices, listDevices, type Device } from './admin-devices.ts';
+import { purgeHistory, purgeHistoryStatus, purgeHistoryTask, type PurgeHistoryOptions, type PurgeHistoryStatus } from './admin-purge-history.ts';
 import {
   deleteForwardExtremities,
   deleteRoom,
@@ -75,6 +76,7 @@ import {
   type RegisterWithSharedSecretResult,
 } from './shared-secret-registration.ts';
 import { SynapseTransport } from './synapse-transport.ts';
+import type { BackgroundTask } from './background-task.ts';
 import { whoami, type Whoami } from './whoami.ts';
 
 export interface SynapseClientOptions {
@@ -682,6 +684,45 @@ export class SynapseAdminApi {
    */
   roomDeleteStatuses(roomId: string): Promise<RoomDeleteStatus[]> {
     return roomDeleteStatuses(this.#context, roomId);
+  }
+
+  /**
+   * Starts purging a room's history before an event or a time (in the background) and returns its handle:
+   * `wait()` resolves when done, or throws `background_task_failed` / `background_task_timeout`.
+   *
+   * @example
+   * ```ts
+   * const purge = await client.admin.purgeHistory('!ops:example.org', { upToTsMs: Date.now() - 30 * 86_400_000, deleteLocalEvents: true });
+   * await purge.wait({ timeoutMs: 120_000 });
+   * ```
+   */
+  purgeHistory(roomId: string, options: PurgeHistoryOptions): Promise<BackgroundTask<PurgeHistoryStatus>> {
+    return purgeHistory(this.#context, roomId, options);
+  }
+
+  /**
+   * The current status of a purge (`active`, `complete` or `failed`); `not_found` for an unknown purge id.
+   *
+   * @example
+   * ```ts
+   * const purge = await client.admin.purgeHistory('!ops:example.org', { upToEventId: '$last-to-keep' });
+   * const { status } = await client.admin.purgeHistoryStatus(purge.id);
+   * ```
+   */
+  purgeHistoryStatus(purgeId: string): Promise<PurgeHistoryStatus> {
+    return purgeHistoryStatus(this.#context, purgeId);
+  }
+
+  /**
+   * The handle of a purge started earlier (e.g. by another process), from its id; no request until used.
+   *
+   * @example
+   * ```ts
+   * await client.admin.purgeHistoryTask('abcdefgh').wait({ timeoutMs: 60_000 });
+   * ```
+   */
+  purgeHistoryTask(purgeId: string): BackgroundTask<PurgeHistoryStatus> {
+    return purgeHistoryTask(this.#context, purgeId);
   }
 }
 
