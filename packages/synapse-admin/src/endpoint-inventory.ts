@@ -79,4 +79,8 @@ export const ENDPOINTS: readonly EndpointEntry[] = Object.freeze([
   entry('rooms', 'GET', '/_synapse/admin/v2/rooms/{roomId}/delete_status', 'admin.roomDeleteStatuses', 'idempotent'),
   entry('purge_history', 'POST', '/_synapse/admin/v1/purge_history/{roomId}', 'admin.purgeHistory', 'rate-limit-only'),
   entry('purge_history', 'GET', '/_synapse/admin/v1/purge_history_status/{purgeId}', 'admin.purgeHistoryStatus', 'idempotent'),
+  entry('event_reports', 'GET', '/_synapse/admin/v1/event_reports', 'admin.eventReports.list', 'idempotent'),
+  entry('event_reports', 'GET', '/_synapse/admin/v1/event_reports', 'admin.eventReports.listPage', 'idempotent'),
+  entry('event_reports', 'GET', '/_synapse/admin/v1/event_reports/{reportId}', 'admin.eventReports.get', 'idempotent'),
+  entry('event_reports', 'DELETE', '/_synapse/admin/v1/event_reports/{reportId}', 'admin.eventReports.delete', 'idempotent'),
 ]);

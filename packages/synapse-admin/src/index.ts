@@ -42,3 +42,5 @@ export type {
   RoomsPage,
 } from './admin-rooms.ts';
 export type { PurgeHistoryOptions, PurgeHistoryStatus } from './admin-purge-history.ts';
+export { SynapseEventReportsAdminApi } from './admin-event-reports-api.ts';
+export type { EventReport, EventReportsPage, ListedEventReport, ListEventReportsOptions } from './admin-event-reports.ts';

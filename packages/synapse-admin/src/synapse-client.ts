@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { deleteDevices, listDevices, type Device } from './admin-devices.ts';
+import { SynapseEventReportsAdminApi } from './admin-event-reports-api.ts';
 import { purgeHistory, purgeHistoryStatus, purgeHistoryTask, type PurgeHistoryOptions, type PurgeHistoryStatus } from './admin-purge-history.ts';
 import {
   deleteForwardExtremities,
@@ -258,10 +259,13 @@ export class SynapseClient {
  */
 export class SynapseAdminApi {
   readonly #context: ClientContext;
+  /** Event reports: `client.admin.eventReports.list()`, `.get(id)`, `.delete(id)`. */
+  readonly eventReports: SynapseEventReportsAdminApi;
 
   /** @internal */
   constructor(context: ClientContext) {
     this.#context = context;
+    this.eventReports = new SynapseEventReportsAdminApi(context);
     Object.freeze(this);
   }
 
