@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SynapseApiError } from './synapse-api-error.ts';
+import { createSynapseClient } from './synapse-client.ts';
 import { SynapseClientError } from './synapse-client-error.ts';
 import { registerUser, rejectionOf, uniqueLocalpart, type TestUser } from './test-support/fixtures.ts';
 import { synapseTestEnv } from './test-support/synapse-env.ts';
@@ -229,5 +230,34 @@ describe('admin room changes against a real Synapse', () => {
     expect(statuses).toMatchObject([{ deleteId, roomId, status: 'complete', kickedUsers: [admin.userId] }]);
     expect(await admin.client.admin.roomDeleteStatuses(`!${uniqueLocalpart('never')}:${synapseTestEnv().serverName}`)).toEqual([]);
     expect(await errorOf(admin.client.admin.roomDeleteStatuses('not-a-room-id'))).toMatchObject({ code: 'bad_request', status: 400 });
+  });
+});
+
+describe('room, purge and report routes under delegated auth', () => {
+  it('are served by the Synapse that delegates auth: a bad token is refused by auth, not as a missing route', async () => {
+    const { delegatedUrl, delegatedServerName } = synapseTestEnv();
+    const client = createSynapseClient({ baseUrl: delegatedUrl, accessToken: 'mct_not-a-real-token-000', retry: { maxRetries: 0 } });
+    const roomId = `!${uniqueLocalpart('delegated')}:${delegatedServerName}`;
+    const calls: Record<string, () => Promise<unknown>> = {
+      getRoom: () => client.admin.getRoom(roomId),
+      getRoomMembers: () => client.admin.getRoomMembers(roomId),
+      getRoomState: () => client.admin.getRoomState(roomId),
+      listRoomMessagesPage: () => client.admin.listRoomMessagesPage(roomId),
+      timestampToEvent: () => client.admin.timestampToEvent(roomId, 0),
+      getRoomBlockStatus: () => client.admin.getRoomBlockStatus(roomId),
+      setRoomBlocked: () => client.admin.setRoomBlocked(roomId, false),
+      makeRoomAdmin: () => client.admin.makeRoomAdmin(roomId),
+      getForwardExtremities: () => client.admin.getForwardExtremities(roomId),
+      getEventContext: () => client.admin.getEventContext(roomId, '$event'),
+      listRoomHierarchyPage: () => client.admin.listRoomHierarchyPage(roomId),
+      roomDeleteStatuses: () => client.admin.roomDeleteStatuses(roomId),
+      purgeHistoryStatus: () => client.admin.purgeHistoryStatus('no-such-purge'),
+      eventReportsListPage: () => client.admin.eventReports.listPage(),
+      eventReportsGet: () => client.admin.eventReports.get('1'),
+    };
+    const codes: Record<string, string> = {};
+    for (const [name, call] of Object.entries(calls)) codes[name] = ((await rejectionOf(call())) as SynapseClientError).code;
+    expect(Object.entries(codes).filter(([, code]) => code === 'route_missing' || code === 'proxy_blocked')).toEqual([]);
+    expect(new Set(Object.values(codes))).toEqual(new Set(['unknown_token']));
   });
 });
