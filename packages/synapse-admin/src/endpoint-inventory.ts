@@ -26,7 +26,7 @@ export interface EndpointEntry {
  * Client methods that call no endpoint of their own: they combine or poll the ones listed (the inventory test skips
  * them when it checks that every method has an entry).
  */
-export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion', 'admin.userRedactionTask']);
+export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion', 'admin.userRedactionTask', 'admin.purgeHistoryTask']);
 
 const entry = (area: string, method: HttpMethod, route: string, call: string, idempotency: Idempotency, delegatedAuth: DelegatedAuthBehaviour = 'served'): EndpointEntry =>
   Object.freeze({ area, method, route, call, idempotency, delegatedAuth });
@@ -104,4 +104,27 @@ export const ENDPOINTS: readonly EndpointEntry[] = Object.freeze([
   entry('events', 'GET', '/_synapse/admin/v1/fetch_event/{eventId}', 'admin.events.fetch', 'idempotent'),
   entry('client-config', 'GET', '/_matrix/client/v3/user/{userId}/account_data/io.element.synapse.admin_client_config', 'admin.clientConfig.get', 'idempotent'),
   entry('client-config', 'PUT', '/_matrix/client/v3/user/{userId}/account_data/io.element.synapse.admin_client_config', 'admin.clientConfig.set', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms', 'admin.listRoomsPage', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}', 'admin.getRoom', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}/members', 'admin.getRoomMembers', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}/state', 'admin.getRoomState', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}/messages', 'admin.listRoomMessages', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}/messages', 'admin.listRoomMessagesPage', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}/timestamp_to_event', 'admin.timestampToEvent', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}/block', 'admin.getRoomBlockStatus', 'idempotent'),
+  entry('rooms', 'PUT', '/_synapse/admin/v1/rooms/{roomId}/block', 'admin.setRoomBlocked', 'idempotent'),
+  entry('rooms', 'POST', '/_synapse/admin/v1/rooms/{roomIdOrAlias}/make_room_admin', 'admin.makeRoomAdmin', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomIdOrAlias}/forward_extremities', 'admin.getForwardExtremities', 'idempotent'),
+  entry('rooms', 'DELETE', '/_synapse/admin/v1/rooms/{roomIdOrAlias}/forward_extremities', 'admin.deleteForwardExtremities', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}/context/{eventId}', 'admin.getEventContext', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}/hierarchy', 'admin.listRoomHierarchy', 'idempotent'),
+  entry('rooms', 'GET', '/_synapse/admin/v1/rooms/{roomId}/hierarchy', 'admin.listRoomHierarchyPage', 'idempotent'),
+  entry('rooms', 'DELETE', '/_synapse/admin/v1/rooms/{roomId}', 'admin.deleteRoomV1', 'rate-limit-only'),
+  entry('rooms', 'GET', '/_synapse/admin/v2/rooms/{roomId}/delete_status', 'admin.roomDeleteStatuses', 'idempotent'),
+  entry('purge_history', 'POST', '/_synapse/admin/v1/purge_history/{roomId}', 'admin.purgeHistory', 'rate-limit-only'),
+  entry('purge_history', 'GET', '/_synapse/admin/v1/purge_history_status/{purgeId}', 'admin.purgeHistoryStatus', 'idempotent'),
+  entry('event_reports', 'GET', '/_synapse/admin/v1/event_reports', 'admin.eventReports.list', 'idempotent'),
+  entry('event_reports', 'GET', '/_synapse/admin/v1/event_reports', 'admin.eventReports.listPage', 'idempotent'),
+  entry('event_reports', 'GET', '/_synapse/admin/v1/event_reports/{reportId}', 'admin.eventReports.get', 'idempotent'),
+  entry('event_reports', 'DELETE', '/_synapse/admin/v1/event_reports/{reportId}', 'admin.eventReports.delete', 'idempotent'),
 ]);

@@ -53,3 +53,20 @@ export type {
   UserRedactionStatus,
   Whois,
 } from './admin-users.ts';
+export type {
+  AdminRoomEvent,
+  EventContext,
+  ForwardExtremity,
+  HierarchyRoom,
+  RoomBlockStatus,
+  RoomDetails,
+  RoomHierarchyOptions,
+  RoomHierarchyPage,
+  RoomMessagesOptions,
+  RoomMessagesPage,
+  RoomShutdownResult,
+  RoomsPage,
+} from './admin-rooms.ts';
+export type { PurgeHistoryOptions, PurgeHistoryStatus } from './admin-purge-history.ts';
+export { SynapseEventReportsAdminApi } from './admin-event-reports-api.ts';
+export type { EventReport, EventReportsPage, ListedEventReport, ListEventReportsOptions } from './admin-event-reports.ts';

@@ -141,23 +141,28 @@ export const rateLimitSchema = z
   .object({ messages_per_second: z.number().optional(), burst_count: z.number().optional() })
   .transform((body) => ({ messagesPerSecond: body.messages_per_second ?? 0, burstCount: body.burst_count ?? 0 }));
 
-const listedRoomSchema = z
-  .object({
-    room_id: z.string(),
-    name: nullableString,
-    canonical_alias: nullableString,
-    joined_members: z.number().optional(),
-    joined_local_members: z.number().optional(),
-    version: nullableString,
-    creator: nullableString,
-    encryption: nullableString,
-    federatable: z.boolean().optional(),
-    public: z.boolean().optional(),
-    join_rules: nullableString,
-    room_type: nullableString,
-    state_events: z.number().optional(),
-  })
-  .transform((room) => ({
+/** The fields `GET /_synapse/admin/v1/rooms` gives for each room; the room details add more (see admin-rooms.ts). */
+export const roomSummaryFields = {
+  room_id: z.string(),
+  name: nullableString,
+  canonical_alias: nullableString,
+  joined_members: z.number().nullish(),
+  joined_local_members: z.number().nullish(),
+  version: nullableString,
+  creator: nullableString,
+  encryption: nullableString,
+  federatable: flag.nullish(),
+  public: flag.nullish(),
+  join_rules: nullableString,
+  guest_access: nullableString,
+  history_visibility: nullableString,
+  room_type: nullableString,
+  state_events: z.number().nullish(),
+};
+
+/** The camel-cased summary of a room; `other` keeps the fields not listed in `known`. */
+export function roomSummary(room: z.infer<z.ZodObject<typeof roomSummaryFields>> & Record<string, unknown>, known: readonly string[]) {
+  return {
     roomId: room.room_id,
     name: room.name,
     canonicalAlias: room.canonical_alias,
@@ -169,9 +174,15 @@ const listedRoomSchema = z
     federatable: room.federatable ?? false,
     public: room.public ?? false,
     joinRules: room.join_rules,
+    guestAccess: room.guest_access,
+    historyVisibility: room.history_visibility,
     roomType: room.room_type,
     stateEvents: room.state_events ?? 0,
-  }));
+    other: unknownFields(room, known),
+  };
+}
+
+const listedRoomSchema = z.looseObject(roomSummaryFields).transform((room) => roomSummary(room, Object.keys(roomSummaryFields)));
 
 export const roomPageSchema = z.object({
   rooms: z.array(listedRoomSchema),
@@ -181,27 +192,41 @@ export const roomPageSchema = z.object({
 
 export const deleteIdSchema = z.object({ delete_id: z.string().min(1) }).transform((body) => ({ deleteId: body.delete_id }));
 
-export const deleteStatusSchema = z
-  .object({
-    status: z.string(),
-    error: z.string().optional(),
-    delete_id: z.string().optional(),
-    shutdown_room: z
-      .object({
-        kicked_users: z.array(z.string()).optional(),
-        failed_to_kick_users: z.array(z.string()).optional(),
-        local_aliases: z.array(z.string()).optional(),
-        new_room_id: z.string().nullish(),
-      })
-      .nullish(),
-  })
-  .transform((body) => ({
-    status: body.status,
-    error: body.error,
-    kickedUsers: body.shutdown_room?.kicked_users ?? [],
-    failedToKickUsers: body.shutdown_room?.failed_to_kick_users ?? [],
-    newRoomId: body.shutdown_room?.new_room_id ?? undefined,
-  }));
+const shutdownResultFields = {
+  kicked_users: z.array(z.string()).nullish(),
+  failed_to_kick_users: z.array(z.string()).nullish(),
+  local_aliases: z.array(z.string()).nullish(),
+  new_room_id: z.string().nullish(),
+};
+
+/** What shutting a room down did (the v1 delete's answer, and `shutdown_room` of a v2 delete status). */
+export const shutdownResultSchema = z.looseObject(shutdownResultFields).transform((body) => ({
+  kickedUsers: body.kicked_users ?? [],
+  failedToKickUsers: body.failed_to_kick_users ?? [],
+  localAliases: body.local_aliases ?? [],
+  newRoomId: body.new_room_id ?? undefined,
+  other: unknownFields(body, Object.keys(shutdownResultFields)),
+}));
+
+const deleteStatusFields = {
+  status: z.string(),
+  error: z.string().nullish(),
+  delete_id: z.string().optional(),
+  room_id: z.string().optional(),
+  shutdown_room: shutdownResultSchema.nullish(),
+};
+
+export const deleteStatusSchema = z.looseObject(deleteStatusFields).transform((body) => ({
+  status: body.status,
+  error: body.error ?? undefined,
+  deleteId: body.delete_id,
+  roomId: body.room_id,
+  kickedUsers: body.shutdown_room?.kickedUsers ?? [],
+  failedToKickUsers: body.shutdown_room?.failedToKickUsers ?? [],
+  localAliases: body.shutdown_room?.localAliases ?? [],
+  newRoomId: body.shutdown_room?.newRoomId,
+  other: unknownFields(body, Object.keys(deleteStatusFields)),
+}));
 
 export const roomIdSchema = z.object({ room_id: z.string() }).transform((body) => ({ roomId: body.room_id }));
 

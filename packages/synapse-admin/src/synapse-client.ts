@@ -7,16 +7,47 @@ import { SynapseExperimentalFeaturesAdminApi } from './admin-experimental-featur
 import { SynapseFederationAdminApi } from './admin-federation-api.ts';
 import { SynapseScheduledTasksAdminApi } from './admin-scheduled-tasks-api.ts';
 import { createDevice, deleteDevice, deleteDevices, getDevice, listDevices, updateDevice, type Device } from './admin-devices.ts';
+import { SynapseEventReportsAdminApi } from './admin-event-reports-api.ts';
+import { purgeHistory, purgeHistoryStatus, purgeHistoryTask, type PurgeHistoryOptions, type PurgeHistoryStatus } from './admin-purge-history.ts';
 import {
+  deleteForwardExtremities,
   deleteRoom,
+  deleteRoomV1,
+  getEventContext,
+  getForwardExtremities,
+  getRoom,
+  getRoomBlockStatus,
+  getRoomMembers,
+  getRoomState,
   joinUserToRoom,
+  listRoomHierarchy,
+  listRoomHierarchyPage,
+  listRoomMessages,
+  listRoomMessagesPage,
   listRooms,
+  listRoomsPage,
+  makeRoomAdmin,
   roomDeleteStatus,
+  roomDeleteStatuses,
+  setRoomBlocked,
+  timestampToEvent,
   waitForRoomDeletion,
+  type AdminRoomEvent,
   type DeleteRoomOptions,
+  type EventContext,
+  type ForwardExtremity,
+  type HierarchyRoom,
   type ListedRoom,
   type ListRoomsOptions,
+  type RoomBlockStatus,
   type RoomDeleteStatus,
+  type RoomDetails,
+  type RoomHierarchyOptions,
+  type RoomHierarchyPage,
+  type RoomMessagesOptions,
+  type RoomMessagesPage,
+  type RoomShutdownResult,
+  type RoomsPage,
   type WaitForRoomDeletionOptions,
 } from './admin-rooms.ts';
 import {
@@ -282,6 +313,8 @@ export class SynapseAdminApi {
   readonly events: SynapseEventsAdminApi;
   /** What the client-server API shows this admin (account data on the admin's own account). */
   readonly clientConfig: SynapseClientConfigAdminApi;
+  /** Event reports: `client.admin.eventReports.list()`, `.get(id)`, `.delete(id)`. */
+  readonly eventReports: SynapseEventReportsAdminApi;
 
   /** @internal */
   constructor(context: ClientContext) {
@@ -293,6 +326,7 @@ export class SynapseAdminApi {
     this.accountValidity = new SynapseAccountValidityAdminApi(context);
     this.events = new SynapseEventsAdminApi(context);
     this.clientConfig = new SynapseClientConfigAdminApi(context);
+    this.eventReports = new SynapseEventReportsAdminApi(context);
     Object.freeze(this);
   }
 
@@ -851,6 +885,256 @@ export class SynapseAdminApi {
    */
   joinUserToRoom(roomIdOrAlias: string, userId: string): Promise<{ roomId: string }> {
     return joinUserToRoom(this.#context, roomIdOrAlias, userId);
+  }
+
+  /**
+   * One page of rooms; pass its `nextToken` as `from` to resume.
+   *
+   * @example
+   * ```ts
+   * const { items, nextToken, total } = await client.admin.listRoomsPage({ limit: 100, orderBy: 'joined_members', dir: 'b' });
+   * if (nextToken !== undefined) await client.admin.listRoomsPage({ limit: 100, orderBy: 'joined_members', dir: 'b', from: nextToken });
+   * ```
+   */
+  listRoomsPage(options: ListRoomsOptions & { from?: string } = {}): Promise<RoomsPage> {
+    return listRoomsPage(this.#context, options);
+  }
+
+  /**
+   * The room's details (stats, state summary, whether it is tombstoned); `not_found` when the server does not know it.
+   *
+   * @example
+   * ```ts
+   * const room = await client.admin.getRoom('!ops:example.org');
+   * console.log(room.joinedLocalMembers, room.topic);
+   * ```
+   */
+  getRoom(roomId: string): Promise<RoomDetails> {
+    return getRoom(this.#context, roomId);
+  }
+
+  /**
+   * The user ids joined to the room, local and remote; `not_found` for an unknown room.
+   *
+   * @example
+   * ```ts
+   * const { members, total } = await client.admin.getRoomMembers('!ops:example.org');
+   * ```
+   */
+  getRoomMembers(roomId: string): Promise<{ members: string[]; total: number }> {
+    return getRoomMembers(this.#context, roomId);
+  }
+
+  /**
+   * The room's current state events, or those of one `type`; `not_found` for an unknown room.
+   *
+   * @example
+   * ```ts
+   * const [powerLevels] = await client.admin.getRoomState('!ops:example.org', { type: 'm.room.power_levels' });
+   * ```
+   */
+  getRoomState(roomId: string, options: { type?: string } = {}): Promise<AdminRoomEvent[]> {
+    return getRoomState(this.#context, roomId, options);
+  }
+
+  /**
+   * Every event of the room, oldest first (or newest first with `dir: 'b'`), whatever the admin's membership.
+   *
+   * @example
+   * ```ts
+   * for await (const event of client.admin.listRoomMessages('!ops:example.org', { filter: { types: ['m.room.message'] } })) console.log(event.content);
+   * ```
+   */
+  listRoomMessages(roomId: string, options: RoomMessagesOptions = {}): AsyncGenerator<AdminRoomEvent, void, undefined> {
+    return listRoomMessages(this.#context, roomId, options);
+  }
+
+  /**
+   * One page of the room's events; pass its `nextToken` as `from` to go on.
+   *
+   * @example
+   * ```ts
+   * const newest = await client.admin.listRoomMessagesPage('!ops:example.org', { dir: 'b', limit: 20 });
+   * if (newest.nextToken !== undefined) await client.admin.listRoomMessagesPage('!ops:example.org', { dir: 'b', limit: 20, from: newest.nextToken });
+   * ```
+   */
+  listRoomMessagesPage(roomId: string, options: RoomMessagesOptions & { from?: string } = {}): Promise<RoomMessagesPage> {
+    return listRoomMessagesPage(this.#context, roomId, options);
+  }
+
+  /**
+   * The event closest to a time: at or after it (`dir: 'f'`, default) or at or before it (`'b'`); `not_found` if none.
+   *
+   * @example
+   * ```ts
+   * const { eventId } = await client.admin.timestampToEvent('!ops:example.org', Date.parse('2026-01-01'), { dir: 'f' });
+   * ```
+   */
+  timestampToEvent(roomId: string, tsMs: number, options: { dir?: 'f' | 'b' } = {}): Promise<{ eventId: string; originServerTsMs: number }> {
+    return timestampToEvent(this.#context, roomId, tsMs, options);
+  }
+
+  /**
+   * Whether the room is blocked (for this server's users) and by which admin; known and unknown rooms alike.
+   *
+   * @example
+   * ```ts
+   * const { blocked, blockedBy } = await client.admin.getRoomBlockStatus('!ops:example.org');
+   * ```
+   */
+  getRoomBlockStatus(roomId: string): Promise<RoomBlockStatus> {
+    return getRoomBlockStatus(this.#context, roomId);
+  }
+
+  /**
+   * Blocks (`true`) or unblocks a room; a blocked room cannot be joined by this server's users. Works on unknown rooms.
+   *
+   * @example
+   * ```ts
+   * await client.admin.setRoomBlocked('!spam:example.org', true);
+   * ```
+   */
+  setRoomBlocked(roomId: string, blocked: boolean): Promise<{ blocked: boolean }> {
+    return setRoomBlocked(this.#context, roomId, blocked);
+  }
+
+  /**
+   * Gives a user (default: the calling admin) the power of the room's most powerful local member, through that
+   * member; invites them when the room is not public. `bad_request` when no local member can do it.
+   *
+   * @example
+   * ```ts
+   * await client.admin.makeRoomAdmin('#ops:example.org', { userId: '@bot:example.org' });
+   * ```
+   */
+  makeRoomAdmin(roomIdOrAlias: string, options: { userId?: string } = {}): Promise<void> {
+    return makeRoomAdmin(this.#context, roomIdOrAlias, options);
+  }
+
+  /**
+   * The room's forward extremities (many of them slow the room down).
+   *
+   * @example
+   * ```ts
+   * const extremities = await client.admin.getForwardExtremities('!ops:example.org');
+   * if (extremities.length > 10) await client.admin.deleteForwardExtremities('!ops:example.org');
+   * ```
+   */
+  getForwardExtremities(roomIdOrAlias: string): Promise<ForwardExtremity[]> {
+    return getForwardExtremities(this.#context, roomIdOrAlias);
+  }
+
+  /**
+   * Deletes the forward extremities Synapse can do without (it keeps the latest); returns how many went.
+   *
+   * @example
+   * ```ts
+   * const { deleted } = await client.admin.deleteForwardExtremities('!ops:example.org');
+   * ```
+   */
+  deleteForwardExtremities(roomIdOrAlias: string): Promise<{ deleted: number }> {
+    return deleteForwardExtremities(this.#context, roomIdOrAlias);
+  }
+
+  /**
+   * An event with `limit` (default 10) events around it (half before, rounded down, the rest after) and the state
+   * then, whatever the admin's membership (for reading a report); `not_found` for an unknown event.
+   *
+   * @example
+   * ```ts
+   * const { event, eventsBefore } = await client.admin.getEventContext('!ops:example.org', '$reported', { limit: 5 });
+   * ```
+   */
+  getEventContext(roomId: string, eventId: string, options: { limit?: number; filter?: Readonly<Record<string, unknown>> } = {}): Promise<EventContext> {
+    return getEventContext(this.#context, roomId, eventId, options);
+  }
+
+  /**
+   * The room and, when it is a space, its children depth first, whatever their visibility; rooms this server is
+   * not in are left out.
+   *
+   * @example
+   * ```ts
+   * for await (const room of client.admin.listRoomHierarchy('!space:example.org', { maxDepth: 2 })) console.log(room.roomId, room.roomType);
+   * ```
+   */
+  listRoomHierarchy(roomId: string, options: RoomHierarchyOptions = {}): AsyncGenerator<HierarchyRoom, void, undefined> {
+    return listRoomHierarchy(this.#context, roomId, options);
+  }
+
+  /**
+   * One page of the hierarchy; pass its `nextToken` as `from` to go on.
+   *
+   * @example
+   * ```ts
+   * const { items, nextToken } = await client.admin.listRoomHierarchyPage('!space:example.org', { limit: 50 });
+   * ```
+   */
+  listRoomHierarchyPage(roomId: string, options: RoomHierarchyOptions & { from?: string } = {}): Promise<RoomHierarchyPage> {
+    return listRoomHierarchyPage(this.#context, roomId, options);
+  }
+
+  /**
+   * Synapse's older room delete (v1), finished before it answers, which can take minutes: prefer {@link deleteRoom}.
+   *
+   * @example
+   * ```ts
+   * const { kickedUsers } = await client.admin.deleteRoomV1('!ops:example.org', { purge: true });
+   * ```
+   */
+  deleteRoomV1(roomId: string, options: DeleteRoomOptions = {}): Promise<RoomShutdownResult> {
+    return deleteRoomV1(this.#context, roomId, options);
+  }
+
+  /**
+   * Every delete task Synapse still remembers for a room (finished ones are forgotten after a while); `[]` if none.
+   *
+   * @example
+   * ```ts
+   * const statuses = await client.admin.roomDeleteStatuses('!ops:example.org');
+   * ```
+   */
+  roomDeleteStatuses(roomId: string): Promise<RoomDeleteStatus[]> {
+    return roomDeleteStatuses(this.#context, roomId);
+  }
+
+  /**
+   * Starts purging a room's history before an event or a time (in the background) and returns its handle:
+   * `wait()` resolves when done, or throws `background_task_failed` / `background_task_timeout`.
+   *
+   * @example
+   * ```ts
+   * const purge = await client.admin.purgeHistory('!ops:example.org', { upToTsMs: Date.now() - 30 * 86_400_000, deleteLocalEvents: true });
+   * await purge.wait({ timeoutMs: 120_000 });
+   * ```
+   */
+  purgeHistory(roomId: string, options: PurgeHistoryOptions): Promise<BackgroundTask<PurgeHistoryStatus>> {
+    return purgeHistory(this.#context, roomId, options);
+  }
+
+  /**
+   * The current status of a purge (`active`, `complete` or `failed`); `not_found` for an unknown purge id.
+   *
+   * @example
+   * ```ts
+   * const purge = await client.admin.purgeHistory('!ops:example.org', { upToEventId: '$last-to-keep' });
+   * const { status } = await client.admin.purgeHistoryStatus(purge.id);
+   * ```
+   */
+  purgeHistoryStatus(purgeId: string): Promise<PurgeHistoryStatus> {
+    return purgeHistoryStatus(this.#context, purgeId);
+  }
+
+  /**
+   * The handle of a purge started earlier (e.g. by another process), from its id; no request until used.
+   *
+   * @example
+   * ```ts
+   * await client.admin.purgeHistoryTask('abcdefgh').wait({ timeoutMs: 60_000 });
+   * ```
+   */
+  purgeHistoryTask(purgeId: string): BackgroundTask<PurgeHistoryStatus> {
+    return purgeHistoryTask(this.#context, purgeId);
   }
 }
 
