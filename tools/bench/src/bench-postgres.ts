@@ -17,16 +17,16 @@ function withDatabase(url: string, database: string): string {
 }
 
 /**
- * Creates a fresh database on the Postgres named by `DATABASE_URL` (a running sandbox), or on a sandbox Postgres
- * started for the benchmark; `drop()` removes it (and stops that sandbox).
+ * Creates a fresh database on the Postgres named by `serverUrl` or `DATABASE_URL` (a running sandbox), or on a
+ * sandbox Postgres started for the benchmark; `drop()` removes it (and stops that sandbox).
  *
  * @example
  * const database = await benchDatabase('mr_bench_user_creds');
  * try { ... } finally { await database.drop(); }
  */
-export async function benchDatabase(prefix: string): Promise<BenchDatabase> {
+export async function benchDatabase(prefix: string, options: { serverUrl?: string } = {}): Promise<BenchDatabase> {
   let sandbox: Sandbox | undefined;
-  let url = process.env.DATABASE_URL;
+  let url = options.serverUrl ?? process.env.DATABASE_URL;
   if (!url) {
     process.stderr.write('bench: no DATABASE_URL in the environment, starting a sandbox Postgres\n');
     sandbox = await startSandbox({ services: ['postgres'] });

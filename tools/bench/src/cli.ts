@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runDoctorBench } from './doctor-bench.ts';
+import { mixDescription, runDoctorDatabaseBench } from './doctor-database-bench.ts';
 import { runFullResetBench, type Timing } from './full-reset-bench.ts';
 import { FULL_RESET_SHAPES, type FullResetShapeName } from './full-reset-shapes.ts';
 import { HTTP_ENSURE_USAGE, httpEnsureCommand } from './http-ensure-bench.ts';
@@ -19,6 +20,12 @@ benchmarks:
                    autocannon on whoami with the same tokens, one run; doctor's peak RSS in a fresh child
                    --credentials N (10000)  --concurrency N (32)  --rounds N (3)  --json
                    --heap-flags="V8 FLAGS" (repeatable: one more doctor child and CLI run with those node flags)
+  doctor-database  reset-core doctor() with database evidence (Synapse's users and access_tokens) over rows generated
+                   straight into a real Synapse-on-Postgres schema and an openmeet layout, in a known mix of classes,
+                   plus real minted tokens; beside the API path on an evenly spaced sample and a whoami cross-check,
+                   one run; each doctor in a fresh child, its RSS and HTTP requests counted
+                   --credentials N (1000000)  --minted N (1000)  --api-sample N (10000)  --cross-check N (1000)
+                   --rounds N (1)  --json
   full-reset       the runbook's full reset applied step by step on the demo's sandbox (kube-sim openmeet-dev, a
                    real Synapse pod), a fresh incident each round: per step wall time, own time (this process's
                    CPU) and waiting (wall - own); medians over the rounds. --shape ananace (kube-sim synapse-ananace:
@@ -32,13 +39,15 @@ benchmarks:
 ${HTTP_ENSURE_USAGE}
 
 synapse-whoami and doctor use the Synapse in SYNAPSE_URL / SYNAPSE_SHARED_SECRET_FILE (a running sandbox) or start
-one; user-creds and doctor use the Postgres in DATABASE_URL or start a sandbox Postgres; full-reset always starts
-its own sandbox (with kube-sim, which needs root) and stops it.`;
+one; user-creds and doctor use the Postgres in DATABASE_URL or start a sandbox Postgres; doctor-database uses the
+sandbox's SYNAPSE_POSTGRES_* and DATABASE_URL (sandbox up --with synapse-postgres) or starts such a sandbox;
+full-reset always starts its own sandbox (with kube-sim, which needs root) and stops it.`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === 'user-creds') return userCreds(rest);
   if (name === 'doctor') return doctorBench(rest);
+  if (name === 'doctor-database') return doctorDatabaseBench(rest);
   if (name === 'full-reset') return fullResetBench(rest);
   if (name === 'http-ensure') return httpEnsureCommand(rest);
   if (name === 'synapse-database') return synapseDatabaseBench(rest);
@@ -208,6 +217,60 @@ async function doctorBench(args: string[]): Promise<number> {
           `  with ${v.flags.join(' ')}: doctor() ${v.perSecond.toFixed(0)}/s, RSS ${v.memory.startMb.toFixed(0)} -> ${v.memory.peakMb.toFixed(0)} MB; ` +
           `matrix-reset doctor ${v.cli.seconds.toFixed(2)} s wall, ${v.cli.cpuSeconds.toFixed(2)} s CPU, peak RSS ${v.cli.maxRssMb.toFixed(0)} MB`,
       ),
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+async function doctorDatabaseBench(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      credentials: { type: 'string', default: '1000000' },
+      minted: { type: 'string', default: '1000' },
+      'api-sample': { type: 'string', default: '10000' },
+      'cross-check': { type: 'string', default: '1000' },
+      rounds: { type: 'string', default: '1' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const r = await runDoctorDatabaseBench({
+    credentials: positive('credentials', values.credentials),
+    minted: positive('minted', values.minted),
+    apiSample: positive('api-sample', values['api-sample']),
+    crossCheck: positive('cross-check', values['cross-check']),
+    rounds: positive('rounds', values.rounds),
+    log: (line) => process.stderr.write(`bench: ${line}\n`),
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return 0;
+  }
+  const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const flags = (f: readonly string[]) => (f.length === 0 ? "Node's default flags" : f.join(' '));
+  process.stdout.write(
+    [
+      `doctor-database: ${r.credentials} stored credentials (${r.minted} minted through the API, the rest generated: ${mixDescription()}), ` +
+        `${r.tenants} tenant schemas, Synapse ${r.synapseVersion} on Postgres`,
+      `  minted in ${r.mintSeconds.toFixed(1)} s; generated into Synapse's tables in ${r.generateSeconds.synapse.toFixed(1)} s, the app side in ${r.generateSeconds.app.toFixed(1)} s`,
+      `  totals found (exactly the mix): ${Object.entries(r.mix).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}`,
+      '  database evidence, every credential, each run in a fresh child:',
+      ...r.database.map(
+        (d) =>
+          `    ${flags(d.flags)}: ${d.seconds.toFixed(2)} s, ${d.perSecond.toFixed(0)} rows/s; RSS ${d.rssStartMb.toFixed(0)} -> peak ${d.rssPeakMb.toFixed(0)} MB ` +
+          `(sampled every 10 ms), kernel high-water mark ${d.maxRssMb.toFixed(0)} MB; ${d.httpRequests} HTTP requests`,
+      ),
+      `  API evidence on an evenly spaced sample of ${r.api.examined}: ${r.api.seconds.toFixed(2)} s, ${r.api.perSecond.toFixed(0)} rows/s, ${r.api.httpRequests} HTTP requests ` +
+        `(the database path on the same sample: the same totals, ${r.api.sampleDatabaseSeconds.toFixed(2)} s)`,
+      `  cross-check through whoami: ${r.crossCheck.checked} of ${r.crossCheck.requested} requested checked, ${r.crossCheck.disagreements} disagreements, ` +
+        `${r.crossCheck.httpRequests} HTTP requests, ${r.crossCheck.seconds.toFixed(2)} s for the whole run`,
+      `  removed from Synapse's tables after the run: ${Object.entries(r.removed).map(([table, n]) => `${n} ${table}`).join(', ')}`,
+      `  ratio database / API rate: ${r.ratio.toFixed(1)} (goal >= 50: ${mark(r.goals.ratio)})`,
+      `  slowest full database run ${Math.max(...r.database.map((d) => d.seconds)).toFixed(1)} s (goal < 60 s for 1,000,000: ${mark(r.goals.under60s)})`,
+      `  peak RSS ${Math.max(...r.database.map((d) => d.maxRssMb)).toFixed(0)} MB, the highest of the runs (goal < 150 MB in every run: ${mark(r.goals.peakRss)})`,
+      `  HTTP requests of the database runs: ${r.database.map((d) => d.httpRequests).join(', ')} (goal 0: ${mark(r.goals.noHttp)})`,
+      `  cross-check: ${mark(r.goals.crossCheck)} (every requested row checked, no disagreement)`,
       '',
     ].join('\n'),
   );

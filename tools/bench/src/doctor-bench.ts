@@ -100,10 +100,16 @@ export interface CliDoctorRun {
 export const CAPPED_HEAP_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=128'];
 
 const TENANT_PREFIX = 'tenant_bench_';
-const TENANT_LIKE = 'tenant\\_bench\\_%';
+/** LIKE pattern of the schemas {@link createTenantSchemas} makes. */
+export const TENANT_LIKE = 'tenant\\_bench\\_%';
 
-/** The openmeet layout (as user-creds' preset expects it), one `tenant_bench_NN` schema per tenant, rows spread round-robin. */
-async function load(db: AnyKysely, tenants: number, tokens: readonly string[], owners: readonly string[]): Promise<void> {
+/**
+ * Makes the openmeet layout's tables (as user-creds' preset expects them), one `tenant_bench_NN` schema per tenant:
+ * `users` (`id`, `slug`, `"matrixUserId"`, `"matrixAccessToken"`, `"matrixDeviceId"`, `preferences`) and empty
+ * `events`/`groups`; returns the schema names, tenant by tenant.
+ */
+export async function createTenantSchemas(db: AnyKysely, tenants: number): Promise<string[]> {
+  const schemas: string[] = [];
   for (let t = 0; t < tenants; t++) {
     const schema = `${TENANT_PREFIX}${String(t).padStart(2, '0')}`;
     await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(db);
@@ -113,6 +119,18 @@ async function load(db: AnyKysely, tenants: number, tokens: readonly string[], o
         "matrixUserId" varchar, "matrixAccessToken" varchar, "matrixDeviceId" varchar, preferences jsonb
       )`.execute(db);
     for (const table of ['events', 'groups']) await sql`CREATE TABLE ${sql.id(schema, table)} (id serial PRIMARY KEY, "matrixRoomId" varchar)`.execute(db);
+    schemas.push(schema);
+  }
+  return schemas;
+}
+
+/** The preferences every generated app row carries (a realistic row width). */
+export const ROW_PREFERENCES = '{"theme": "dark", "matrix": {"connected": true}}';
+
+/** The openmeet layout (as user-creds' preset expects it), one `tenant_bench_NN` schema per tenant, rows spread round-robin. */
+async function load(db: AnyKysely, tenants: number, tokens: readonly string[], owners: readonly string[]): Promise<void> {
+  const schemas = await createTenantSchemas(db, tenants);
+  for (const [t, schema] of schemas.entries()) {
     const slugs: string[] = [];
     const userIds: string[] = [];
     const rowTokens: string[] = [];
@@ -126,14 +144,14 @@ async function load(db: AnyKysely, tenants: number, tokens: readonly string[], o
     }
     await sql`
       INSERT INTO ${sql.id(schema, 'users')} (slug, "matrixUserId", "matrixAccessToken", "matrixDeviceId", preferences)
-      SELECT s, u, a, d, '{"theme": "dark", "matrix": {"connected": true}}'::jsonb
+      SELECT s, u, a, d, ${ROW_PREFERENCES}::jsonb
       FROM unnest(${slugs}::text[], ${userIds}::text[], ${rowTokens}::text[], ${devices}::text[]) AS r(s, u, a, d)`.execute(db);
   }
   await sql`VACUUM ANALYZE`.execute(db);
 }
 
 /** Runs doctor once in a forked Node process with a fresh heap; returns its timing, counts and RSS samples. */
-async function doctorChild(input: DoctorChildInput, heapFlags: readonly string[] = []): Promise<DoctorChildResult> {
+export async function doctorChild(input: DoctorChildInput, heapFlags: readonly string[] = []): Promise<DoctorChildResult> {
   const child = fork(fileURLToPath(new URL('./doctor-bench-child.ts', import.meta.url)), [], {
     execArgv: [...process.execArgv, ...heapFlags],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

@@ -111,14 +111,18 @@ export async function classifyAgainstDatabase(
 ): Promise<EvidenceVerdict[]> {
   const nowMs = options.nowMs ?? Date.now();
   if (page.length === 0) return [];
+  // One index probe per row and table, whatever the tables' size: as plain LEFT JOINs the planner hashed the page
+  // against full scans of access_tokens and users once the page was large next to the tables (300,000 users: 2.0 s a
+  // page of 5,000, against 0.1 s so). LIMIT 1 keeps each lookup a subquery it cannot flatten back into a join; token
+  // and name are unique (access_tokens_token_key, users_name_key), so the rows are the joins' rows.
   const { rows } = await client.query<PageRow>(
     `SELECT p.i,
             acting.name AS acts_as, t.valid_until_ms::text AS valid_until_ms, acting.locked AS acting_locked,
             named.name IS NOT NULL AS user_exists, named.deactivated AS user_deactivated
        FROM unnest($1::int[], $2::text[], $3::text[]) AS p(i, user_id, token)
-       LEFT JOIN access_tokens t ON t.token = p.token
-       LEFT JOIN users acting ON acting.name = coalesce(t.puppets_user_id, t.user_id)
-       LEFT JOIN users named ON named.name = p.user_id`,
+       LEFT JOIN LATERAL (SELECT user_id, puppets_user_id, valid_until_ms FROM access_tokens WHERE token = p.token LIMIT 1) t ON true
+       LEFT JOIN LATERAL (SELECT name, locked FROM users WHERE name = coalesce(t.puppets_user_id, t.user_id) LIMIT 1) acting ON true
+       LEFT JOIN LATERAL (SELECT name, deactivated FROM users WHERE name = p.user_id LIMIT 1) named ON true`,
     [page.map((_, i) => i), page.map((row) => row.userId), page.map((row) => row.token)],
   );
   const verdicts: EvidenceVerdict[] = new Array<EvidenceVerdict>(page.length);
