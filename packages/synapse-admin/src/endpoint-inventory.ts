@@ -26,7 +26,7 @@ export interface EndpointEntry {
  * Client methods that call no endpoint of their own: they combine or poll the ones listed (the inventory test skips
  * them when it checks that every method has an entry).
  */
-export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion']);
+export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion', 'admin.media.listQuarantineChanges']);
 
 const entry = (area: string, method: HttpMethod, route: string, call: string, idempotency: Idempotency, delegatedAuth: DelegatedAuthBehaviour = 'served'): EndpointEntry =>
   Object.freeze({ area, method, route, call, idempotency, delegatedAuth });
@@ -60,4 +60,17 @@ export const ENDPOINTS: readonly EndpointEntry[] = Object.freeze([
   entry('rooms', 'DELETE', '/_synapse/admin/v2/rooms/{roomId}', 'admin.deleteRoom', 'rate-limit-only'),
   entry('rooms', 'GET', '/_synapse/admin/v2/rooms/delete_status/{deleteId}', 'admin.roomDeleteStatus', 'idempotent'),
   entry('rooms', 'POST', '/_synapse/admin/v1/join/{roomIdOrAlias}', 'admin.joinUserToRoom', 'idempotent'),
+  entry('client', 'POST', '/_matrix/media/v3/upload', 'media.upload', 'rate-limit-only'),
+  entry('media', 'GET', '/_synapse/admin/v1/media/{serverName}/{mediaId}', 'admin.media.getMedia', 'idempotent'),
+  entry('media', 'GET', '/_synapse/admin/v1/room/{roomId}/media', 'admin.media.listRoomMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/media/quarantine/{serverName}/{mediaId}', 'admin.media.quarantineMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/media/unquarantine/{serverName}/{mediaId}', 'admin.media.unquarantineMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/room/{roomId}/media/quarantine', 'admin.media.quarantineRoomMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/user/{userId}/media/quarantine', 'admin.media.quarantineUserMedia', 'idempotent'),
+  entry('media', 'GET', '/_synapse/admin/v1/media/quarantine_changes', 'admin.media.listQuarantineChangesPage', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/media/protect/{mediaId}', 'admin.media.protectMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/media/unprotect/{mediaId}', 'admin.media.unprotectMedia', 'idempotent'),
+  entry('media', 'DELETE', '/_synapse/admin/v1/media/{serverName}/{mediaId}', 'admin.media.deleteMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/media/delete', 'admin.media.deleteMediaBefore', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/purge_media_cache', 'admin.media.purgeRemoteMediaCache', 'idempotent'),
 ]);

@@ -27,3 +27,7 @@ export type { DeleteRoomOptions, ListedRoom, ListRoomsOptions, RoomDeleteStatus,
 export type { CreateRoomOptions, RoomEvent, SendTextOptions } from './client-rooms.ts';
 export { ENDPOINTS, COMPOSITE_CALLS, type EndpointEntry, type DelegatedAuthBehaviour } from './endpoint-inventory.ts';
 export { backgroundTask, type BackgroundTask, type BackgroundTaskSpec, type WaitOptions } from './background-task.ts';
+export { SynapseMediaApi } from './client-media-api.ts';
+export type { UploadedMedia, UploadMediaOptions } from './client-media.ts';
+export { SynapseMediaAdminApi } from './admin-media-api.ts';
+export type { DeletedMedia, DeleteMediaBeforeOptions, MediaInfo, PurgedRemoteMedia, QuarantineChange, QuarantineChangesPage, RoomMedia } from './admin-media.ts';

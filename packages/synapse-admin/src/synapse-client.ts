@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { deleteDevices, listDevices, type Device } from './admin-devices.ts';
+import { SynapseMediaAdminApi } from './admin-media-api.ts';
 import {
   deleteRoom,
   joinUserToRoom,
@@ -35,6 +36,7 @@ import {
 import type { AuthMode, AuthModeReport } from './auth-mode-report.ts';
 import { cachedAuthMode } from './auth-mode.ts';
 import type { ClientContext } from './client-context.ts';
+import { SynapseMediaApi } from './client-media-api.ts';
 import { createRoom, joinRoom, recentMessages, sendText, type CreateRoomOptions, type RoomEvent, type SendTextOptions } from './client-rooms.ts';
 import { logout } from './logout.ts';
 import { loginWithPassword, type PasswordLoginOptions, type Session } from './password-login.ts';
@@ -115,12 +117,15 @@ export class SynapseClient {
   readonly admin: SynapseAdminApi;
   /** Room calls as the client's user. */
   readonly rooms: SynapseRoomsApi;
+  /** Media calls as the client's user (upload). */
+  readonly media: SynapseMediaApi;
 
   /** @internal Use {@link createSynapseClient}. */
   constructor(context: ClientContext) {
     this.#context = context;
     this.admin = new SynapseAdminApi(context);
     this.rooms = new SynapseRoomsApi(context);
+    this.media = new SynapseMediaApi(context);
     Object.freeze(this);
   }
 
@@ -227,10 +232,13 @@ export class SynapseClient {
  */
 export class SynapseAdminApi {
   readonly #context: ClientContext;
+  /** Media: details, quarantine, protection, deletion, the remote media cache. */
+  readonly media: SynapseMediaAdminApi;
 
   /** @internal */
   constructor(context: ClientContext) {
     this.#context = context;
+    this.media = new SynapseMediaAdminApi(context);
     Object.freeze(this);
   }
 
