@@ -8,7 +8,7 @@ import { SynapseNetworkError } from './synapse-network-error.ts';
 import type { SynapseTransport } from './synapse-transport.ts';
 
 /** What a native-only capability is, and what to do instead under delegated auth. */
-export type NativeCapability = 'shared_secret_registration' | 'login_as' | 'password_login' | 'logout' | 'reset_password';
+export type NativeCapability = 'shared_secret_registration' | 'login_as' | 'password_login' | 'logout' | 'reset_password' | 'registration_tokens';
 
 const INSTEAD: Record<NativeCapability, { what: string; nextSteps: string[] }> = {
   shared_secret_registration: {
@@ -38,11 +38,17 @@ const INSTEAD: Record<NativeCapability, { what: string; nextSteps: string[] }> =
     what: 'password reset (POST /_synapse/admin/v1/reset_password/<id>)',
     nextSteps: ['Set the password in the Matrix Authentication Service: `mas-cli manage set-password <username> <password>`.'],
   },
+  registration_tokens: {
+    what: 'registration tokens (/_synapse/admin/v1/registration_tokens)',
+    nextSteps: [
+      'Registration happens in the Matrix Authentication Service: manage its registration tokens there (`mas-cli manage issue-user-registration-token`, or its admin API).',
+    ],
+  },
 };
 
 /**
  * A caller asked for something the server's auth mode cannot do (shared-secret registration, login-as, password
- * login, logout or password reset under delegated auth). `nextSteps` says what to do instead.
+ * login, logout, password reset or registration tokens under delegated auth). `nextSteps` says what to do instead.
  *
  * @example
  * ```ts

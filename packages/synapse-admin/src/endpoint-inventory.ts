@@ -73,4 +73,9 @@ export const ENDPOINTS: readonly EndpointEntry[] = Object.freeze([
   entry('media', 'DELETE', '/_synapse/admin/v1/media/{serverName}/{mediaId}', 'admin.media.deleteMedia', 'idempotent'),
   entry('media', 'POST', '/_synapse/admin/v1/media/delete', 'admin.media.deleteMediaBefore', 'idempotent'),
   entry('media', 'POST', '/_synapse/admin/v1/purge_media_cache', 'admin.media.purgeRemoteMediaCache', 'idempotent'),
+  entry('registration-tokens', 'GET', '/_synapse/admin/v1/registration_tokens', 'admin.registrationTokens.list', 'idempotent', 'refused'),
+  entry('registration-tokens', 'GET', '/_synapse/admin/v1/registration_tokens/{token}', 'admin.registrationTokens.get', 'idempotent', 'refused'),
+  entry('registration-tokens', 'POST', '/_synapse/admin/v1/registration_tokens/new', 'admin.registrationTokens.create', 'rate-limit-only', 'refused'),
+  entry('registration-tokens', 'PUT', '/_synapse/admin/v1/registration_tokens/{token}', 'admin.registrationTokens.update', 'idempotent', 'refused'),
+  entry('registration-tokens', 'DELETE', '/_synapse/admin/v1/registration_tokens/{token}', 'admin.registrationTokens.delete', 'idempotent', 'refused'),
 ]);

@@ -31,3 +31,5 @@ export { SynapseMediaApi } from './client-media-api.ts';
 export type { UploadedMedia, UploadMediaOptions } from './client-media.ts';
 export { SynapseMediaAdminApi } from './admin-media-api.ts';
 export type { DeletedMedia, DeleteMediaBeforeOptions, MediaInfo, PurgedRemoteMedia, QuarantineChange, QuarantineChangesPage, RoomMedia } from './admin-media.ts';
+export { SynapseRegistrationTokensAdminApi } from './admin-registration-tokens-api.ts';
+export type { CreateRegistrationTokenOptions, ListRegistrationTokensOptions, RegistrationToken, UpdateRegistrationTokenOptions } from './admin-registration-tokens.ts';

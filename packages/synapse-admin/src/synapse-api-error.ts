@@ -244,7 +244,8 @@ export function toApiError(response: ErrorResponse): SynapseApiError {
     nextSteps,
     message: redactSecrets(`${response.method} ${response.path} answered ${response.status} with ${said}${wait} [${code}]`, response.secrets),
     method: response.method,
-    path: response.path,
+    // A path can carry a secret of its own (a registration token).
+    path: redactSecrets(response.path, response.secrets),
     status: response.status,
     errcode,
     serverMessage,

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { deleteDevices, listDevices, type Device } from './admin-devices.ts';
 import { SynapseMediaAdminApi } from './admin-media-api.ts';
+import { SynapseRegistrationTokensAdminApi } from './admin-registration-tokens-api.ts';
 import {
   deleteRoom,
   joinUserToRoom,
@@ -234,11 +235,14 @@ export class SynapseAdminApi {
   readonly #context: ClientContext;
   /** Media: details, quarantine, protection, deletion, the remote media cache. */
   readonly media: SynapseMediaAdminApi;
+  /** Registration tokens (native auth only). */
+  readonly registrationTokens: SynapseRegistrationTokensAdminApi;
 
   /** @internal */
   constructor(context: ClientContext) {
     this.#context = context;
     this.media = new SynapseMediaAdminApi(context);
+    this.registrationTokens = new SynapseRegistrationTokensAdminApi(context);
     Object.freeze(this);
   }
 
