@@ -78,4 +78,6 @@ export const ENDPOINTS: readonly EndpointEntry[] = Object.freeze([
   entry('registration-tokens', 'POST', '/_synapse/admin/v1/registration_tokens/new', 'admin.registrationTokens.create', 'rate-limit-only', 'refused'),
   entry('registration-tokens', 'PUT', '/_synapse/admin/v1/registration_tokens/{token}', 'admin.registrationTokens.update', 'idempotent', 'refused'),
   entry('registration-tokens', 'DELETE', '/_synapse/admin/v1/registration_tokens/{token}', 'admin.registrationTokens.delete', 'idempotent', 'refused'),
+  entry('server-notices', 'POST', '/_synapse/admin/v1/send_server_notice', 'admin.serverNotices.send', 'rate-limit-only'),
+  entry('server-notices', 'PUT', '/_synapse/admin/v1/send_server_notice/{txnId}', 'admin.serverNotices.sendWithTxnId', 'idempotent'),
 ]);

@@ -33,3 +33,5 @@ export { SynapseMediaAdminApi } from './admin-media-api.ts';
 export type { DeletedMedia, DeleteMediaBeforeOptions, MediaInfo, PurgedRemoteMedia, QuarantineChange, QuarantineChangesPage, RoomMedia } from './admin-media.ts';
 export { SynapseRegistrationTokensAdminApi } from './admin-registration-tokens-api.ts';
 export type { CreateRegistrationTokenOptions, ListRegistrationTokensOptions, RegistrationToken, UpdateRegistrationTokenOptions } from './admin-registration-tokens.ts';
+export { SynapseServerNoticesAdminApi } from './admin-server-notices-api.ts';
+export type { SentServerNotice, ServerNoticeContent, ServerNoticeOptions, ServerNoticeTxnOptions } from './admin-server-notices.ts';

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { deleteDevices, listDevices, type Device } from './admin-devices.ts';
 import { SynapseMediaAdminApi } from './admin-media-api.ts';
 import { SynapseRegistrationTokensAdminApi } from './admin-registration-tokens-api.ts';
+import { SynapseServerNoticesAdminApi } from './admin-server-notices-api.ts';
 import {
   deleteRoom,
   joinUserToRoom,
@@ -237,12 +238,15 @@ export class SynapseAdminApi {
   readonly media: SynapseMediaAdminApi;
   /** Registration tokens (native auth only). */
   readonly registrationTokens: SynapseRegistrationTokensAdminApi;
+  /** Server notices to local users. */
+  readonly serverNotices: SynapseServerNoticesAdminApi;
 
   /** @internal */
   constructor(context: ClientContext) {
     this.#context = context;
     this.media = new SynapseMediaAdminApi(context);
     this.registrationTokens = new SynapseRegistrationTokensAdminApi(context);
+    this.serverNotices = new SynapseServerNoticesAdminApi(context);
     Object.freeze(this);
   }
 
