@@ -26,7 +26,7 @@ export interface EndpointEntry {
  * Client methods that call no endpoint of their own: they combine or poll the ones listed (the inventory test skips
  * them when it checks that every method has an entry).
  */
-export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion', 'admin.media.listQuarantineChanges']);
+export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion', 'admin.media.listQuarantineChanges', 'admin.statistics.listUserMediaUsage']);
 
 const entry = (area: string, method: HttpMethod, route: string, call: string, idempotency: Idempotency, delegatedAuth: DelegatedAuthBehaviour = 'served'): EndpointEntry =>
   Object.freeze({ area, method, route, call, idempotency, delegatedAuth });
@@ -80,4 +80,6 @@ export const ENDPOINTS: readonly EndpointEntry[] = Object.freeze([
   entry('registration-tokens', 'DELETE', '/_synapse/admin/v1/registration_tokens/{token}', 'admin.registrationTokens.delete', 'idempotent', 'refused'),
   entry('server-notices', 'POST', '/_synapse/admin/v1/send_server_notice', 'admin.serverNotices.send', 'rate-limit-only'),
   entry('server-notices', 'PUT', '/_synapse/admin/v1/send_server_notice/{txnId}', 'admin.serverNotices.sendWithTxnId', 'idempotent'),
+  entry('statistics', 'GET', '/_synapse/admin/v1/statistics/users/media', 'admin.statistics.listUserMediaUsagePage', 'idempotent'),
+  entry('statistics', 'GET', '/_synapse/admin/v1/statistics/database/rooms', 'admin.statistics.databaseRoomSizes', 'idempotent'),
 ]);

@@ -35,3 +35,5 @@ export { SynapseRegistrationTokensAdminApi } from './admin-registration-tokens-a
 export type { CreateRegistrationTokenOptions, ListRegistrationTokensOptions, RegistrationToken, UpdateRegistrationTokenOptions } from './admin-registration-tokens.ts';
 export { SynapseServerNoticesAdminApi } from './admin-server-notices-api.ts';
 export type { SentServerNotice, ServerNoticeContent, ServerNoticeOptions, ServerNoticeTxnOptions } from './admin-server-notices.ts';
+export { SynapseStatisticsAdminApi } from './admin-statistics-api.ts';
+export type { RoomDatabaseSize, UserMediaUsage, UserMediaUsageOptions, UserMediaUsagePage } from './admin-statistics.ts';

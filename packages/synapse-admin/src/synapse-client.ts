@@ -3,6 +3,7 @@ import { deleteDevices, listDevices, type Device } from './admin-devices.ts';
 import { SynapseMediaAdminApi } from './admin-media-api.ts';
 import { SynapseRegistrationTokensAdminApi } from './admin-registration-tokens-api.ts';
 import { SynapseServerNoticesAdminApi } from './admin-server-notices-api.ts';
+import { SynapseStatisticsAdminApi } from './admin-statistics-api.ts';
 import {
   deleteRoom,
   joinUserToRoom,
@@ -240,6 +241,8 @@ export class SynapseAdminApi {
   readonly registrationTokens: SynapseRegistrationTokensAdminApi;
   /** Server notices to local users. */
   readonly serverNotices: SynapseServerNoticesAdminApi;
+  /** Statistics: media usage per user, database size per room. */
+  readonly statistics: SynapseStatisticsAdminApi;
 
   /** @internal */
   constructor(context: ClientContext) {
@@ -247,6 +250,7 @@ export class SynapseAdminApi {
     this.media = new SynapseMediaAdminApi(context);
     this.registrationTokens = new SynapseRegistrationTokensAdminApi(context);
     this.serverNotices = new SynapseServerNoticesAdminApi(context);
+    this.statistics = new SynapseStatisticsAdminApi(context);
     Object.freeze(this);
   }
 
