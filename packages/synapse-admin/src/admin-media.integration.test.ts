@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SynapseApiError } from './synapse-api-error.ts';
+import { createSynapseClient } from './synapse-client.ts';
 import { registerUser, rejectionOf, uniqueLocalpart, type TestUser } from './test-support/fixtures.ts';
 import { synapseTestEnv } from './test-support/synapse-env.ts';
 
@@ -129,5 +130,13 @@ describe('admin media calls against a real Synapse', () => {
   it('purgeRemoteMediaCache reports how many cached remote items it dropped', async () => {
     // The sandbox does not federate, so its cache of remote media is empty.
     expect(await admin.client.admin.media.purgeRemoteMediaCache({ beforeMs: Date.now() })).toEqual({ deleted: 0, other: {} });
+  });
+
+  it('the delegated Synapse serves the media routes: a made-up token is unknown_token, not route_missing', async () => {
+    const { delegatedUrl, delegatedServerName } = synapseTestEnv();
+    const media = createSynapseClient({ baseUrl: delegatedUrl, accessToken: 'mct_not-a-real-token-000', retry: { maxRetries: 0 } }).admin.media;
+    for (const call of [() => media.getMedia(delegatedServerName, 'abc'), () => media.listRoomMedia('!r:x'), () => media.quarantineMedia(delegatedServerName, 'abc'), () => media.deleteMediaBefore({ beforeMs: Date.now() }), () => media.purgeRemoteMediaCache({ beforeMs: Date.now() })]) {
+      expect(await rejectionOf(call())).toMatchObject({ code: 'unknown_token', status: 401 });
+    }
   });
 });

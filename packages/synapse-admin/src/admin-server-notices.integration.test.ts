@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createSynapseClient } from './synapse-client.ts';
 import { registerUser, rejectionOf, uniqueLocalpart, type TestUser } from './test-support/fixtures.ts';
 import { synapseTestEnv } from './test-support/synapse-env.ts';
 
@@ -43,5 +44,14 @@ describe('admin server notice calls against a real Synapse', () => {
     expect(await rejectionOf(admin.client.admin.serverNotices.send(`@${uniqueLocalpart('nobody')}:${serverName}`, content))).toMatchObject({ code: 'not_found', status: 404 });
     expect(await rejectionOf(admin.client.admin.serverNotices.send('@someone:elsewhere.example', content))).toMatchObject({ code: 'bad_request', status: 400 });
     expect(await rejectionOf(user.client.admin.serverNotices.send(admin.userId, content))).toMatchObject({ code: 'not_admin', status: 403 });
+  });
+
+  it('the delegated Synapse serves server notices: a made-up token is unknown_token, not route_missing', async () => {
+    const { delegatedUrl, delegatedServerName } = synapseTestEnv();
+    const notices = createSynapseClient({ baseUrl: delegatedUrl, accessToken: 'mct_not-a-real-token-000', retry: { maxRetries: 0 } }).admin.serverNotices;
+    const content = { msgtype: 'm.text', body: 'hi' };
+    for (const call of [() => notices.send(`@a:${delegatedServerName}`, content), () => notices.sendWithTxnId(`@a:${delegatedServerName}`, content)]) {
+      expect(await rejectionOf(call())).toMatchObject({ code: 'unknown_token', status: 401 });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSynapseClient, type SynapseClient } from './synapse-client.ts';
 import { registerUser, rejectionOf, uniqueLocalpart, uniquePassword, type TestUser } from './test-support/fixtures.ts';
+import { synapseTestEnv } from './test-support/synapse-env.ts';
 
 function requiredEnv(name: string): string {
   const value = process.env[name]?.trim();
@@ -65,5 +66,12 @@ describe('admin statistics calls against a real Synapse', () => {
     const { roomId } = await pgAdmin.rooms.create({ name: uniqueLocalpart('sized') });
     await pgAdmin.rooms.sendText(roomId, 'some data');
     expect(await rejectionOf(pgAdmin.admin.statistics.databaseRoomSizes())).toMatchObject({ code: 'server_error', status: 500, errcode: 'M_UNKNOWN' });
+  });
+
+  it('the delegated Synapse serves the statistics routes: a made-up token is unknown_token, not route_missing', async () => {
+    const statistics = createSynapseClient({ baseUrl: synapseTestEnv().delegatedUrl, accessToken: 'mct_not-a-real-token-000', retry: { maxRetries: 0 } }).admin.statistics;
+    for (const call of [() => statistics.listUserMediaUsagePage(), () => statistics.databaseRoomSizes()]) {
+      expect(await rejectionOf(call())).toMatchObject({ code: 'unknown_token', status: 401 });
+    }
   });
 });
