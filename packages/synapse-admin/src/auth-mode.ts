@@ -15,7 +15,8 @@ export type NativeCapability =
   | 'logout'
   | 'reset_password'
   | 'user_admin_status'
-  | 'account_validity';
+  | 'account_validity'
+  | 'registration_tokens';
 
 const INSTEAD: Record<NativeCapability, { what: string; nextSteps: string[] }> = {
   shared_secret_registration: {
@@ -58,12 +59,18 @@ const INSTEAD: Record<NativeCapability, { what: string; nextSteps: string[] }> =
       'Synapse does not expire accounts when the Matrix Authentication Service owns them: lock or deactivate the account there instead (`mas-cli manage lock-user <username>`).',
     ],
   },
+  registration_tokens: {
+    what: 'registration tokens (/_synapse/admin/v1/registration_tokens)',
+    nextSteps: [
+      'Registration happens in the Matrix Authentication Service: manage its registration tokens there (`mas-cli manage issue-user-registration-token`, or its admin API).',
+    ],
+  },
 };
 
 /**
  * A caller asked for something the server's auth mode cannot do under delegated auth (shared-secret registration,
- * login-as, password login, logout, password reset, the admin flag endpoints, account validity renewal).
- * `nextSteps` says what to do instead.
+ * login-as, password login, logout, password reset, the admin flag endpoints, account validity renewal, registration
+ * tokens). `nextSteps` says what to do instead.
  *
  * @example
  * ```ts

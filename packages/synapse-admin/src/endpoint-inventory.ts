@@ -26,7 +26,7 @@ export interface EndpointEntry {
  * Client methods that call no endpoint of their own: they combine or poll the ones listed (the inventory test skips
  * them when it checks that every method has an entry).
  */
-export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion', 'admin.userRedactionTask', 'admin.purgeHistoryTask']);
+export const COMPOSITE_CALLS: readonly string[] = Object.freeze(['withAccessToken', 'detectAuthMode', 'admin.waitForRoomDeletion', 'admin.userRedactionTask', 'admin.purgeHistoryTask', 'admin.media.listQuarantineChanges', 'admin.statistics.listUserMediaUsage']);
 
 const entry = (area: string, method: HttpMethod, route: string, call: string, idempotency: Idempotency, delegatedAuth: DelegatedAuthBehaviour = 'served'): EndpointEntry =>
   Object.freeze({ area, method, route, call, idempotency, delegatedAuth });
@@ -127,4 +127,26 @@ export const ENDPOINTS: readonly EndpointEntry[] = Object.freeze([
   entry('event_reports', 'GET', '/_synapse/admin/v1/event_reports', 'admin.eventReports.listPage', 'idempotent'),
   entry('event_reports', 'GET', '/_synapse/admin/v1/event_reports/{reportId}', 'admin.eventReports.get', 'idempotent'),
   entry('event_reports', 'DELETE', '/_synapse/admin/v1/event_reports/{reportId}', 'admin.eventReports.delete', 'idempotent'),
+  entry('client', 'POST', '/_matrix/media/v3/upload', 'media.upload', 'rate-limit-only'),
+  entry('media', 'GET', '/_synapse/admin/v1/media/{serverName}/{mediaId}', 'admin.media.getMedia', 'idempotent'),
+  entry('media', 'GET', '/_synapse/admin/v1/room/{roomId}/media', 'admin.media.listRoomMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/media/quarantine/{serverName}/{mediaId}', 'admin.media.quarantineMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/media/unquarantine/{serverName}/{mediaId}', 'admin.media.unquarantineMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/room/{roomId}/media/quarantine', 'admin.media.quarantineRoomMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/user/{userId}/media/quarantine', 'admin.media.quarantineUserMedia', 'idempotent'),
+  entry('media', 'GET', '/_synapse/admin/v1/media/quarantine_changes', 'admin.media.listQuarantineChangesPage', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/media/protect/{mediaId}', 'admin.media.protectMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/media/unprotect/{mediaId}', 'admin.media.unprotectMedia', 'idempotent'),
+  entry('media', 'DELETE', '/_synapse/admin/v1/media/{serverName}/{mediaId}', 'admin.media.deleteMedia', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/media/delete', 'admin.media.deleteMediaBefore', 'idempotent'),
+  entry('media', 'POST', '/_synapse/admin/v1/purge_media_cache', 'admin.media.purgeRemoteMediaCache', 'idempotent'),
+  entry('registration-tokens', 'GET', '/_synapse/admin/v1/registration_tokens', 'admin.registrationTokens.list', 'idempotent', 'refused'),
+  entry('registration-tokens', 'GET', '/_synapse/admin/v1/registration_tokens/{token}', 'admin.registrationTokens.get', 'idempotent', 'refused'),
+  entry('registration-tokens', 'POST', '/_synapse/admin/v1/registration_tokens/new', 'admin.registrationTokens.create', 'rate-limit-only', 'refused'),
+  entry('registration-tokens', 'PUT', '/_synapse/admin/v1/registration_tokens/{token}', 'admin.registrationTokens.update', 'idempotent', 'refused'),
+  entry('registration-tokens', 'DELETE', '/_synapse/admin/v1/registration_tokens/{token}', 'admin.registrationTokens.delete', 'idempotent', 'refused'),
+  entry('server-notices', 'POST', '/_synapse/admin/v1/send_server_notice', 'admin.serverNotices.send', 'rate-limit-only'),
+  entry('server-notices', 'PUT', '/_synapse/admin/v1/send_server_notice/{txnId}', 'admin.serverNotices.sendWithTxnId', 'idempotent'),
+  entry('statistics', 'GET', '/_synapse/admin/v1/statistics/users/media', 'admin.statistics.listUserMediaUsagePage', 'idempotent'),
+  entry('statistics', 'GET', '/_synapse/admin/v1/statistics/database/rooms', 'admin.statistics.databaseRoomSizes', 'idempotent'),
 ]);

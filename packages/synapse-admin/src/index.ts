@@ -70,3 +70,13 @@ export type {
 export type { PurgeHistoryOptions, PurgeHistoryStatus } from './admin-purge-history.ts';
 export { SynapseEventReportsAdminApi } from './admin-event-reports-api.ts';
 export type { EventReport, EventReportsPage, ListedEventReport, ListEventReportsOptions } from './admin-event-reports.ts';
+export { SynapseMediaApi } from './client-media-api.ts';
+export type { UploadedMedia, UploadMediaOptions } from './client-media.ts';
+export { SynapseMediaAdminApi } from './admin-media-api.ts';
+export type { DeletedMedia, DeleteMediaBeforeOptions, MediaInfo, PurgedRemoteMedia, QuarantineChange, QuarantineChangesPage, RoomMedia } from './admin-media.ts';
+export { SynapseRegistrationTokensAdminApi } from './admin-registration-tokens-api.ts';
+export type { CreateRegistrationTokenOptions, ListRegistrationTokensOptions, RegistrationToken, UpdateRegistrationTokenOptions } from './admin-registration-tokens.ts';
+export { SynapseServerNoticesAdminApi } from './admin-server-notices-api.ts';
+export type { SentServerNotice, ServerNoticeContent, ServerNoticeOptions, ServerNoticeTxnOptions } from './admin-server-notices.ts';
+export { SynapseStatisticsAdminApi } from './admin-statistics-api.ts';
+export type { RoomDatabaseSize, UserMediaUsage, UserMediaUsageOptions, UserMediaUsagePage } from './admin-statistics.ts';

@@ -199,6 +199,15 @@ function classify(
         nextSteps: ['Set registration_shared_secret or registration_shared_secret_path in homeserver.yaml, or provision users another way.'],
       };
     }
+    if (status === 400 && /server notices are not enabled/i.test(serverMessage)) {
+      return {
+        code: 'server_notices_disabled',
+        nextSteps: ['Add a server_notices section (at least system_mxid_localpart) to homeserver.yaml and restart Synapse.'],
+      };
+    }
+    if (status === 400 && /requires using PostgreSQL/i.test(serverMessage)) {
+      return { code: 'postgres_required', nextSteps: ['This endpoint only works on a Synapse whose database is PostgreSQL.'] };
+    }
     if (status === 503 && /introspect/i.test(serverMessage)) {
       return {
         code: 'auth_service_unreachable',
@@ -244,7 +253,8 @@ export function toApiError(response: ErrorResponse): SynapseApiError {
     nextSteps,
     message: redactSecrets(`${response.method} ${response.path} answered ${response.status} with ${said}${wait} [${code}]`, response.secrets),
     method: response.method,
-    path: response.path,
+    // A path can carry a secret of its own (a registration token).
+    path: redactSecrets(response.path, response.secrets),
     status: response.status,
     errcode,
     serverMessage,

@@ -23,6 +23,8 @@ export type SynapseErrorCode =
   | 'nonce_unrecognised'
   | 'shared_secret_registration_disabled'
   | 'auth_service_unreachable'
+  | 'server_notices_disabled'
+  | 'postgres_required'
   | 'bad_request'
   | 'server_error'
   | 'unexpected_response'

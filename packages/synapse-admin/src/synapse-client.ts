@@ -9,6 +9,10 @@ import { SynapseScheduledTasksAdminApi } from './admin-scheduled-tasks-api.ts';
 import { createDevice, deleteDevice, deleteDevices, getDevice, listDevices, updateDevice, type Device } from './admin-devices.ts';
 import { SynapseEventReportsAdminApi } from './admin-event-reports-api.ts';
 import { purgeHistory, purgeHistoryStatus, purgeHistoryTask, type PurgeHistoryOptions, type PurgeHistoryStatus } from './admin-purge-history.ts';
+import { SynapseMediaAdminApi } from './admin-media-api.ts';
+import { SynapseRegistrationTokensAdminApi } from './admin-registration-tokens-api.ts';
+import { SynapseServerNoticesAdminApi } from './admin-server-notices-api.ts';
+import { SynapseStatisticsAdminApi } from './admin-statistics-api.ts';
 import {
   deleteForwardExtremities,
   deleteRoom,
@@ -107,6 +111,7 @@ import type { BackgroundTask } from './background-task.ts';
 import type { AuthMode, AuthModeReport } from './auth-mode-report.ts';
 import { cachedAuthMode } from './auth-mode.ts';
 import type { ClientContext } from './client-context.ts';
+import { SynapseMediaApi } from './client-media-api.ts';
 import { createRoom, joinRoom, recentMessages, sendText, type CreateRoomOptions, type RoomEvent, type SendTextOptions } from './client-rooms.ts';
 import { logout } from './logout.ts';
 import { loginWithPassword, type PasswordLoginOptions, type Session } from './password-login.ts';
@@ -187,12 +192,15 @@ export class SynapseClient {
   readonly admin: SynapseAdminApi;
   /** Room calls as the client's user. */
   readonly rooms: SynapseRoomsApi;
+  /** Media calls as the client's user (upload). */
+  readonly media: SynapseMediaApi;
 
   /** @internal Use {@link createSynapseClient}. */
   constructor(context: ClientContext) {
     this.#context = context;
     this.admin = new SynapseAdminApi(context);
     this.rooms = new SynapseRoomsApi(context);
+    this.media = new SynapseMediaApi(context);
     Object.freeze(this);
   }
 
@@ -315,6 +323,14 @@ export class SynapseAdminApi {
   readonly clientConfig: SynapseClientConfigAdminApi;
   /** Event reports: `client.admin.eventReports.list()`, `.get(id)`, `.delete(id)`. */
   readonly eventReports: SynapseEventReportsAdminApi;
+  /** Media: details, quarantine, protection, deletion, the remote media cache. */
+  readonly media: SynapseMediaAdminApi;
+  /** Registration tokens (native auth only). */
+  readonly registrationTokens: SynapseRegistrationTokensAdminApi;
+  /** Server notices to local users. */
+  readonly serverNotices: SynapseServerNoticesAdminApi;
+  /** Statistics: media usage per user, database size per room. */
+  readonly statistics: SynapseStatisticsAdminApi;
 
   /** @internal */
   constructor(context: ClientContext) {
@@ -327,6 +343,10 @@ export class SynapseAdminApi {
     this.events = new SynapseEventsAdminApi(context);
     this.clientConfig = new SynapseClientConfigAdminApi(context);
     this.eventReports = new SynapseEventReportsAdminApi(context);
+    this.media = new SynapseMediaAdminApi(context);
+    this.registrationTokens = new SynapseRegistrationTokensAdminApi(context);
+    this.serverNotices = new SynapseServerNoticesAdminApi(context);
+    this.statistics = new SynapseStatisticsAdminApi(context);
     Object.freeze(this);
   }
 

@@ -23,6 +23,8 @@ export interface SynapseCall<T> {
   accessToken?: string | undefined;
   /** JSON body. */
   body?: unknown;
+  /** A body sent as it is, with its content type (a media upload); instead of `body`. */
+  rawBody?: { readonly contentType: string; readonly bytes: Uint8Array };
   idempotency: Idempotency;
   /** Validates the 2xx body; unknown fields are tolerated. */
   schema: z.ZodType<T>;
@@ -105,8 +107,11 @@ export class SynapseTransport {
     const requestPath = this.basePath + call.path + encodeQuery(call.query);
     const headers: Record<string, string> = {};
     if (call.accessToken !== undefined) headers['authorization'] = `Bearer ${call.accessToken}`;
-    let body: string | undefined;
-    if (call.body !== undefined) {
+    let body: string | Uint8Array | undefined;
+    if (call.rawBody !== undefined) {
+      body = call.rawBody.bytes;
+      headers['content-type'] = call.rawBody.contentType;
+    } else if (call.body !== undefined) {
       body = JSON.stringify(call.body);
       headers['content-type'] = 'application/json';
     }
@@ -146,7 +151,7 @@ export class SynapseTransport {
     call: SynapseCall<T>,
     requestPath: string,
     headers: Record<string, string>,
-    body: string | undefined,
+    body: string | Uint8Array | undefined,
   ): Promise<{ ok: true; value: T; status: number } | { ok: false; error: SynapseClientError }> {
     let statusCode: number;
     let responseHeaders: Dispatcher.ResponseData['headers'];

@@ -21,6 +21,10 @@ describe('renderSynapseConfig', () => {
     expect(config['bcrypt_rounds']).toBe(5);
   });
 
+  it('enables server notices, sent by a local system user', () => {
+    expect(renderSynapseConfig(base)['server_notices']).toEqual({ system_mxid_localpart: 'server-notices', system_mxid_display_name: 'Server notices' });
+  });
+
   it('points registration at the secret file, never at an inline secret', () => {
     const config = renderSynapseConfig(base);
     expect(config['registration_shared_secret_path']).toBe('/tmp/s/registration-shared-secret');

@@ -103,6 +103,8 @@ export function renderSynapseConfig(options: SynapseConfigOptions): Record<strin
     signing_key_path: `${options.dataDir}/signing.key`,
     report_stats: false,
     enable_registration: false,
+    // Server notices need a sender: without this section the admin API's send_server_notice answers 400.
+    server_notices: { system_mxid_localpart: 'server-notices', system_mxid_display_name: 'Server notices' },
     ...(options.registrationSharedSecretFile === undefined
       ? {}
       : { registration_shared_secret_path: options.registrationSharedSecretFile }),
